@@ -1,0 +1,269 @@
+#include "commands.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "smartpower/document.hpp"
+#include "smartpower/ensemble.hpp"
+#include "smartpower/error.hpp"
+#include "smartpower/keys.hpp"
+#include "smartpower/output.hpp"
+#include "smartpower/simulation.hpp"
+#include "table.hpp"
+
+namespace smartpower::cli {
+namespace fs = std::filesystem;
+
+Progress::Progress(const Context& ctx, bool quiet, std::string label) : on_(ctx.progress && !quiet), label_(std::move(label)) {}
+
+void Progress::operator()(int done, int total) {
+  if (!on_ || total <= 0) return;
+  const int pct = static_cast<int>(100.0 * done / total);
+  if (pct == last_percent_) return;
+  last_percent_ = pct;
+  const int width = 30, fill = pct * width / 100;
+  std::fprintf(stderr, "\r%s [%s%s] %3d%% (%d/%d)", label_.c_str(), std::string(fill, '#').c_str(),
+               std::string(width - fill, '.').c_str(), pct, done, total);
+  std::fflush(stderr);
+}
+
+void Progress::finish() {
+  if (on_ && last_percent_ >= 0) std::fprintf(stderr, "\n");
+}
+
+namespace {
+
+std::string command_line(const Context& ctx) {
+  // --threads and --quiet do not change results, so they are left out: the summary is
+  // byte-identical whatever the thread count.
+  std::string out;
+  for (std::size_t i = 0; i < ctx.argv.size(); ++i) {
+    const std::string& a = ctx.argv[i];
+    if (a == "--threads" || a == "-t") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("--threads=", 0) == 0 || a == "--quiet" || a == "-q") continue;
+    out += (out.empty() ? "" : " ") + a;
+  }
+  return out;
+}
+
+struct RunArgs {
+  std::string file;
+  int runs = 1;
+  long long seed = -1;
+  int threads = 1;
+  std::string lens;
+  std::string out = "out";
+  std::string series = "auto";
+  bool quiet = false;
+};
+
+void add_common(CLI::App* cmd, RunArgs& a) {
+  cmd->add_option("FILE", a.file, "scenario TOML file")->required();
+  cmd->add_option("--runs,-r", a.runs, "Monte Carlo runs (noisy ensemble)")->check(CLI::Range(1, 10'000'000));
+  cmd->add_option("--seed,-s", a.seed, "master seed (default: [scenario] seed)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads,-t", a.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--lens,-l", a.lens, "theory lens defined in the scenario's [lenses] (realism, liberalism, ...)");
+  cmd->add_flag("--quiet,-q", a.quiet, "no progress bar");
+}
+
+std::string fmt(double v, int prec = 3) {
+  std::ostringstream ss;
+  ss << std::fixed << std::setprecision(prec) << v;
+  return ss.str();
+}
+
+std::string cell(const EnsembleResult& r, std::size_t col, int prec = 3) {
+  const Stats s = final_stats(r, col);
+  if (r.runs == 1) return fmt(s.mean, prec);
+  return fmt(s.mean, prec) + " [" + fmt(s.q05, prec) + "," + fmt(s.q95, prec) + "]";
+}
+
+void print_outcomes(std::ostream& os, const Model& model, const EnsembleResult& r, const RunArgs& a) {
+  const auto& L = model.layout();
+  const Scenario& sc = model.scenario();
+  const int N = model.n_actors();
+  std::vector<long> pos(L.size(), -1);
+  for (std::size_t c = 0; c < r.final_columns.size(); ++c) pos[r.final_columns[c]] = static_cast<long>(c);
+  os << sc.info.name << "\n";
+  os << "final outcomes at " << format_number(r.times.back()) << ", " << r.runs << (r.runs == 1 ? " run" : " runs")
+     << ", seed " << (a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : sc.info.seed)
+     << (a.lens.empty() ? "" : ", lens " + a.lens)
+     << (r.runs > 1 ? "; mean [5%,95%] over runs" : "") << "\n";
+  os << "power columns are what the partner exerts over the actor; alignment and threat are as the actor sees the partner\n\n";
+  for (int i = 0; i < N; ++i) {
+    os << sc.actors[i].id << " (" << sc.actors[i].name << ")  balance index " << cell(r, pos[L.index(Metric::balance, i)])
+       << "  (1 = perfectly multi-vector)\n";
+    Table t({"partner", "dependence", "soft", "hard", "smart", "alignment", "threat"});
+    for (int j = 0; j < N; ++j) {
+      if (j == i) continue;
+      t.add({sc.actors[j].id, cell(r, pos[L.index(Metric::dependence, i, j)]), cell(r, pos[L.index(Metric::soft, i, j)]),
+             cell(r, pos[L.index(Metric::hard, i, j)]), cell(r, pos[L.index(Metric::smart, i, j)]),
+             cell(r, pos[L.index(Metric::alignment, i, j)]), cell(r, pos[L.index(Metric::threat, i, j)])});
+    }
+    t.print(os, "  ");
+    os << "\n";
+  }
+}
+
+int do_run(const Context& ctx, RunArgs& a) {
+  Document doc = load_document(a.file);
+  if (!a.lens.empty()) apply_lens(*doc.table, a.lens);
+  const std::string resolved = to_toml(*doc.table);
+  Model model(build_scenario(*doc.table));
+  const std::uint64_t seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : model.scenario().info.seed;
+
+  std::string series = a.series;
+  if (series == "auto") series = a.runs == 1 ? "all" : "mean";
+  fs::create_directories(a.out);
+
+  EnsembleOptions opt;
+  opt.runs = a.runs;
+  opt.seed = seed;
+  opt.threads = a.threads;
+  opt.stop = ctx.stop;
+  opt.series_stats = series == "mean";
+  Progress bar(ctx, a.quiet, "runs");
+  opt.progress = [&](int d, int t) { bar(d, t); };
+
+  // Per-run series stream to a temporary file, renamed into place only on success.
+  const std::string csv_path = (fs::path(a.out) / "timeseries.csv").string();
+  std::unique_ptr<std::ofstream> per_run;
+  const fs::path csv_tmp = fs::path(a.out) / ".timeseries.csv.partial";
+  std::vector<double> times;
+  if (series == "all") {
+    per_run = std::make_unique<std::ofstream>(csv_tmp, std::ios::binary | std::ios::trunc);
+    if (!*per_run) throw InputError("cannot write in output folder '" + a.out + "'");
+    write_series_header(*per_run);
+    for (int n : recorded_steps(model.steps(), 1)) times.push_back(model.time_at(n));
+    opt.on_series = [&](int first, int count, std::span<const double> s) {
+      const std::size_t per = times.size() * model.layout().size();
+      for (int r = 0; r < count; ++r) {
+        write_series_rows(*per_run, model, std::to_string(first + r), times, s.subspan(r * per, per));
+      }
+    };
+  }
+  EnsembleResult res;
+  try {
+    res = run_ensemble(model, opt);
+  } catch (...) {
+    bar.finish();
+    if (per_run) {
+      per_run.reset();
+      std::error_code ec;
+      fs::remove(csv_tmp, ec);
+    }
+    throw;
+  }
+  bar.finish();
+
+  RunInfo info;
+  info.command = command_line(ctx);
+  info.file = a.file;
+  info.lens = a.lens;
+  info.resolved_toml = resolved;
+  info.seed = seed;
+  info.runs = a.runs;
+  const auto summary = summary_json(model, res, info);
+  if (per_run) {
+    per_run->flush();
+    const bool ok = static_cast<bool>(*per_run);
+    per_run.reset();
+    if (!ok) throw std::runtime_error("writing " + csv_tmp.string() + " failed (disk full?)");
+    fs::rename(csv_tmp, csv_path);
+  } else if (series == "mean") {
+    write_atomically(csv_path, [&](std::ostream& os) {
+      write_series_header(os);
+      write_series_rows(os, model, "mean", res.times, res.mean);
+      write_series_rows(os, model, "sd", res.times, res.sd);
+    });
+  }
+  write_atomically((fs::path(a.out) / "summary.json").string(), [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
+
+  print_outcomes(std::cout, model, res, a);
+  std::cout << "wrote " << (series == "none" ? "" : csv_path + " and ") << (fs::path(a.out) / "summary.json").string()
+            << "\n";
+  return 0;
+}
+
+int do_validate(const std::string& file) {
+  Document doc = load_document(file);
+  Scenario sc = build_scenario(*doc.table);
+  // Every lens must apply cleanly too.
+  for (const auto& lens : lens_names(*doc.table)) {
+    auto copy = load_document(file);
+    apply_lens(*copy.table, lens);
+    build_scenario(*copy.table);
+  }
+  int enabled_events = 0;
+  for (const auto& e : sc.events) enabled_events += e.enabled ? 1 : 0;
+  std::cout << file << ": ok\n"
+            << "  scenario  " << sc.info.name << ", " << format_number(sc.info.start) << " to "
+            << format_number(sc.info.end) << " in " << sc.info.steps() << " steps of " << format_number(sc.info.dt)
+            << "\n  actors    " << sc.n_actors() << ":";
+  for (const auto& a : sc.actors) std::cout << " " << a.id;
+  std::cout << "\n  levers    " << sc.n_levers() << ":";
+  for (const auto& l : sc.levers) std::cout << " " << l.id << "(" << to_string(l.kind) << ")";
+  std::cout << "\n  identity  " << sc.identity_dims.size() << " dimensions:";
+  for (const auto& d : sc.identity_dims) std::cout << " " << d;
+  std::cout << "\n  events    " << sc.events.size() << " (" << enabled_events << " enabled)"
+            << "\n  moves     " << sc.moves.size() << "\n  lenses    ";
+  const auto lenses = lens_names(*doc.table);
+  if (lenses.empty()) std::cout << "none";
+  for (const auto& l : lenses) std::cout << l << " ";
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_commands(CLI::App& app, Context& ctx) {
+  static RunArgs run_args;
+  auto* run = app.add_subcommand("run", "run a scenario (one run or a noisy ensemble) and write timeseries.csv and summary.json");
+  add_common(run, run_args);
+  run->add_option("--out,-o", run_args.out, "output folder")->capture_default_str();
+  run->add_option("--series", run_args.series,
+                  "time series to write: all (every run), mean (ensemble mean and sd), none; auto = all for one run, "
+                  "mean otherwise")
+      ->check(CLI::IsMember({"auto", "all", "mean", "none"}))
+      ->capture_default_str();
+  run->callback([&ctx]() { ctx.action = [&ctx]() { return do_run(ctx, run_args); }; });
+
+  static std::string validate_file;
+  auto* validate = app.add_subcommand("validate", "check a scenario file (and its extends chain and lenses) and report what it holds");
+  validate->add_option("FILE", validate_file, "scenario TOML file")->required();
+  validate->callback([&ctx]() { ctx.action = []() { return do_validate(validate_file); }; });
+
+  static std::string resolve_file, resolve_lens;
+  auto* resolve = app.add_subcommand("resolve", "print the fully resolved scenario (after extends, overrides and lens) as TOML");
+  resolve->add_option("FILE", resolve_file, "scenario TOML file")->required();
+  resolve->add_option("--lens,-l", resolve_lens, "apply this lens first");
+  resolve->callback([&ctx]() {
+    ctx.action = []() {
+      Document doc = load_document(resolve_file);
+      if (!resolve_lens.empty()) apply_lens(*doc.table, resolve_lens);
+      build_scenario(*doc.table);  // only valid scenarios are printed
+      std::cout << to_toml(*doc.table);
+      return 0;
+    };
+  });
+
+  auto* keys = app.add_subcommand("keys", "list every numeric scenario key with its default, range and meaning");
+  keys->callback([&ctx]() {
+    ctx.action = []() {
+      Table t({"section", "key", "default", "range", "meaning"});
+      for (const auto& k : key_reference()) t.add({k.section, k.key, format_number(k.fallback), k.range, k.doc});
+      t.text_last_column();
+      t.print(std::cout, "");
+      return 0;
+    };
+  });
+
+}
+
+}  // namespace smartpower::cli

@@ -1,0 +1,40 @@
+// CLI commands: each registers its CLI11 subcommand and sets Context::action.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace smartpower {
+const char* engine_version();
+inline std::string engine_version_string() { return engine_version(); }
+}  // namespace smartpower
+
+namespace smartpower::cli {
+
+struct Context {
+  std::vector<std::string> argv;
+  std::atomic<bool>* stop = nullptr;
+  bool progress = false;  // stderr is a terminal
+  std::function<int()> action;
+};
+
+void register_commands(CLI::App& app, Context& ctx);
+
+// Progress bar on stderr (only when it is a terminal and not --quiet).
+class Progress {
+ public:
+  Progress(const Context& ctx, bool quiet, std::string label);
+  void operator()(int done, int total);
+  void finish();
+
+ private:
+  bool on_;
+  std::string label_;
+  int last_percent_ = -1;
+};
+
+}  // namespace smartpower::cli

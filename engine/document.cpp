@@ -1,0 +1,354 @@
+// Scenario files -> one resolved TOML document: `extends` chains, merging, [overrides],
+// lenses. Values are moved between tables (never copied) so that every value keeps the
+// file, line and column it came from.
+#include "smartpower/document.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "smartpower/error.hpp"
+
+namespace smartpower {
+namespace fs = std::filesystem;
+
+SourcePos position_of(const toml::node& node) {
+  const auto& src = node.source();
+  SourcePos pos;
+  if (src.path) pos.file = *src.path;
+  pos.line = static_cast<int>(src.begin.line);
+  pos.column = static_cast<int>(src.begin.column);
+  return pos;
+}
+
+SourcePos position_of(const toml::key& key) {
+  const auto& src = key.source();
+  SourcePos pos;
+  if (src.path) pos.file = *src.path;
+  pos.line = static_cast<int>(src.begin.line);
+  pos.column = static_cast<int>(src.begin.column);
+  return pos;
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const auto& c : candidates) {
+    // Levenshtein distance, two rows.
+    std::vector<std::size_t> prev(c.size() + 1), cur(c.size() + 1);
+    for (std::size_t j = 0; j <= c.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= word.size(); ++i) {
+      cur[0] = i;
+      for (std::size_t j = 1; j <= c.size(); ++j) {
+        const std::size_t sub = prev[j - 1] + (word[i - 1] == c[j - 1] ? 0 : 1);
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      }
+      std::swap(prev, cur);
+    }
+    if (prev[c.size()] < best_d) {
+      best_d = prev[c.size()];
+      best = c;
+    }
+  }
+  // Close means at most a third of the word's letters differ (and at least 1 allowed).
+  const std::size_t allowed = std::max<std::size_t>(2, word.size() / 3);
+  return best_d <= allowed ? best : std::string{};
+}
+
+namespace {
+
+toml::table parse_text(std::string_view text, const std::string& name) {
+  try {
+    return toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    SourcePos pos{name, static_cast<int>(e.source().begin.line),
+                  static_cast<int>(e.source().begin.column)};
+    throw InputError(pos, "TOML syntax error: " + std::string(e.description()));
+  }
+}
+
+std::string read_file(const std::string& path, const Limits& limits, const SourcePos& from) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw InputError(from, "cannot read scenario file '" + path + "': no such file");
+  }
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > limits.max_file_bytes) {
+    throw InputError(SourcePos{path, 0, 0},
+                     "file is " + std::to_string(size) + " bytes; scenario files are limited to " +
+                         std::to_string(limits.max_file_bytes) + " bytes");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(from, "cannot open scenario file '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool has_ids(const toml::array& arr) {
+  if (arr.empty() || !arr.is_array_of_tables()) return false;
+  for (const auto& el : arr) {
+    const auto* t = el.as_table();
+    if (!t || !t->get_as<std::string>("id")) return false;
+  }
+  return true;
+}
+
+toml::table* find_by_id(toml::array& arr, std::string_view id) {
+  for (auto& el : arr) {
+    if (auto* t = el.as_table()) {
+      if (auto* v = t->get_as<std::string>("id"); v && v->get() == id) return t;
+    }
+  }
+  return nullptr;
+}
+
+void merge_into(toml::table& base, toml::table&& child);
+
+void merge_array(toml::array& base, toml::array&& child) {
+  const bool by_id = has_ids(child);
+  for (auto& el : child) {
+    if (by_id) {
+      auto& t = *el.as_table();
+      if (auto* target = find_by_id(base, t.get_as<std::string>("id")->get())) {
+        merge_into(*target, std::move(t));
+        continue;
+      }
+    }
+    base.push_back(std::move(el));
+  }
+}
+
+// Child values win; tables merge recursively; arrays of tables merge by id or append.
+void merge_into(toml::table& base, toml::table&& child) {
+  for (auto&& [key, value] : child) {
+    toml::node* existing = base.get(key.str());
+    if (existing && existing->is_table() && value.is_table()) {
+      merge_into(*existing->as_table(), std::move(*value.as_table()));
+    } else if (existing && existing->is_array_of_tables() && value.is_array_of_tables()) {
+      merge_array(*existing->as_array(), std::move(*value.as_array()));
+    } else {
+      base.insert_or_assign(key, std::move(value));
+    }
+  }
+}
+
+std::vector<std::string> split_path(std::string_view dotted) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = dotted.find('.', start);
+    parts.emplace_back(dotted.substr(start, dot == std::string_view::npos ? dotted.npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+// Collects the leaves of an [overrides] table as (dotted path, node) pairs, so both
+// `"model.rho" = 0.3` and nested `model.rho = 0.3` work.
+void flatten(toml::table& t, const std::string& prefix,
+             std::vector<std::pair<std::string, toml::node*>>& out) {
+  for (auto&& [key, value] : t) {
+    std::string path = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (auto* sub = value.as_table()) {
+      flatten(*sub, path, out);
+    } else {
+      out.emplace_back(path, &value);
+    }
+  }
+}
+
+struct Resolver {
+  const Limits& limits;
+  std::vector<std::string> chain;  // canonical paths being resolved, for cycle errors
+
+  toml::table resolve_text(std::string_view text, const std::string& name, const std::string& canon,
+                           const SourcePos& from) {
+    if (static_cast<int>(chain.size()) >= limits.max_extends_depth) {
+      throw InputError(from, "`extends` chain is deeper than " +
+                                 std::to_string(limits.max_extends_depth) + " files");
+    }
+    chain.push_back(canon);
+    toml::table t = parse_text(text, name);
+    toml::table result;
+    if (auto* ext = t.get("extends")) {
+      const auto* s = ext->as_string();
+      if (!s) throw InputError(position_of(*ext), "`extends` must be a string: the path of the base scenario");
+      fs::path parent = fs::path(name).parent_path() / s->get();
+      const std::string parent_name = parent.lexically_normal().string();
+      std::error_code ec;
+      std::string parent_canon = fs::weakly_canonical(parent, ec).string();
+      if (ec) parent_canon = parent_name;
+      if (std::find(chain.begin(), chain.end(), parent_canon) != chain.end()) {
+        std::string cycle;
+        for (const auto& c : chain) cycle += fs::path(c).filename().string() + " -> ";
+        cycle += fs::path(parent_canon).filename().string();
+        throw InputError(position_of(*ext), "`extends` cycle: " + cycle);
+      }
+      const std::string parent_text = read_file(parent_name, limits, position_of(*ext));
+      result = resolve_text(parent_text, parent_name, parent_canon, position_of(*ext));
+      t.erase("extends");
+    }
+    toml::table overrides;
+    if (auto* ov = t.get("overrides")) {
+      if (!ov->is_table()) throw InputError(position_of(*ov), "`overrides` must be a table of dotted paths");
+      overrides = std::move(*ov->as_table());
+      t.erase("overrides");
+    }
+    merge_into(result, std::move(t));
+    std::vector<std::pair<std::string, toml::node*>> leaves;
+    flatten(overrides, "", leaves);
+    for (auto& [path, node] : leaves) {
+      const SourcePos origin = position_of(*node);
+      set_path(result, path, std::move(*node), origin);
+    }
+    chain.pop_back();
+    return result;
+  }
+};
+
+}  // namespace
+
+Document load_document_from_string(std::string_view text, const std::string& name,
+                                   const Limits& limits) {
+  if (text.size() > limits.max_file_bytes) {
+    throw InputError(SourcePos{name, 0, 0}, "scenario text is larger than " +
+                                                std::to_string(limits.max_file_bytes) + " bytes");
+  }
+  Resolver r{limits, {}};
+  std::error_code ec;
+  std::string canon = fs::weakly_canonical(name, ec).string();
+  if (ec) canon = name;
+  Document doc;
+  doc.path = name;
+  doc.table = std::make_shared<toml::table>(r.resolve_text(text, name, canon, SourcePos{name, 0, 0}));
+  return doc;
+}
+
+Document load_document(const std::string& path, const Limits& limits) {
+  const std::string text = read_file(path, limits, SourcePos{});
+  return load_document_from_string(text, path, limits);
+}
+
+const toml::node* get_path(const toml::table& root, std::string_view dotted) {
+  const toml::node* cur = &root;
+  for (const auto& part : split_path(dotted)) {
+    if (const auto* t = cur->as_table()) {
+      cur = t->get(part);
+    } else if (const auto* a = cur->as_array()) {
+      const toml::node* found = nullptr;
+      for (const auto& el : *a) {
+        if (const auto* et = el.as_table()) {
+          if (auto* id = et->get_as<std::string>("id"); id && id->get() == part) found = &el;
+        }
+      }
+      if (!found && !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit)) {
+        const auto idx = std::stoul(part);
+        if (idx < a->size()) found = a->get(idx);
+      }
+      cur = found;
+    } else {
+      return nullptr;
+    }
+    if (!cur) return nullptr;
+  }
+  return cur;
+}
+
+void set_path(toml::table& root, std::string_view dotted, toml::node&& value, const SourcePos& origin) {
+  const auto parts = split_path(dotted);
+  toml::node* cur = &root;
+  std::string walked;
+  for (std::size_t p = 0; p + 1 < parts.size(); ++p) {
+    const auto& part = parts[p];
+    toml::node* next = nullptr;
+    std::vector<std::string> choices;
+    if (auto* t = cur->as_table()) {
+      next = t->get(part);
+      for (auto&& [k, v] : *t) choices.emplace_back(k.str());
+      if (!next && p + 2 == parts.size()) {
+        // Allow creating one missing table level (an optional table such as growth).
+        t->insert(part, toml::table{});
+        next = t->get(part);
+      }
+    } else if (auto* a = cur->as_array()) {
+      for (auto& el : *a) {
+        if (auto* et = el.as_table()) {
+          if (auto* id = et->get_as<std::string>("id")) {
+            choices.push_back(id->get());
+            if (id->get() == part) next = &el;
+          }
+        }
+      }
+      if (!next && !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit)) {
+        const auto idx = std::stoul(part);
+        if (idx < a->size()) next = a->get(idx);
+      }
+    }
+    if (!next || !(next->is_table() || next->is_array())) {
+      std::string msg = "override path '" + std::string(dotted) + "': '" + part + "' not found";
+      if (!walked.empty()) msg += " under '" + walked + "'";
+      const auto near = closest_match(part, choices);
+      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      throw InputError(origin, msg);
+    }
+    walked += (walked.empty() ? "" : ".") + part;
+    cur = next;
+  }
+  auto* t = cur->as_table();
+  if (!t) {
+    throw InputError(origin, "override path '" + std::string(dotted) + "' must end in a table key");
+  }
+  toml::key key(parts.back(), value.source());
+  t->insert_or_assign(std::move(key), std::move(value));
+}
+
+void set_path(toml::table& root, std::string_view dotted, double value) {
+  toml::value<double> v(value);
+  set_path(root, dotted, std::move(v), SourcePos{"", 0, 0});
+}
+
+std::vector<std::string> lens_names(const toml::table& root) {
+  std::vector<std::string> names;
+  if (const auto* lenses = root.get_as<toml::table>("lenses")) {
+    for (auto&& [k, v] : *lenses) names.emplace_back(k.str());
+  }
+  return names;
+}
+
+void apply_lens(toml::table& root, std::string_view name) {
+  auto* lenses = root.get_as<toml::table>("lenses");
+  toml::table* lens = lenses ? lenses->get_as<toml::table>(name) : nullptr;
+  if (!lens) {
+    std::string list;
+    for (const auto& n : lens_names(root)) list += (list.empty() ? "" : ", ") + n;
+    throw InputError("unknown lens '" + std::string(name) + "'; this scenario defines: " +
+                     (list.empty() ? std::string("none") : list));
+  }
+  toml::table copy = *lens;  // the lens stays in the document for `resolve`
+  std::vector<std::pair<std::string, toml::node*>> leaves;
+  flatten(copy, "", leaves);
+  for (auto& [path, node] : leaves) {
+    if (path == "description") continue;
+    set_path(root, path, std::move(*node), position_of(*lens));
+  }
+}
+
+std::string to_toml(const toml::table& root) {
+  std::ostringstream ss;
+  ss << toml::toml_formatter(root) << "\n";
+  return ss.str();
+}
+
+std::shared_ptr<toml::table> clone(const toml::table& t) { return std::make_shared<toml::table>(t); }
+
+Scenario load_scenario(const std::string& path, std::string_view lens, const Limits& limits) {
+  Document doc = load_document(path, limits);
+  if (!lens.empty()) apply_lens(*doc.table, lens);
+  return build_scenario(*doc.table, limits);
+}
+
+}  // namespace smartpower

@@ -1,0 +1,438 @@
+// Validation: a resolved TOML document -> Scenario. The spec tables below are the one
+// place where each numeric key's default, range and meaning are declared.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "smartpower/document.hpp"
+#include "smartpower/keys.hpp"
+#include "smartpower/scenario.hpp"
+#include "toml_reader.hpp"
+
+namespace smartpower {
+using detail::closed;
+using detail::open_hi;
+using detail::open_lo;
+using detail::Range;
+using detail::TableReader;
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+template <class Struct>
+struct NumberKey {
+  const char* key;
+  double Struct::*field;
+  Range range;
+  const char* doc;
+};
+
+const std::vector<NumberKey<ModelParams>>& model_keys() {
+  static const std::vector<NumberKey<ModelParams>> keys = {
+      {"rho", &ModelParams::rho, open_hi(-50, 1), "CES exponent of smart power; < 1 so a mix beats either extreme"},
+      {"alpha", &ModelParams::alpha, closed(0, 1), "CES weight of hard power"},
+      {"identity_share", &ModelParams::identity_share, closed(0, 1), "share of identity (vs alignment) in affinity"},
+      {"soft_floor", &ModelParams::soft_floor, closed(0, 1), "soft receptivity at zero affinity"},
+      {"affinity_exponent", &ModelParams::affinity_exponent, closed(0, 20), "curvature of soft receptivity in affinity"},
+      {"need_exponent", &ModelParams::need_exponent, closed(0, 20), "curvature of hard receptivity in capability asymmetry"},
+      {"proximity_floor", &ModelParams::proximity_floor, closed(0, 1), "threat proximity without a border"},
+      {"threat_base", &ModelParams::threat_base, closed(0, 1e6), "military pressure without any stock"},
+      {"threat_soft_damping", &ModelParams::threat_soft_damping, closed(0, 1e6), "how much soft power softens threat"},
+      {"threat_affinity_damping", &ModelParams::threat_affinity_damping, closed(0, 1e6), "how much affinity softens threat"},
+      {"alignment_rate", &ModelParams::alignment_rate, closed(0, 1e3), "speed of alignment adjustment per year"},
+      {"alignment_bias", &ModelParams::alignment_bias, closed(-10, 10), "constant term of the alignment target"},
+      {"w_identity", &ModelParams::w_identity, closed(0, 100), "constructivist term: shared identity"},
+      {"w_exchange", &ModelParams::w_exchange, closed(0, 100), "constructivist term: soft exchanges"},
+      {"w_interdependence", &ModelParams::w_interdependence, closed(0, 100), "liberal term: hard interdependence"},
+      {"w_threat", &ModelParams::w_threat, closed(0, 100), "realist term: threat lowers alignment"},
+      {"w_counter", &ModelParams::w_counter, closed(0, 100), "counter-balancing term: a counterweight to the top threat"},
+      {"noise", &ModelParams::noise, closed(0, 100), "multiplies every actor's utility noise"},
+  };
+  return keys;
+}
+
+const std::vector<NumberKey<Lever>>& lever_keys() {
+  static const std::vector<NumberKey<Lever>> keys = {
+      {"weight", &Lever::weight, closed(0, 1e6), "weight w_k of the lever's influence"},
+      {"decay", &Lever::decay, closed(0, 1e3), "stock decay per year (delta_k * dt <= 1)"},
+      {"returns", &Lever::returns, open_lo(0, 1), "returns exponent gamma_k of the stock"},
+      {"reciprocity", &Lever::reciprocity, closed(0, 1), "share of the partner's own stock that counts as influence"},
+      {"threat", &Lever::threat, closed(0, 1e6), "military pressure per unit of stock^gamma"},
+      {"unit_scale", &Lever::unit_scale, closed(0, 1e12), "real value of one stock unit (0 = no unit)"},
+  };
+  return keys;
+}
+
+const std::vector<NumberKey<Strategy>>& strategy_keys() {
+  static const std::vector<NumberKey<Strategy>> keys = {
+      {"diversify", &Strategy::diversify, closed(-100, 100), "engage the partners you depend on least"},
+      {"counter_threat", &Strategy::counter_threat, closed(-100, 100), "engage counterweights to your top threat"},
+      {"affinity", &Strategy::affinity, closed(-100, 100), "soft outreach where affinity is high"},
+      {"smart_mix", &Strategy::smart_mix, closed(-100, 100), "push your own soft/hard mix toward the CES optimum"},
+      {"sphere", &Strategy::sphere, closed(-100, 100), "keep bordering partners dependent on you"},
+      {"expansion", &Strategy::expansion, closed(-100, 100), "hard levers toward large economies"},
+  };
+  return keys;
+}
+
+template <class Struct>
+void read_numbers(TableReader& r, Struct& out, const std::vector<NumberKey<Struct>>& keys) {
+  for (const auto& k : keys) out.*(k.field) = r.number(k.key, out.*(k.field), k.range);
+}
+
+Capability parse_capability(const std::string& s) {
+  if (s == "economy") return Capability::economy;
+  if (s == "military") return Capability::military;
+  if (s == "population") return Capability::population;
+  return Capability::none;
+}
+
+// Resolves an id against a list, with a "did you mean" when it does not exist.
+int resolve_id(TableReader& r, std::string_view key, const std::string& id,
+               const std::vector<std::string>& ids, const char* what, bool allow_star) {
+  if (allow_star && id == "*") return -1;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] == id) return static_cast<int>(i);
+  }
+  std::string msg = "'" + std::string(key) + "' = \"" + id + "\" is not a known " + what;
+  const auto near = closest_match(id, ids);
+  if (!near.empty()) {
+    msg += "; did you mean \"" + near + "\"?";
+  } else {
+    std::string list;
+    for (const auto& i : ids) list += (list.empty() ? "" : ", ") + i;
+    msg += "; known: " + list + (allow_star ? ", or \"*\" for all" : "");
+  }
+  r.fail(r.table().get(key), msg);
+}
+
+std::vector<std::string> ids_of(const toml::array* arr) {
+  std::vector<std::string> ids;
+  if (!arr) return ids;
+  for (const auto& el : *arr) {
+    if (const auto* t = el.as_table()) {
+      if (const auto* id = t->get_as<std::string>("id")) ids.push_back(id->get());
+    }
+  }
+  return ids;
+}
+
+void check_id_syntax(TableReader& r, const std::string& id, std::vector<std::string>& seen, const char* what) {
+  if (id.empty() || id.find_first_of(". ,[]\"") != std::string::npos) {
+    r.fail_key("id", "must be a non-empty " + std::string(what) + " id without dots, spaces, commas or brackets");
+  }
+  if (std::find(seen.begin(), seen.end(), id) != seen.end()) {
+    r.fail_key("id", "\"" + id + "\" is defined twice");
+  }
+  seen.push_back(id);
+}
+
+}  // namespace
+
+int ScenarioInfo::steps() const { return static_cast<int>(std::llround((end - start) / dt)); }
+
+double Capabilities::get(Capability c) const {
+  switch (c) {
+    case Capability::economy: return economy;
+    case Capability::military: return military;
+    case Capability::population: return population;
+    default: return 1.0;
+  }
+}
+
+int Scenario::actor_index(const std::string& id) const {
+  for (std::size_t i = 0; i < actors.size(); ++i) {
+    if (actors[i].id == id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int Scenario::lever_index(const std::string& id) const {
+  for (std::size_t k = 0; k < levers.size(); ++k) {
+    if (levers[k].id == id) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+const char* to_string(LeverKind k) { return k == LeverKind::soft ? "soft" : "hard"; }
+const char* to_string(Capability c) {
+  switch (c) {
+    case Capability::economy: return "economy";
+    case Capability::military: return "military";
+    case Capability::population: return "population";
+    default: return "none";
+  }
+}
+
+Scenario build_scenario(const toml::table& root, const Limits& limits) {
+  Scenario sc;
+  TableReader top(root, "scenario file");
+  top.string("extends", "");  // already resolved; tolerated in a resolved dump
+
+  // [scenario]
+  const toml::table* info_t = top.table("scenario");
+  if (!info_t) top.fail(nullptr, "missing the [scenario] table (name, start, end, dt, seed)");
+  {
+    TableReader r(*info_t, "[scenario]");
+    sc.info.name = r.required_string("name");
+    sc.info.description = r.string("description", "");
+    sc.info.start = r.required_number("start", closed(-1e6, 1e6));
+    sc.info.end = r.required_number("end", closed(-1e6, 1e6));
+    sc.info.dt = r.number("dt", 0.25, open_lo(0, 1e6));
+    sc.info.seed = static_cast<std::uint64_t>(r.integer("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
+    if (!(sc.info.end > sc.info.start)) r.fail_key("end", "must be later than 'start'");
+    if (sc.info.dt > sc.info.end - sc.info.start) {
+      r.fail_key("dt", "is larger than the horizon end - start = " + std::to_string(sc.info.end - sc.info.start));
+    }
+    const double steps = (sc.info.end - sc.info.start) / sc.info.dt;
+    if (steps > static_cast<double>(limits.max_steps)) {
+      r.fail_key("dt", "gives " + std::to_string(static_cast<long long>(steps)) + " steps; the limit is " +
+                           std::to_string(limits.max_steps));
+    }
+    if (std::abs(steps - std::round(steps)) > 1e-6) {
+      r.fail_key("dt", "must divide end - start into a whole number of steps");
+    }
+    r.finish();
+  }
+
+  // [model]
+  if (const toml::table* m = top.table("model")) {
+    TableReader r(*m, "[model]");
+    read_numbers(r, sc.params, model_keys());
+    r.finish();
+  }
+  if (sc.params.alignment_rate * sc.info.dt > 1) {
+    throw InputError(position_of(root), "[model] alignment_rate * dt must be <= 1 (the update would overshoot)");
+  }
+
+  // [[levers]]
+  const toml::array* levers = top.array_of_tables("levers");
+  if (!levers || levers->empty()) top.fail(nullptr, "needs at least one [[levers]] entry");
+  if (static_cast<int>(levers->size()) > limits.max_levers) {
+    top.fail(levers, "has " + std::to_string(levers->size()) + " levers; the limit is " + std::to_string(limits.max_levers));
+  }
+  std::vector<std::string> lever_ids;
+  for (const auto& el : *levers) {
+    TableReader r(*el.as_table(), "lever");
+    Lever lv;
+    lv.id = r.required_string("id");
+    check_id_syntax(r, lv.id, lever_ids, "lever");
+    TableReader named(*el.as_table(), "lever '" + lv.id + "'");
+    named.node("id");
+    lv.kind = named.choice("kind", "", {"soft", "hard"}) == "soft" ? LeverKind::soft : LeverKind::hard;
+    read_numbers(named, lv, lever_keys());
+    lv.capability = parse_capability(named.choice("capability", lv.kind == LeverKind::hard ? "economy" : "none",
+                                                  {"economy", "military", "population", "none"}));
+    lv.unit = named.string("unit", "");
+    lv.description = named.string("description", "");
+    if (lv.decay * sc.info.dt > 1) named.fail_key("decay", "times dt must be <= 1 (a stock cannot lose more than itself in a step)");
+    if (!lv.unit.empty() && lv.unit_scale == 0) named.fail_key("unit", "needs a positive 'unit_scale'");
+    named.finish();
+    sc.levers.push_back(std::move(lv));
+  }
+  const int K = sc.n_levers();
+
+  // [[actors]]
+  const toml::array* actors = top.array_of_tables("actors");
+  if (!actors || actors->size() < 2) top.fail(actors, "needs at least two [[actors]] entries");
+  if (static_cast<int>(actors->size()) > limits.max_actors) {
+    top.fail(actors, "has " + std::to_string(actors->size()) + " actors; the limit is " + std::to_string(limits.max_actors));
+  }
+  const std::vector<std::string> actor_ids_all = ids_of(actors);
+  // Identity dimensions: the union over actors, in order of first appearance.
+  for (const auto& el : *actors) {
+    if (const auto* idt = el.as_table()->get_as<toml::table>("identity")) {
+      std::vector<std::pair<int, std::string>> keys;  // sorted by line for file order
+      for (auto&& [k, v] : *idt) keys.emplace_back(static_cast<int>(k.source().begin.line * 10000 + k.source().begin.column), std::string(k.str()));
+      std::stable_sort(keys.begin(), keys.end());
+      for (auto& [line, name] : keys) {
+        if (std::find(sc.identity_dims.begin(), sc.identity_dims.end(), name) == sc.identity_dims.end()) {
+          sc.identity_dims.push_back(name);
+        }
+      }
+    }
+  }
+  std::vector<std::string> actor_ids;
+  const int N = static_cast<int>(actors->size());
+  for (const auto& el : *actors) {
+    TableReader r0(*el.as_table(), "actor");
+    Actor a;
+    a.id = r0.required_string("id");
+    check_id_syntax(r0, a.id, actor_ids, "actor");
+    TableReader r(*el.as_table(), "actor '" + a.id + "'");
+    r.node("id");
+    a.name = r.string("name", a.id);
+    a.budget = r.number("budget", 1.0, closed(0, 1e12));
+    a.temperature = r.number("temperature", 1.0, open_lo(0, 1e6));
+    a.noise = r.number("noise", 0.0, closed(0, 1e3));
+    if (const auto* caps = r.table("capabilities")) {
+      TableReader c(*caps, "actor '" + a.id + "' capabilities");
+      a.capabilities.economy = c.number("economy", 0, closed(0, 1e12));
+      a.capabilities.military = c.number("military", 0, closed(0, 1e12));
+      a.capabilities.population = c.number("population", 0, closed(0, 1e12));
+      c.finish();
+    } else {
+      r.fail(nullptr, "missing required table 'capabilities' = { economy, military, population }");
+    }
+    if (const auto* g = r.table("growth")) {
+      TableReader c(*g, "actor '" + a.id + "' growth");
+      a.growth.economy = c.number("economy", 0, closed(-1, 1));
+      a.growth.military = c.number("military", 0, closed(-1, 1));
+      a.growth.population = c.number("population", 0, closed(-1, 1));
+      a.budget_growth = c.number("budget", 0, closed(-1, 1));
+      c.finish();
+    }
+    if (const auto* s = r.table("strategy")) {
+      TableReader c(*s, "actor '" + a.id + "' strategy");
+      read_numbers(c, a.strategy, strategy_keys());
+      c.finish();
+    }
+    a.identity.assign(sc.identity_dims.size(), 0.0);
+    if (const auto* idt = r.table("identity")) {
+      TableReader c(*idt, "actor '" + a.id + "' identity");
+      for (std::size_t d = 0; d < sc.identity_dims.size(); ++d) {
+        a.identity[d] = c.number(sc.identity_dims[d], 0.0, closed(0, 1e3));
+      }
+      c.finish();
+    }
+    a.lever_bias.assign(K, 0.0);
+    if (const auto* lb = r.table("lever_bias")) {
+      TableReader c(*lb, "actor '" + a.id + "' lever_bias");
+      for (int k = 0; k < K; ++k) a.lever_bias[k] = c.number(sc.levers[k].id, 0.0, closed(-100, 100));
+      c.finish();
+    }
+    a.partner_bias.assign(N, 0.0);
+    if (const auto* pb = r.table("partner_bias")) {
+      TableReader c(*pb, "actor '" + a.id + "' partner_bias");
+      for (int j = 0; j < N; ++j) a.partner_bias[j] = c.number(actor_ids_all[j], 0.0, closed(-100, 100));
+      c.finish();
+    }
+    r.finish();
+    sc.actors.push_back(std::move(a));
+  }
+
+  // [relations.A.B]
+  sc.border.assign(static_cast<std::size_t>(N) * N, 0.0);
+  sc.alignment0.assign(static_cast<std::size_t>(N) * N, 0.0);
+  sc.stocks0.assign(static_cast<std::size_t>(K) * N * N, 0.0);
+  std::vector<char> border_set(static_cast<std::size_t>(N) * N, 0);
+  if (const toml::table* rel = top.table("relations")) {
+    TableReader rr(*rel, "[relations]");
+    for (auto&& [akey, aval] : *rel) {
+      const std::string a_id(akey.str());
+      const int i = resolve_id(rr, a_id, a_id, actor_ids, "actor", false);
+      const toml::table* at = rr.table(a_id);
+      TableReader ar(*at, "[relations." + a_id + "]");
+      for (auto&& [bkey, bval] : *at) {
+        const std::string b_id(bkey.str());
+        const int j = resolve_id(ar, b_id, b_id, actor_ids, "actor", false);
+        if (i == j) ar.fail_key(b_id, "is a relation of an actor with itself");
+        const toml::table* bt = ar.table(b_id);
+        TableReader br(*bt, "[relations." + a_id + "." + b_id + "]");
+        if (bt->get("border")) {
+          const double b = br.number("border", 0, closed(0, 1));
+          const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
+          if (border_set[ji] && sc.border[ji] != b) {
+            br.fail_key("border", "contradicts the border given in [relations." + b_id + "." + a_id + "] (borders are symmetric)");
+          }
+          sc.border[ij] = sc.border[ji] = b;
+          border_set[ij] = border_set[ji] = 1;
+        }
+        sc.alignment0[static_cast<std::size_t>(i) * N + j] = br.number("alignment", 0, closed(-1, 1));
+        if (const toml::table* st = br.table("stocks")) {
+          TableReader sr(*st, "[relations." + a_id + "." + b_id + ".stocks]");
+          for (int k = 0; k < K; ++k) {
+            sc.stocks0[(static_cast<std::size_t>(k) * N + i) * N + j] = sr.number(sc.levers[k].id, 0, closed(0, 1e12));
+          }
+          sr.finish();
+        }
+        br.finish();
+      }
+      ar.finish();
+    }
+    rr.finish();
+  }
+
+  // [[events]]
+  std::vector<std::string> event_ids;
+  if (const toml::array* evs = top.array_of_tables("events")) {
+    for (const auto& el : *evs) {
+      TableReader r(*el.as_table(), "event");
+      Event e;
+      e.label = r.required_string("label");
+      TableReader er(*el.as_table(), "event '" + e.label + "'");
+      er.node("label");
+      e.id = er.string("id", "");
+      if (!e.id.empty()) check_id_syntax(er, e.id, event_ids, "event");
+      e.source = er.required_string("source");
+      e.time = er.required_number("time", closed(-1e6, 1e6));
+      if (e.time < sc.info.start || e.time >= sc.info.end) {
+        er.fail_key("time", "= " + std::to_string(e.time) + " is outside the scenario's time range [" +
+                                std::to_string(sc.info.start) + ", " + std::to_string(sc.info.end) + ")");
+      }
+      e.actor = resolve_id(er, "actor", er.required_string("actor"), actor_ids, "actor", false);
+      e.target = resolve_id(er, "target", er.required_string("target"), actor_ids, "actor", false);
+      if (e.actor == e.target) er.fail_key("target", "must differ from 'actor'");
+      if (er.table().get("lever")) e.lever = resolve_id(er, "lever", er.string("lever", ""), lever_ids, "lever", false);
+      e.stock = er.number("stock", 0, closed(-1e12, 1e12));
+      e.alignment = er.number("alignment", 0, closed(-2, 2));
+      e.mutual = er.boolean("mutual", false);
+      e.enabled = er.boolean("enabled", true);
+      if (e.stock != 0 && e.lever < 0) er.fail_key("stock", "needs a 'lever' to add the stock to");
+      er.finish();
+      sc.events.push_back(std::move(e));
+    }
+  }
+
+  // [[moves]]
+  std::vector<std::string> move_ids;
+  if (const toml::array* mvs = top.array_of_tables("moves")) {
+    for (const auto& el : *mvs) {
+      TableReader r(*el.as_table(), "move");
+      Move mv;
+      mv.label = r.required_string("label");
+      TableReader mr(*el.as_table(), "move '" + mv.label + "'");
+      mr.node("label");
+      mv.id = mr.string("id", "");
+      if (!mv.id.empty()) check_id_syntax(mr, mv.id, move_ids, "move");
+      mv.source = mr.string("source", "");
+      mv.actor = resolve_id(mr, "actor", mr.required_string("actor"), actor_ids, "actor", false);
+      mv.target = resolve_id(mr, "target", mr.required_string("target"), actor_ids, "actor", true);
+      if (mv.target == mv.actor) mr.fail_key("target", "must differ from 'actor'");
+      mv.lever = resolve_id(mr, "lever", mr.required_string("lever"), lever_ids, "lever", true);
+      mv.from = mr.required_number("from", closed(-1e6, 1e6));
+      mv.to = mr.number("to", sc.info.end, closed(-1e6, 1e6));
+      if (!(mv.to > mv.from)) mr.fail_key("to", "must be later than 'from'");
+      mv.scale = mr.number("scale", 1, closed(0, 1e6));
+      mv.effort = mr.number("effort", 0, closed(-1e9, 1e9));
+      mv.enabled = mr.boolean("enabled", true);
+      mr.finish();
+      sc.moves.push_back(std::move(mv));
+    }
+  }
+
+  // Sections other modules own; validated there (lenses: apply_lens; calibration).
+  if (const auto* l = top.table("lenses")) {
+    for (auto&& [k, v] : *l) {
+      if (!v.is_table()) {
+        throw InputError(position_of(v), "[lenses]: lens '" + std::string(k.str()) + "' must be a table of dotted overrides");
+      }
+    }
+  }
+  top.table("calibration");
+  top.finish();
+  return sc;
+}
+
+std::vector<KeyDoc> key_reference() {
+  std::vector<KeyDoc> out;
+  const ModelParams mp;
+  for (const auto& k : model_keys()) out.push_back({"model", k.key, mp.*(k.field), k.range.describe(), k.doc});
+  const Lever lv;
+  for (const auto& k : lever_keys()) out.push_back({"levers", k.key, lv.*(k.field), k.range.describe(), k.doc});
+  const Strategy st;
+  for (const auto& k : strategy_keys()) out.push_back({"actors.strategy", k.key, st.*(k.field), k.range.describe(), k.doc});
+  return out;
+}
+
+}  // namespace smartpower

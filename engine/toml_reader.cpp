@@ -1,0 +1,156 @@
+#include "toml_reader.hpp"
+
+#include <sstream>
+
+namespace smartpower::detail {
+
+static std::string fmt(double v) {
+  std::ostringstream ss;
+  ss << v;
+  return ss.str();
+}
+
+std::string Range::describe() const {
+  const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
+  if (has_lo && has_hi) {
+    return std::string("a number in ") + (lo_open ? "(" : "[") + fmt(lo) + ", " + fmt(hi) +
+           (hi_open ? ")" : "]");
+  }
+  if (has_lo) return std::string("a number ") + (lo_open ? "> " : ">= ") + fmt(lo);
+  if (has_hi) return std::string("a number ") + (hi_open ? "< " : "<= ") + fmt(hi);
+  return "a finite number";
+}
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+double number_value(const toml::node& n, bool& ok) {
+  ok = true;
+  if (auto* f = n.as_floating_point()) return f->get();
+  if (auto* i = n.as_integer()) return static_cast<double>(i->get());
+  ok = false;
+  return 0;
+}
+
+void TableReader::fail(const toml::node* at, const std::string& message) const {
+  SourcePos pos = at ? position_of(*at) : position_of(t_);
+  throw InputError(pos, where_ + ": " + message);
+}
+
+void TableReader::fail_key(std::string_view key, const std::string& message) const {
+  fail(t_.get(key), "'" + std::string(key) + "' " + message);
+}
+
+double TableReader::number(std::string_view key, double fallback, const Range& range) {
+  const toml::node* n = node(key);
+  if (!n) return fallback;
+  bool ok = false;
+  const double v = number_value(*n, ok);
+  if (!ok) fail(n, "'" + std::string(key) + "' must be " + range.describe() + ", not " + type_name(*n));
+  if (!range.contains(v)) {
+    fail(n, "'" + std::string(key) + "' = " + fmt(v) + " is out of range: expected " + range.describe());
+  }
+  return v;
+}
+
+double TableReader::required_number(std::string_view key, const Range& range) {
+  if (!t_.get(key)) fail(nullptr, "missing required key '" + std::string(key) + "' (" + range.describe() + ")");
+  return number(key, 0, range);
+}
+
+std::string TableReader::string(std::string_view key, std::string fallback) {
+  const toml::node* n = node(key);
+  if (!n) return fallback;
+  const auto* s = n->as_string();
+  if (!s) fail(n, "'" + std::string(key) + "' must be a string, not " + type_name(*n));
+  return s->get();
+}
+
+std::string TableReader::required_string(std::string_view key) {
+  if (!t_.get(key)) fail(nullptr, "missing required key '" + std::string(key) + "' (a string)");
+  return string(key, {});
+}
+
+bool TableReader::boolean(std::string_view key, bool fallback) {
+  const toml::node* n = node(key);
+  if (!n) return fallback;
+  const auto* b = n->as_boolean();
+  if (!b) fail(n, "'" + std::string(key) + "' must be true or false, not " + type_name(*n));
+  return b->get();
+}
+
+std::int64_t TableReader::integer(std::string_view key, std::int64_t fallback, std::int64_t lo, std::int64_t hi) {
+  const toml::node* n = node(key);
+  if (!n) return fallback;
+  const auto* i = n->as_integer();
+  if (!i) fail(n, "'" + std::string(key) + "' must be an integer, not " + type_name(*n));
+  if (i->get() < lo || i->get() > hi) {
+    fail(n, "'" + std::string(key) + "' = " + std::to_string(i->get()) + " is out of range: expected an integer in [" +
+                std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return i->get();
+}
+
+const toml::table* TableReader::table(std::string_view key) {
+  const toml::node* n = node(key);
+  if (!n) return nullptr;
+  if (!n->is_table()) fail(n, "'" + std::string(key) + "' must be a table, not " + type_name(*n));
+  return n->as_table();
+}
+
+const toml::array* TableReader::array_of_tables(std::string_view key) {
+  const toml::node* n = node(key);
+  if (!n) return nullptr;
+  if (!n->is_array() || (!n->as_array()->empty() && !n->is_array_of_tables())) {
+    fail(n, "'" + std::string(key) + "' must be an array of tables ([[" + std::string(key) + "]]), not " +
+                type_name(*n));
+  }
+  return n->as_array();
+}
+
+std::string TableReader::choice(std::string_view key, std::string fallback, const std::vector<std::string>& allowed) {
+  const toml::node* n = t_.get(key);
+  std::string v = string(key, fallback);
+  for (const auto& a : allowed) {
+    if (a == v) return v;
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("\"" + a + "\"");
+  std::string msg = "'" + std::string(key) + "' = \"" + v + "\" is not allowed: expected one of " + list;
+  const auto near = closest_match(v, allowed);
+  if (!near.empty()) msg += "; did you mean \"" + near + "\"?";
+  fail(n, msg);
+}
+
+void TableReader::finish() const {
+  std::vector<std::string> allowed(seen_.begin(), seen_.end());
+  for (auto&& [key, value] : t_) {
+    if (seen_.count(key.str())) continue;
+    std::string msg = "unknown key '" + std::string(key.str()) + "'";
+    const auto near = closest_match(key.str(), allowed);
+    if (!near.empty()) {
+      msg += "; did you mean '" + near + "'?";
+    } else {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      msg += "; allowed keys: " + list;
+    }
+    SourcePos pos = position_of(key);
+    if (pos.line == 0) pos = position_of(value);
+    throw InputError(pos, where_ + ": " + msg);
+  }
+}
+
+}  // namespace smartpower::detail

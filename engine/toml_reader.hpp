@@ -1,0 +1,76 @@
+// Internal: reads one TOML table with typed getters, range checks and unknown-key
+// detection, turning every problem into an InputError at the offending line.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "smartpower/document.hpp"
+#include "smartpower/error.hpp"
+
+namespace smartpower::detail {
+
+struct Range {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool lo_open = false;
+  bool hi_open = false;
+
+  bool contains(double v) const {
+    if (!std::isfinite(v)) return false;
+    if (lo_open ? !(v > lo) : !(v >= lo)) return false;
+    if (hi_open ? !(v < hi) : !(v <= hi)) return false;
+    return true;
+  }
+  std::string describe() const;
+};
+
+inline Range closed(double lo, double hi) { return Range{lo, hi, false, false}; }
+inline Range open_hi(double lo, double hi) { return Range{lo, hi, false, true}; }
+inline Range open_lo(double lo, double hi) { return Range{lo, hi, true, false}; }
+
+class TableReader {
+ public:
+  // `where` names the table in messages, e.g. "[model]" or "actor 'KAZ'".
+  TableReader(const toml::table& table, std::string where) : t_(table), where_(std::move(where)) {}
+
+  const toml::table& table() const { return t_; }
+  const std::string& where() const { return where_; }
+
+  const toml::node* node(std::string_view key) {
+    seen_.insert(std::string(key));
+    return t_.get(key);
+  }
+  double number(std::string_view key, double fallback, const Range& range);
+  double required_number(std::string_view key, const Range& range);
+  std::string string(std::string_view key, std::string fallback);
+  std::string required_string(std::string_view key);
+  bool boolean(std::string_view key, bool fallback);
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t lo, std::int64_t hi);
+  const toml::table* table(std::string_view key);
+  const toml::array* array_of_tables(std::string_view key);
+  // One of `allowed`; the message lists them.
+  std::string choice(std::string_view key, std::string fallback, const std::vector<std::string>& allowed);
+
+  // Every key not asked for is an error naming the closest valid key.
+  void finish() const;
+
+  [[noreturn]] void fail(const toml::node* at, const std::string& message) const;
+  [[noreturn]] void fail_key(std::string_view key, const std::string& message) const;
+
+ private:
+  const toml::table& t_;
+  std::string where_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+double number_value(const toml::node& n, bool& ok);
+std::string type_name(const toml::node& n);
+
+}  // namespace smartpower::detail

@@ -1,0 +1,82 @@
+// Scenario I/O: TOML file -> resolved document (extends, [overrides], lens) -> validated
+// Scenario. Every error is an InputError naming file, line and column (or the dotted
+// key) and what was expected.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "smartpower/error.hpp"
+#include "smartpower/scenario.hpp"
+
+namespace smartpower {
+
+// Bounds that protect the machine before any work starts (docs/robustness.md).
+struct Limits {
+  int max_extends_depth = 32;
+  std::size_t max_file_bytes = 8u << 20;  // 8 MiB per scenario file
+  int max_actors = 4096;
+  int max_levers = 256;
+  long long max_steps = 1'000'000;
+};
+
+// A scenario after `extends` chains are merged and `[overrides]` applied. Source
+// positions of every value are kept (values moved, never copied), so validation
+// errors still point at the file and line that set the value.
+struct Document {
+  std::string path;
+  std::shared_ptr<toml::table> table;
+};
+
+// Parses `path`, follows `extends` (relative to the including file), merges and applies
+// `[overrides]`. Merge rules: tables merge key by key; arrays of tables whose entries
+// have an `id` merge entry by entry (a new id is appended); other arrays of tables
+// (events, moves) are appended; any other value is replaced.
+Document load_document(const std::string& path, const Limits& limits = {});
+
+// Parses TOML text as if it were the file `name` (tests, fuzzing).
+Document load_document_from_string(std::string_view text, const std::string& name,
+                                   const Limits& limits = {});
+
+// Sets the value at a dotted path ("model.rho", "actors.TUR.budget",
+// "levers.trade.weight", "events.recognition.enabled"). Array elements are addressed
+// by their `id` or by a 0-based index. Throws InputError naming `origin` if the path
+// does not lead to an existing table.
+void set_path(toml::table& root, std::string_view dotted, toml::node&& value,
+              const SourcePos& origin = {});
+void set_path(toml::table& root, std::string_view dotted, double value);
+// The value at a dotted path, or nullptr.
+const toml::node* get_path(const toml::table& root, std::string_view dotted);
+
+// Names of the lenses the document defines ([lenses.NAME]).
+std::vector<std::string> lens_names(const toml::table& root);
+// Applies lens `name` (its dotted overrides); throws InputError listing the lenses if
+// there is no such lens.
+void apply_lens(toml::table& root, std::string_view name);
+
+// Validates a resolved document and builds the Scenario. Unknown keys, wrong types,
+// out-of-range values and unknown ids are InputErrors.
+Scenario build_scenario(const toml::table& root, const Limits& limits = {});
+
+// load_document + optional lens + build_scenario.
+Scenario load_scenario(const std::string& path, std::string_view lens = {},
+                       const Limits& limits = {});
+
+// The resolved document as TOML text (what `smartpower resolve` prints).
+std::string to_toml(const toml::table& root);
+
+// A deep copy (source positions are not kept by copies; validate before copying).
+std::shared_ptr<toml::table> clone(const toml::table& t);
+
+// Position of a node, for messages.
+SourcePos position_of(const toml::node& node);
+SourcePos position_of(const toml::key& key);
+
+// The closest candidate by edit distance, or "" when nothing is close.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace smartpower
