@@ -37,16 +37,16 @@ void Progress::finish() {
 namespace {
 
 std::string command_line(const Context& ctx) {
-  // --threads and --quiet do not change results, so they are left out: the summary is
-  // byte-identical whatever the thread count.
+  // --threads, --out and --quiet do not change results, so they are left out: the
+  // summary is byte-identical whatever the thread count or output folder.
   std::string out;
   for (std::size_t i = 0; i < ctx.argv.size(); ++i) {
     const std::string& a = ctx.argv[i];
-    if (a == "--threads" || a == "-t") {
+    if (a == "--threads" || a == "-t" || a == "--out" || a == "-o") {
       ++i;
       continue;
     }
-    if (a.rfind("--threads=", 0) == 0 || a == "--quiet" || a == "-q") continue;
+    if (a.rfind("--threads=", 0) == 0 || a.rfind("--out=", 0) == 0 || a == "--quiet" || a == "-q") continue;
     out += (out.empty() ? "" : " ") + a;
   }
   return out;

@@ -1,0 +1,94 @@
+// Shared helpers for the tests: paths, small scenarios, running the CLI.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace sptest {
+
+inline std::string root() {
+  if (const char* r = std::getenv("SMARTPOWER_ROOT")) return r;
+  return SMARTPOWER_SOURCE_DIR;
+}
+inline std::string scenario(const std::string& rel) { return root() + "/scenarios/" + rel; }
+inline std::string bin() {
+  if (const char* b = std::getenv("SMARTPOWER_BIN")) return b;
+  return SMARTPOWER_BIN_PATH;
+}
+
+inline std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A fresh temporary folder under the system temp dir.
+inline std::filesystem::path temp_dir(const std::string& tag) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("smartpower-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p;
+}
+
+inline std::string write(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+  return p.string();
+}
+
+// Runs a shell command; returns its exit status and captures stdout+stderr.
+inline int run(const std::string& cmd, std::string* output = nullptr) {
+  const auto log = temp_dir("cmd") / "out.txt";
+  const int st = std::system((cmd + " > '" + log.string() + "' 2>&1").c_str());
+  if (output) *output = read(log.string());
+  std::filesystem::remove_all(log.parent_path());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// A minimal valid scenario: 3 actors, 2 levers, 4 steps.
+inline std::string tiny_scenario(const std::string& extra = "") {
+  return R"(
+[scenario]
+name = "tiny"
+start = 2000.0
+end = 2001.0
+dt = 0.25
+seed = 7
+
+[[levers]]
+id = "culture"
+kind = "soft"
+decay = 0.1
+
+[[levers]]
+id = "trade"
+kind = "hard"
+decay = 0.5
+
+[[actors]]
+id = "A"
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+identity = { x = 1.0 }
+strategy = { diversify = 1.0 }
+
+[[actors]]
+id = "B"
+capabilities = { economy = 2.0, military = 1.0, population = 1.0 }
+identity = { x = 1.0 }
+
+[[actors]]
+id = "C"
+capabilities = { economy = 1.0, military = 3.0, population = 1.0 }
+identity = { y = 1.0 }
+
+[relations.A.C]
+border = 1.0
+)" + extra;
+}
+
+}  // namespace sptest

@@ -1,0 +1,225 @@
+// Each mechanism of docs/model.md on its own, against values computed by hand.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "helpers.hpp"
+#include "smartpower/document.hpp"
+#include "smartpower/simulation.hpp"
+
+using namespace smartpower;
+
+TEST_CASE("stocks decay geometrically and grow with effort", "[model][decay]") {
+  // (1 - 0.1 * 0.25) * 2 + 0.25 * 1 = 2.2
+  CHECK(decay_step(2.0, 0.1, 0.25, 1.0) == Approx(2.2));
+  // Without effort a stock halves in log(2)/0.5 ~ 1.39 years at decay 0.5.
+  double s = 1.0;
+  for (int n = 0; n < 4; ++n) s = decay_step(s, 0.5, 0.25, 0.0);
+  CHECK(s == Approx(std::pow(0.875, 4)));
+  // A negative effort cannot push a stock below zero.
+  CHECK(decay_step(0.1, 0.1, 0.25, -10.0) == 0.0);
+  // The steady state is effort / decay.
+  s = 0;
+  for (int n = 0; n < 2000; ++n) s = decay_step(s, 0.2, 0.25, 0.5);
+  CHECK(s == Approx(2.5).epsilon(1e-9));
+}
+
+TEST_CASE("CES smart power has the right limits", "[model][ces]") {
+  // rho = 1: a weighted sum.
+  CHECK(ces(2.0, 4.0, 0.25, 1.0) == Approx(0.25 * 2 + 0.75 * 4));
+  // rho -> 0: the Cobb-Douglas limit hard^alpha soft^(1-alpha).
+  CHECK(ces(2.0, 4.0, 0.25, 1e-9) == Approx(std::pow(2.0, 0.25) * std::pow(4.0, 0.75)).epsilon(1e-6));
+  CHECK(ces(2.0, 4.0, 0.25, 0.0) == Approx(std::pow(2.0, 0.25) * std::pow(4.0, 0.75)));
+  // rho -> -inf: the minimum (Leontief).
+  CHECK(ces(2.0, 4.0, 0.5, -60.0) == Approx(2.0).epsilon(0.02));
+  // Zero inputs.
+  CHECK(ces(0.0, 0.0, 0.5, 0.5) == 0.0);
+  CHECK(ces(0.0, 3.0, 0.5, -1.0) == 0.0);                     // complements: nothing without hard
+  CHECK(ces(0.0, 4.0, 0.5, 0.5) == Approx(0.5 * 0.5 * 4.0));  // (0.5 * 4^0.5)^2 = 1
+}
+
+TEST_CASE("smart power peaks at an interior mix for rho < 1 (C20)", "[model][ces]") {
+  for (double rho : {0.5, 0.0, -1.0}) {
+    const double total = 10.0, alpha = 0.4;
+    double best = -1, best_x = -1;
+    for (int s = 0; s <= 100; ++s) {
+      const double hard = total * s / 100.0;
+      const double v = ces(hard, total - hard, alpha, rho);
+      if (v > best) {
+        best = v;
+        best_x = hard;
+      }
+    }
+    INFO("rho = " << rho);
+    CHECK(best_x > 0.0);
+    CHECK(best_x < total);
+    CHECK(best > ces(total, 0.0, alpha, rho));
+    CHECK(best > ces(0.0, total, alpha, rho));
+  }
+  // rho = 1 has no interior optimum: the corner with the larger weight wins.
+  CHECK(ces(10.0, 0.0, 0.6, 1.0) > ces(5.0, 5.0, 0.6, 1.0));
+}
+
+TEST_CASE("HHI and balance index are bounded", "[model][balance]") {
+  const std::vector<double> even{1.0 / 3, 1.0 / 3, 1.0 / 3}, one{1.0, 0.0, 0.0}, mid{0.5, 0.3, 0.2};
+  CHECK(hhi(even) == Approx(1.0 / 3));
+  CHECK(balance_index(hhi(even), 3) == Approx(1.0));
+  CHECK(hhi(one) == Approx(1.0));
+  CHECK(balance_index(hhi(one), 3) == Approx(0.0));
+  // 0.25 + 0.09 + 0.04 = 0.38; 1 - (0.38 - 1/3) / (2/3) = 0.93
+  CHECK(balance_index(hhi(mid), 3) == Approx(0.93));
+  CHECK(balance_index(1.0, 1) == 0.0);  // a single partner is full dependence
+}
+
+TEST_CASE("softmax allocation spends exactly the budget", "[model][softmax]") {
+  const std::vector<double> u{0.0, 1.0, -2.0, 0.5};
+  std::vector<double> out(4);
+  softmax_allocate(u, 1.0, 3.0, out);
+  double sum = 0;
+  for (double v : out) sum += v;
+  CHECK(sum == Approx(3.0));
+  CHECK(out[1] > out[3]);
+  CHECK(out[3] > out[0]);
+  CHECK(out[0] > out[2]);
+  CHECK(out[1] / out[0] == Approx(std::exp(1.0)));
+  // A high temperature spreads effort evenly; a low one concentrates it.
+  softmax_allocate(u, 1e6, 4.0, out);
+  CHECK(out[2] == Approx(1.0).epsilon(1e-5));
+  softmax_allocate(u, 1e-3, 1.0, out);
+  CHECK(out[1] == Approx(1.0));
+  // Huge utilities do not overflow.
+  softmax_allocate(std::vector<double>{1e308, 1e308}, 1.0, 2.0, out);
+  CHECK(out[0] == Approx(1.0));
+}
+
+TEST_CASE("alignment stays in [-1, 1] whatever the pressure", "[model][alignment]") {
+  double a = 0.9;
+  for (int n = 0; n < 1000; ++n) {
+    const double z = (n % 2 ? 1e6 : -1e6) * std::sin(n);
+    a = alignment_step(a, z, 4.0, 0.25);  // rate * dt = 1: jumps to the target
+    REQUIRE(a >= -1.0);
+    REQUIRE(a <= 1.0);
+  }
+  CHECK(alignment_step(0.0, 0.5, 1.0, 0.25) == Approx(0.25 * std::tanh(0.5)));
+}
+
+namespace {
+Model tiny_model(const std::string& extra) {
+  auto doc = load_document_from_string(sptest::tiny_scenario(extra), "tiny.toml");
+  return Model(build_scenario(*doc.table));
+}
+}  // namespace
+
+TEST_CASE("influence follows stock, returns and affinity-driven receptivity", "[model][influence]") {
+  // B has a culture stock of 4 toward A. A and B share identity x, so sim = 1;
+  // alignment 0 -> affinity = 0.5 * 1 + 0.5 * 0.5 = 0.75; receptivity 0.1 + 0.9 * 0.75.
+  const Model m = tiny_model(R"(
+[relations.B.A]
+stocks = { culture = 4.0, trade = 9.0 }
+)");
+  Simulator sim(m);
+  sim.reset(1);
+  struct First : Observer {
+    std::vector<double> x;
+    void record(int n, double, std::span<const double> v) override {
+      if (n == 0) x.assign(v.begin(), v.end());
+    }
+  } obs;
+  sim.run(&obs);
+  const auto& L = m.layout();
+  const int A = 0, B = 1, C = 2;
+  CHECK(obs.x[L.index(Metric::affinity, A, B)] == Approx(0.75));
+  CHECK(obs.x[L.index(Metric::soft, A, B)] == Approx(4.0 * 0.775));
+  // Trade is hard, scaled by economy: B's share 2 / (1 + 2), need exponent 0.5.
+  CHECK(obs.x[L.index(Metric::hard, A, B)] == Approx(9.0 * std::sqrt(2.0 / 3.0)));
+  // Smart power is the CES of the two with alpha = rho = 0.5.
+  CHECK(obs.x[L.index(Metric::smart, A, B)] ==
+        Approx(ces(9.0 * std::sqrt(2.0 / 3.0), 3.1, 0.5, 0.5)));
+  // Nobody else engages A, so A depends on B alone.
+  CHECK(obs.x[L.index(Metric::dependence, A, B)] == Approx(1.0));
+  CHECK(obs.x[L.index(Metric::dependence, A, C)] == Approx(0.0));
+  CHECK(obs.x[L.index(Metric::balance, A)] == Approx(0.0));
+  // Threat of C to A: border 1, C's military share 3/4, base 0.1, softened by
+  // affinity 0.5 * 0 + 0.5 * 0.5 = 0.25 (no shared identity): 0.75 * 0.1 / 1.25.
+  CHECK(obs.x[L.index(Metric::threat, A, C)] == Approx(0.75 * 0.1 / 1.25));
+  // Without a border the threat shrinks to the proximity floor 0.2.
+  CHECK(obs.x[L.index(Metric::threat, A, B)] == Approx(0.2 * 0.5 * 0.1 / (1 + 3.1 + 0.75)));
+}
+
+TEST_CASE("efforts spend each actor's budget and dependence shares sum to one", "[model][allocation]") {
+  const Model m = tiny_model(R"(
+[relations.B.A]
+stocks = { culture = 1.0 }
+[relations.C.A]
+stocks = { trade = 2.0 }
+)");
+  Simulator sim(m);
+  sim.reset(3);
+  struct All : Observer {
+    const MetricLayout* L;
+    int checked = 0;
+    void record(int, double, std::span<const double> x) override {
+      for (int i = 0; i < 3; ++i) {
+        double effort = 0, dep = 0;
+        for (int j = 0; j < 3; ++j) {
+          dep += x[L->index(Metric::dependence, i, j)];
+          for (int k = 0; k < 2; ++k) effort += x[L->index(Metric::effort, i, j, k)];
+        }
+        CHECK(effort == Approx(x[L->index(Metric::budget, i)]));
+        CHECK(dep == Approx(1.0));
+        CHECK(x[L->index(Metric::balance, i)] >= 0.0);
+        CHECK(x[L->index(Metric::balance, i)] <= 1.0);
+        ++checked;
+      }
+    }
+  } obs;
+  obs.L = &m.layout();
+  sim.run(&obs);
+  CHECK(obs.checked == 3 * 5);
+}
+
+TEST_CASE("events shock stocks at their step, moves rescale effort in their window", "[model][events]") {
+  const Model m = tiny_model(R"(
+[[events]]
+label = "treaty"
+source = "test"
+time = 2000.5
+actor = "A"
+target = "B"
+lever = "culture"
+stock = 2.0
+alignment = 0.5
+mutual = true
+
+[[moves]]
+label = "embargo"
+actor = "A"
+target = "*"
+lever = "trade"
+from = 2000.25
+to = 2000.75
+scale = 0.0
+effort = 0.5
+)");
+  struct Rec : Observer {
+    std::vector<std::vector<double>> xs;
+    void record(int, double, std::span<const double> v) override { xs.emplace_back(v.begin(), v.end()); }
+  } obs;
+  Simulator sim(m);
+  sim.reset(1);
+  sim.run(&obs);
+  const auto& L = m.layout();
+  REQUIRE(obs.xs.size() == 5);
+  // Instant 2 (2000.5) holds the shock: 2 on top of two quarters of effort.
+  const double before = obs.xs[1][L.index(Metric::stock, 0, 1, 0)];
+  const double e1 = obs.xs[1][L.index(Metric::effort, 0, 1, 0)];
+  CHECK(obs.xs[2][L.index(Metric::stock, 0, 1, 0)] == Approx(0.975 * before + 0.25 * e1 + 2.0));
+  CHECK(obs.xs[2][L.index(Metric::stock, 1, 0, 0)] > 2.0);  // mutual
+  CHECK(obs.xs[2][L.index(Metric::alignment, 0, 1)] > 0.45);
+  // The move replaces A's trade effort by 0.5 per partner at 2000.25 and 2000.5 only.
+  CHECK(obs.xs[1][L.index(Metric::effort, 0, 1, 1)] == Approx(0.5));
+  CHECK(obs.xs[2][L.index(Metric::effort, 0, 2, 1)] == Approx(0.5));
+  CHECK(obs.xs[3][L.index(Metric::effort, 0, 1, 1)] != Approx(0.5));
+  CHECK(obs.xs[0][L.index(Metric::effort, 0, 1, 1)] != Approx(0.5));
+}
