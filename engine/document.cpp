@@ -87,15 +87,6 @@ std::string read_file(const std::string& path, const Limits& limits, const Sourc
   return ss.str();
 }
 
-bool has_ids(const toml::array& arr) {
-  if (arr.empty() || !arr.is_array_of_tables()) return false;
-  for (const auto& el : arr) {
-    const auto* t = el.as_table();
-    if (!t || !t->get_as<std::string>("id")) return false;
-  }
-  return true;
-}
-
 toml::table* find_by_id(toml::array& arr, std::string_view id) {
   for (auto& el : arr) {
     if (auto* t = el.as_table()) {
@@ -107,14 +98,15 @@ toml::table* find_by_id(toml::array& arr, std::string_view id) {
 
 void merge_into(toml::table& base, toml::table&& child);
 
+// Entries with an `id` that the base already has merge into it; all others append.
 void merge_array(toml::array& base, toml::array&& child) {
-  const bool by_id = has_ids(child);
   for (auto& el : child) {
-    if (by_id) {
-      auto& t = *el.as_table();
-      if (auto* target = find_by_id(base, t.get_as<std::string>("id")->get())) {
-        merge_into(*target, std::move(t));
-        continue;
+    if (auto* t = el.as_table()) {
+      if (auto* id = t->get_as<std::string>("id")) {
+        if (auto* target = find_by_id(base, id->get())) {
+          merge_into(*target, std::move(*t));
+          continue;
+        }
       }
     }
     base.push_back(std::move(el));
@@ -192,25 +184,96 @@ struct Resolver {
       result = resolve_text(parent_text, parent_name, parent_canon, position_of(*ext));
       t.erase("extends");
     }
-    toml::table overrides;
-    if (auto* ov = t.get("overrides")) {
-      if (!ov->is_table()) throw InputError(position_of(*ov), "`overrides` must be a table of dotted paths");
-      overrides = std::move(*ov->as_table());
-      t.erase("overrides");
-    }
-    merge_into(result, std::move(t));
-    std::vector<std::pair<std::string, toml::node*>> leaves;
-    flatten(overrides, "", leaves);
-    for (auto& [path, node] : leaves) {
-      const SourcePos origin = position_of(*node);
-      set_path(result, path, std::move(*node), origin);
-    }
+    apply_patch(result, std::move(t));
     chain.pop_back();
     return result;
   }
 };
 
 }  // namespace
+
+void remove_actor(toml::table& root, std::string_view id) {
+  if (auto* actors = root.get_as<toml::array>("actors")) {
+    for (std::size_t i = 0; i < actors->size(); ++i) {
+      auto* t = actors->get(i)->as_table();
+      if (t && t->get_as<std::string>("id") && t->get_as<std::string>("id")->get() == id) {
+        actors->erase(actors->begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    }
+    for (auto& el : *actors) {
+      if (auto* t = el.as_table()) {
+        if (auto* pb = t->get_as<toml::table>("partner_bias")) pb->erase(id);
+      }
+    }
+  }
+  if (auto* rel = root.get_as<toml::table>("relations")) {
+    rel->erase(id);
+    for (auto&& [k, v] : *rel) {
+      if (auto* t = v.as_table()) t->erase(id);
+    }
+  }
+  for (const char* list : {"events", "moves"}) {
+    if (auto* arr = root.get_as<toml::array>(list)) {
+      for (std::size_t i = arr->size(); i-- > 0;) {
+        const auto* t = arr->get(i)->as_table();
+        if (!t) continue;
+        auto names = [&](const char* key) {
+          const auto* s = t->get_as<std::string>(key);
+          return s && s->get() == id;
+        };
+        if (names("actor") || names("target")) arr->erase(arr->begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
+  }
+}
+
+void apply_patch(toml::table& root, toml::table&& patch) {
+  toml::table overrides;
+  if (auto* ov = patch.get("overrides")) {
+    if (!ov->is_table()) throw InputError(position_of(*ov), "`overrides` must be a table of dotted paths");
+    overrides = std::move(*ov->as_table());
+    patch.erase("overrides");
+  }
+  std::vector<std::string> removed;
+  if (auto* rm = patch.get("remove_actors")) {
+    const auto* arr = rm->as_array();
+    if (!arr) throw InputError(position_of(*rm), "`remove_actors` must be an array of actor ids");
+    for (const auto& el : *arr) {
+      const auto* s = el.as_string();
+      if (!s) throw InputError(position_of(el), "`remove_actors` must hold actor ids (strings)");
+      removed.push_back(s->get());
+    }
+    patch.erase("remove_actors");
+  }
+  merge_into(root, std::move(patch));
+  std::vector<std::pair<std::string, toml::node*>> leaves;
+  flatten(overrides, "", leaves);
+  for (auto& [path, node] : leaves) {
+    const SourcePos origin = position_of(*node);
+    set_path(root, path, std::move(*node), origin);
+  }
+  for (const auto& id : removed) {
+    const auto* actors = root.get_as<toml::array>("actors");
+    bool found = false;
+    std::vector<std::string> ids;
+    if (actors) {
+      for (const auto& el : *actors) {
+        if (const auto* t = el.as_table(); t && t->get_as<std::string>("id")) {
+          ids.push_back(t->get_as<std::string>("id")->get());
+          found = found || ids.back() == id;
+        }
+      }
+    }
+    if (!found) {
+      std::string msg = "`remove_actors`: no actor '" + id + "'";
+      const auto near = closest_match(id, ids);
+      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      throw InputError(msg);
+    }
+    remove_actor(root, id);
+  }
+}
 
 Document load_document_from_string(std::string_view text, const std::string& name,
                                    const Limits& limits) {
@@ -269,9 +332,16 @@ void set_path(toml::table& root, std::string_view dotted, toml::node&& value, co
     if (auto* t = cur->as_table()) {
       next = t->get(part);
       for (auto&& [k, v] : *t) choices.emplace_back(k.str());
-      if (!next && p + 2 == parts.size()) {
-        // Allow creating one missing table level (an optional table such as growth).
-        t->insert(part, toml::table{});
+      // Optional top-level sections a base may lack; any other missing top-level name
+      // is a typo and gets a suggestion below.
+      static const std::vector<std::string> optional_sections = {"model", "relations", "calibration"};
+      const bool optional_top =
+          p == 0 && std::find(optional_sections.begin(), optional_sections.end(), part) != optional_sections.end();
+      if (p == 0) choices.insert(choices.end(), optional_sections.begin(), optional_sections.end());
+      if (!next && ((p + 2 == parts.size() && p > 0) || (optional_top && p + 2 == parts.size()))) {
+        // Allow creating one missing optional table (such as an actor's growth) below the
+        // top level; the validator then checks its name at the override's position.
+        t->insert(toml::key(part, value.source()), toml::table{});
         next = t->get(part);
       }
     } else if (auto* a = cur->as_array()) {
@@ -328,13 +398,18 @@ void apply_lens(toml::table& root, std::string_view name) {
     throw InputError("unknown lens '" + std::string(name) + "'; this scenario defines: " +
                      (list.empty() ? std::string("none") : list));
   }
-  toml::table copy = *lens;  // the lens stays in the document for `resolve`
+  // The lens is moved out (not copied) so its values keep their positions for errors;
+  // the resolved document then shows its effect and records `lens = NAME`.
+  toml::table moved = std::move(*lens);
+  lenses->erase(name);
   std::vector<std::pair<std::string, toml::node*>> leaves;
-  flatten(copy, "", leaves);
+  flatten(moved, "", leaves);
   for (auto& [path, node] : leaves) {
     if (path == "description") continue;
-    set_path(root, path, std::move(*node), position_of(*lens));
+    const SourcePos origin = position_of(*node);
+    set_path(root, path, std::move(*node), origin);
   }
+  if (auto* info = root.get_as<toml::table>("scenario")) info->insert_or_assign("lens", std::string(name));
 }
 
 std::string to_toml(const toml::table& root) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <sstream>
 
 #include "smartpower/document.hpp"
 #include "smartpower/keys.hpp"
@@ -18,6 +19,26 @@ using detail::TableReader;
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Where to point when a whole table is missing: the first value that has a position
+// (a merged root table has none of its own).
+SourcePos fallback_pos(const toml::table& root) {
+  SourcePos pos = position_of(root);
+  if (!pos.file.empty()) return pos;
+  for (auto&& [k, v] : root) {
+    SourcePos p = position_of(k);
+    if (!p.file.empty()) return SourcePos{p.file, 0, 0};
+    p = position_of(v);
+    if (!p.file.empty()) return SourcePos{p.file, 0, 0};
+  }
+  return pos;
+}
+
+std::string fmt(double v) {
+  std::ostringstream ss;
+  ss << v;
+  return ss.str();
+}
 
 template <class Struct>
 struct NumberKey {
@@ -94,7 +115,8 @@ int resolve_id(TableReader& r, std::string_view key, const std::string& id,
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (ids[i] == id) return static_cast<int>(i);
   }
-  std::string msg = "'" + std::string(key) + "' = \"" + id + "\" is not a known " + what;
+  std::string msg = key == id ? "\"" + id + "\" is not a known " + std::string(what)
+                              : "'" + std::string(key) + "' = \"" + id + "\" is not a known " + what;
   const auto near = closest_match(id, ids);
   if (!near.empty()) {
     msg += "; did you mean \"" + near + "\"?";
@@ -104,17 +126,6 @@ int resolve_id(TableReader& r, std::string_view key, const std::string& id,
     msg += "; known: " + list + (allow_star ? ", or \"*\" for all" : "");
   }
   r.fail(r.table().get(key), msg);
-}
-
-std::vector<std::string> ids_of(const toml::array* arr) {
-  std::vector<std::string> ids;
-  if (!arr) return ids;
-  for (const auto& el : *arr) {
-    if (const auto* t = el.as_table()) {
-      if (const auto* id = t->get_as<std::string>("id")) ids.push_back(id->get());
-    }
-  }
-  return ids;
 }
 
 void check_id_syntax(TableReader& r, const std::string& id, std::vector<std::string>& seen, const char* what) {
@@ -171,18 +182,19 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
 
   // [scenario]
   const toml::table* info_t = top.table("scenario");
-  if (!info_t) top.fail(nullptr, "missing the [scenario] table (name, start, end, dt, seed)");
+  if (!info_t) throw InputError(fallback_pos(root), "missing the [scenario] table (name, start, end, dt, seed)");
   {
     TableReader r(*info_t, "[scenario]");
     sc.info.name = r.required_string("name");
     sc.info.description = r.string("description", "");
+    r.string("lens", "");  // recorded by apply_lens
     sc.info.start = r.required_number("start", closed(-1e6, 1e6));
     sc.info.end = r.required_number("end", closed(-1e6, 1e6));
     sc.info.dt = r.number("dt", 0.25, open_lo(0, 1e6));
     sc.info.seed = static_cast<std::uint64_t>(r.integer("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
     if (!(sc.info.end > sc.info.start)) r.fail_key("end", "must be later than 'start'");
     if (sc.info.dt > sc.info.end - sc.info.start) {
-      r.fail_key("dt", "is larger than the horizon end - start = " + std::to_string(sc.info.end - sc.info.start));
+      r.fail_key("dt", "is larger than the horizon end - start = " + fmt(sc.info.end - sc.info.start));
     }
     const double steps = (sc.info.end - sc.info.start) / sc.info.dt;
     if (steps > static_cast<double>(limits.max_steps)) {
@@ -202,12 +214,15 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
     r.finish();
   }
   if (sc.params.alignment_rate * sc.info.dt > 1) {
-    throw InputError(position_of(root), "[model] alignment_rate * dt must be <= 1 (the update would overshoot)");
+    const toml::node* at = get_path(root, "model.alignment_rate");
+    throw InputError(at ? position_of(*at) : fallback_pos(root),
+                     "[model]: 'alignment_rate' * dt must be <= 1 (the update would overshoot): " +
+                         fmt(sc.params.alignment_rate) + " * " + fmt(sc.info.dt));
   }
 
   // [[levers]]
   const toml::array* levers = top.array_of_tables("levers");
-  if (!levers || levers->empty()) top.fail(nullptr, "needs at least one [[levers]] entry");
+  if (!levers || levers->empty()) throw InputError(fallback_pos(root), "scenario file: needs at least one [[levers]] entry");
   if (static_cast<int>(levers->size()) > limits.max_levers) {
     top.fail(levers, "has " + std::to_string(levers->size()) + " levers; the limit is " + std::to_string(limits.max_levers));
   }
@@ -234,11 +249,19 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
 
   // [[actors]]
   const toml::array* actors = top.array_of_tables("actors");
-  if (!actors || actors->size() < 2) top.fail(actors, "needs at least two [[actors]] entries");
+  if (!actors || actors->size() < 2) {
+    throw InputError(actors && !actors->empty() ? position_of(*actors->get(0)) : fallback_pos(root),
+                     "scenario file: needs at least two [[actors]] entries");
+  }
   if (static_cast<int>(actors->size()) > limits.max_actors) {
     top.fail(actors, "has " + std::to_string(actors->size()) + " actors; the limit is " + std::to_string(limits.max_actors));
   }
-  const std::vector<std::string> actor_ids_all = ids_of(actors);
+  // Ids first: partner_bias may name an actor listed later.
+  std::vector<std::string> actor_ids_all;
+  for (const auto& el : *actors) {
+    TableReader r(*el.as_table(), "actor");
+    actor_ids_all.push_back(r.required_string("id"));
+  }
   // Identity dimensions: the union over actors, in order of first appearance.
   for (const auto& el : *actors) {
     if (const auto* idt = el.as_table()->get_as<toml::table>("identity")) {
@@ -367,8 +390,8 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       e.source = er.required_string("source");
       e.time = er.required_number("time", closed(-1e6, 1e6));
       if (e.time < sc.info.start || e.time >= sc.info.end) {
-        er.fail_key("time", "= " + std::to_string(e.time) + " is outside the scenario's time range [" +
-                                std::to_string(sc.info.start) + ", " + std::to_string(sc.info.end) + ")");
+        er.fail_key("time", "= " + fmt(e.time) + " is outside the scenario's time range [" + fmt(sc.info.start) + ", " +
+                                fmt(sc.info.end) + ")");
       }
       e.actor = resolve_id(er, "actor", er.required_string("actor"), actor_ids, "actor", false);
       e.target = resolve_id(er, "target", er.required_string("target"), actor_ids, "actor", false);
@@ -403,6 +426,10 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       mv.from = mr.required_number("from", closed(-1e6, 1e6));
       mv.to = mr.number("to", sc.info.end, closed(-1e6, 1e6));
       if (!(mv.to > mv.from)) mr.fail_key("to", "must be later than 'from'");
+      if (mv.from >= sc.info.end || mv.to <= sc.info.start) {
+        mr.fail_key("from", "= " + fmt(mv.from) + ": the window [" + fmt(mv.from) + ", " + fmt(mv.to) +
+                                ") is outside the scenario's time range [" + fmt(sc.info.start) + ", " + fmt(sc.info.end) + ")");
+      }
       mv.scale = mr.number("scale", 1, closed(0, 1e6));
       mv.effort = mr.number("effort", 0, closed(-1e9, 1e9));
       mv.enabled = mr.boolean("enabled", true);

@@ -2,7 +2,10 @@
 """Independent NumPy reference implementation of the smartpower model.
 
 Implements docs/model.md equation by equation, written from the document only
-(not from the C++ engine). It reads a *fully resolved* scenario, i.e. the TOML printed
+(not from the C++ engine). Two things the document leaves open were settled after
+comparing with the engine, and are marked "doc gap" below: the value of a capability
+share c_j / (c_i + c_j) when both capabilities are 0 (1/2), and the capability of a
+hard lever that names none (economy). It reads a *fully resolved* scenario, i.e. the TOML printed
 by ``smartpower resolve FILE`` (extends and [overrides] already applied), so it never
 handles ``extends`` itself.
 
@@ -29,6 +32,7 @@ import csv
 import math
 import sys
 import tomllib
+from fractions import Fraction
 
 import numpy as np
 
@@ -43,7 +47,7 @@ MODEL_DEFAULTS = {
     "w_interdependence": 1.0, "w_threat": 1.0, "w_counter": 1.0, "noise": 1.0,
 }
 LEVER_DEFAULTS = {"weight": 1.0, "decay": 0.1, "returns": 1.0, "reciprocity": 0.0,
-                  "threat": 0.0, "unit_scale": 0.0, "kind": "soft", "capability": "none"}
+                  "threat": 0.0, "unit_scale": 0.0, "kind": "soft"}
 STRATEGIES = ("diversify", "counter_threat", "affinity", "smart_mix", "sphere", "expansion")
 
 PAIR_METRICS = ("alignment", "affinity", "soft", "hard", "smart", "soft_share",
@@ -51,6 +55,11 @@ PAIR_METRICS = ("alignment", "affinity", "soft", "hard", "smart", "soft_share",
 LEVER_METRICS = ("stock", "effort", "influence", "lever_dependence")
 UNIT_METRICS = ("real", "volume")
 ACTOR_METRICS = ("balance", "hhi", "budget")
+
+
+def _dec(x) -> Fraction:
+    """A TOML number as the exact decimal it was written as (shortest round-trip repr)."""
+    return Fraction(repr(float(x)))
 
 
 def _safe_div(num, den, fill):
@@ -90,7 +99,11 @@ class Model:
         self.unit_scale = np.array([float(l["unit_scale"]) for l in lv])
         self.is_soft = np.array([l["kind"] == "soft" for l in lv])
         self.is_hard = ~self.is_soft
-        self.cap_of = [l["capability"] for l in lv]
+        # A hard lever that names no capability is scaled by economy: that is what the
+        # engine's loader does (engine/scenario.cpp), although scenario.hpp's initializer
+        # says `none` and docs/model.md names no default (reported as a doc gap).
+        self.cap_of = [l.get("capability", "economy" if l.get("kind", "soft") == "hard"
+                             else "none") for l in levers]
 
         # --- actors
         actors = doc.get("actors", [])
@@ -148,6 +161,11 @@ class Model:
                     self.S0[lidx[l], i, j] = float(v)
         self.offdiag = ~np.eye(N, dtype=bool)
 
+        # Event and move windows compare times in exact decimal arithmetic (the numbers
+        # as written in the file), so that e.g. an event at 1991.6 with dt = 0.2 falls
+        # in [t_3, t_4) although 1991 + 3 * 0.2 == 1991.6000000000001 in binary floats.
+        self._start, self._dt = _dec(self.start), _dec(self.dt)
+
         # --- events: (a) at step n applies every enabled event with t_n <= time < t_n + dt
         self.events_at = {}
         for ev in doc.get("events", []):
@@ -157,10 +175,10 @@ class Model:
                  lidx[ev["lever"]] if "lever" in ev else -1,
                  float(ev.get("stock", 0.0)), float(ev.get("alignment", 0.0)),
                  bool(ev.get("mutual", False)))
-            t_ev = float(ev["time"])
+            t_ev = _dec(ev["time"])
             for step in range(self.T):  # events never apply at t_T
-                t = self.time(step)
-                if t <= t_ev < t + self.dt:
+                t = self.exact_time(step)
+                if t <= t_ev < t + self._dt:
                     self.events_at.setdefault(step, []).append(e)
 
         # --- moves: per instant, effort <- effort * scale + add, for (i, k, j)
@@ -172,8 +190,10 @@ class Model:
             self.moves.append((aidx[mv["actor"]],
                                None if tgt == "*" else aidx[tgt],
                                None if lev == "*" else lidx[lev],
-                               float(mv.get("from", 0.0)), float(mv.get("to", 0.0)),
+                               _dec(mv.get("from", 0.0)), _dec(mv.get("to", 0.0)),
                                float(mv.get("scale", 1.0)), float(mv.get("effort", 0.0))))
+
+        self._move_cache = {}
 
         # time-dependent per-actor quantities for all T + 1 instants (eq. 1)
         ts = np.array([self.time(s) for s in range(self.T + 1)]) - self.start
@@ -184,9 +204,18 @@ class Model:
     def time(self, step: int) -> float:
         return self.start + self.dt * step
 
+    def exact_time(self, step: int) -> Fraction:
+        return self._start + self._dt * step
+
     def move_arrays(self, step):
-        """(scale, add) arrays shaped (K, N, N) = [k, i, j] for the moves active at t_step."""
-        t = self.time(step)
+        """(scale, add) arrays shaped (K, N, N) = [k, i, j] for the moves active at t_step,
+        or None when no move is active (built once per step, then cached)."""
+        if step not in self._move_cache:
+            self._move_cache[step] = self._build_moves(step)
+        return self._move_cache[step]
+
+    def _build_moves(self, step):
+        t = self.exact_time(step)
         active = [m for m in self.moves if m[3] <= t < m[4]]
         if not active:
             return None
@@ -222,7 +251,8 @@ class Model:
                 Rk[k] = 1.0
             else:
                 c = caps[x]
-                Rk[k] = np.power(_safe_div(c[None, :], c[:, None] + c[None, :], 0.0), mu)
+                # doc gap: c_j / (c_i + c_j) is taken as 1/2 when both are 0
+                Rk[k] = np.power(_safe_div(c[None, :], c[:, None] + c[None, :], 0.5), mu)
         # 6. influence inf[r,k,i,j] of j on i
         Eg = np.power(E, self.gamma[None, :, None, None])  # 0^gamma = 0 for gamma > 0
         R_all = np.where(self.is_soft[None, :, None, None], R_soft[:, None, :, :], Rk[None])
@@ -252,7 +282,8 @@ class Model:
         p0 = p["proximity_floor"]
         prox = p0 + (1.0 - p0) * self.border
         cm = caps["military"]
-        m = _safe_div(cm[None, :], cm[:, None] + cm[None, :], 0.0)      # m(j,i) at [i,j]
+        # m(j,i) at [i,j]; doc gap: 1/2 when both military capabilities are 0
+        m = _safe_div(cm[None, :], cm[:, None] + cm[None, :], 0.5)
         ST = np.swapaxes(S, 2, 3)                                          # S[k](j,i) at [k,i,j]
         P = p["threat_base"] + (self.theta[None, :, None, None]
                                 * np.power(ST, self.gamma[None, :, None, None])).sum(axis=1)
@@ -428,9 +459,7 @@ def rows(model: Model, times, mets, run=0):
     A, L = model.actor_ids, model.lever_ids
     N, K = model.N, model.K
     for s, t in enumerate(times):
-        ts = repr(float(t))
-        if ts.endswith(".0"):
-            ts = ts[:-2]
+        ts = _fmt(t)
         for name in ACTOR_METRICS:
             for i in range(N):
                 yield (run, ts, name, A[i], "", "", float(mets[name][s, i]))
@@ -450,12 +479,18 @@ def rows(model: Model, times, mets, run=0):
                                    float(mets[name][s, k, i, j]))
 
 
+def _fmt(v: float) -> str:
+    """Shortest round-trip decimal, integers without a trailing '.0' (as the engine)."""
+    s = repr(float(v))
+    return s[:-2] if s.endswith(".0") else s
+
+
 def write_csv(path, model, times, mets):
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["run", "time", "metric", "actor", "partner", "lever", "value"])
         for r in rows(model, times, mets):
-            w.writerow(r[:6] + (repr(r[6]),))
+            w.writerow(r[:6] + (_fmt(r[6]),))
 
 
 def load(path):

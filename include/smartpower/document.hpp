@@ -42,6 +42,12 @@ Document load_document(const std::string& path, const Limits& limits = {});
 Document load_document_from_string(std::string_view text, const std::string& name,
                                    const Limits& limits = {});
 
+// Applies a patch the way an extending file is applied: merge (rules above), then its
+// `[overrides]`, then `remove_actors = [...]` (drops the actors with their relations,
+// events, moves and partner biases). Claim variants and what-ifs are patches.
+void apply_patch(toml::table& root, toml::table&& patch);
+void remove_actor(toml::table& root, std::string_view id);
+
 // Sets the value at a dotted path ("model.rho", "actors.TUR.budget",
 // "levers.trade.weight", "events.recognition.enabled"). Array elements are addressed
 // by their `id` or by a 0-based index. Throws InputError naming `origin` if the path

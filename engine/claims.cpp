@@ -1,0 +1,523 @@
+// Claims: parse scenarios/claims.toml, plan which metric values each check needs in
+// which variant, run the variants with common random numbers, and score every claim.
+#include "smartpower/claims.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "smartpower/document.hpp"
+#include "smartpower/ensemble.hpp"
+#include "smartpower/output.hpp"
+#include "smartpower/simulation.hpp"
+#include "toml_reader.hpp"
+
+namespace smartpower {
+using detail::closed;
+using detail::TableReader;
+
+namespace {
+
+constexpr double kTiny = 1e-12;
+
+double rel(double a, double b) { return (a - b) / std::max({std::abs(a), std::abs(b), kTiny}); }
+
+std::vector<std::string> kind_names() {
+  return {"range", "trend", "monotone", "compare", "counterfactual", "data", "interior_mix"};
+}
+
+CheckKind parse_kind(const std::string& s) {
+  const auto names = kind_names();
+  return static_cast<CheckKind>(std::find(names.begin(), names.end(), s) - names.begin());
+}
+
+std::vector<double> number_list(TableReader& r, std::string_view key) {
+  std::vector<double> out;
+  const toml::node* n = r.node(key);
+  if (!n) return out;
+  const auto* arr = n->as_array();
+  if (!arr) r.fail(n, "'" + std::string(key) + "' must be an array of numbers");
+  for (const auto& el : *arr) {
+    bool ok = false;
+    const double v = detail::number_value(el, ok);
+    if (!ok || !std::isfinite(v)) r.fail(&el, "'" + std::string(key) + "' must hold numbers only");
+    out.push_back(v);
+  }
+  return out;
+}
+
+Check parse_check(const toml::table& t, const std::string& where, const std::set<std::string>& variants) {
+  TableReader r(t, where);
+  Check c;
+  c.pos = position_of(t);
+  const auto names = kind_names();
+  c.kind = parse_kind(r.choice("kind", "", names));
+  auto variant_ref = [&](std::string_view key, const std::string& fallback) {
+    std::string v = r.string(key, fallback);
+    if (!v.empty() && !variants.count(v)) {
+      std::vector<std::string> known(variants.begin(), variants.end());
+      std::string msg = "'" + std::string(key) + "' = \"" + v + "\" is not a variant defined in [variants]";
+      const auto near = closest_match(v, known);
+      if (!near.empty()) msg += "; did you mean \"" + near + "\"?";
+      r.fail(t.get(key), msg);
+    }
+    return v;
+  };
+  auto when = [&]() {
+    const bool has_at = t.get("at") != nullptr, has_over = t.get("over") != nullptr;
+    if (has_at == has_over) r.fail(nullptr, "give exactly one of 'at = YEAR' or 'over = [FROM, TO]'");
+    if (has_at) {
+      c.times = {r.number("at", 0, closed(-1e6, 1e6))};
+    } else {
+      const auto w = number_list(r, "over");
+      if (w.size() != 2 || !(w[1] >= w[0])) r.fail(t.get("over"), "'over' must be [FROM, TO] with FROM <= TO");
+      c.window = true;
+      c.t0 = w[0];
+      c.t1 = w[1];
+    }
+  };
+  switch (c.kind) {
+    case CheckKind::range:
+      c.a.selector = r.required_string("metric");
+      c.a.variant = variant_ref("variant", "");
+      when();
+      c.lo = r.number("min", c.lo, closed(-1e300, 1e300));
+      c.hi = r.number("max", c.hi, closed(-1e300, 1e300));
+      if (!t.get("min") && !t.get("max")) r.fail(nullptr, "a range check needs 'min', 'max' or both");
+      break;
+    case CheckKind::trend: {
+      c.a.selector = r.required_string("metric");
+      c.a.variant = variant_ref("variant", "");
+      c.times = {r.required_number("from", closed(-1e6, 1e6)), r.required_number("to", closed(-1e6, 1e6))};
+      if (!(c.times[1] > c.times[0])) r.fail_key("to", "must be later than 'from'");
+      c.greater = r.choice("direction", "", {"rises", "falls"}) == "rises";
+      c.min_change = r.number("min_change", 0, closed(0, 1));
+      break;
+    }
+    case CheckKind::monotone:
+      c.a.selector = r.required_string("metric");
+      c.a.variant = variant_ref("variant", "");
+      c.times = number_list(r, "times");
+      if (c.times.size() < 2) r.fail(nullptr, "a monotone check needs 'times' with at least two years");
+      c.greater = r.choice("direction", "", {"rises", "falls"}) == "rises";
+      c.min_change = r.number("min_change", 0, closed(0, 1));
+      break;
+    case CheckKind::compare:
+      c.a.selector = r.required_string("left");
+      c.b.selector = r.required_string("right");
+      c.a.variant = variant_ref("left_variant", variant_ref("variant", ""));
+      c.b.variant = variant_ref("right_variant", c.a.variant);
+      when();
+      c.greater = r.choice("op", "", {">", "<"}) == ">";
+      break;
+    case CheckKind::counterfactual:
+      c.a.selector = c.b.selector = r.required_string("metric");
+      if (!t.get("variant")) r.fail(nullptr, "a counterfactual check needs 'variant' (the scenario without the cause)");
+      c.b.variant = variant_ref("variant", "");
+      when();
+      // "raises": the cause (present in the scenario, absent in the variant) raises the metric.
+      c.greater = r.choice("effect", "", {"raises", "lowers"}) == "raises";
+      c.min_change = r.number("min_change", 0, closed(0, 1));
+      break;
+    case CheckKind::data: {
+      c.a.selector = r.required_string("metric");
+      c.a.variant = variant_ref("variant", "");
+      const toml::node* pts = r.node("points");
+      const auto* arr = pts ? pts->as_array() : nullptr;
+      if (!arr || arr->empty()) r.fail(pts, "a data check needs 'points = [[YEAR, VALUE], ...]'");
+      for (const auto& el : *arr) {
+        const auto* pair = el.as_array();
+        bool ok1 = false, ok2 = false;
+        if (!pair || pair->size() != 2) r.fail(&el, "each point must be [YEAR, VALUE]");
+        const double y = detail::number_value(*pair->get(0), ok1), v = detail::number_value(*pair->get(1), ok2);
+        if (!ok1 || !ok2 || v == 0) r.fail(&el, "each point must be [YEAR, VALUE] with a non-zero VALUE");
+        c.times.push_back(y);
+        c.observed.push_back(v);
+      }
+      c.tolerance = r.number("tolerance", 0.1, detail::open_lo(0, 10));
+      break;
+    }
+    case CheckKind::interior_mix:
+      break;
+  }
+  r.string("note", "");
+  r.finish();
+  return c;
+}
+
+std::string fmtv(double v) {
+  std::ostringstream ss;
+  ss.precision(4);
+  ss << v;
+  return ss.str();
+}
+
+// A selector resolved against one variant's metric layout: the flat indices it sums.
+std::vector<std::size_t> resolve_selector(const std::string& text, const Scenario& sc, const MetricLayout& L) {
+  const auto open = text.find('[');
+  if (open == std::string::npos || text.back() != ']') {
+    throw InputError("metric selector '" + text + "' must look like metric[ACTOR], metric[ACTOR,PARTNER] or metric[ACTOR,PARTNER,LEVER]");
+  }
+  const std::string name = text.substr(0, open);
+  const int m = metric_by_name(name);
+  if (m < 0) {
+    std::vector<std::string> names;
+    for (int i = 0; i < kMetricCount; ++i) names.push_back(metric_info(static_cast<Metric>(i)).name);
+    std::string msg = "metric selector '" + text + "': unknown metric '" + name + "'";
+    const auto near = closest_match(name, names);
+    msg += near.empty() ? "" : "; did you mean '" + near + "'?";
+    throw InputError(msg);
+  }
+  std::vector<std::string> args;
+  std::string cur;
+  for (char ch : text.substr(open + 1, text.size() - open - 2)) {
+    if (ch == ',') {
+      args.push_back(cur);
+      cur.clear();
+    } else if (ch != ' ') {
+      cur += ch;
+    }
+  }
+  args.push_back(cur);
+  const Metric metric = static_cast<Metric>(m);
+  const Shape shape = metric_info(metric).shape;
+  const std::size_t want = shape == Shape::actor ? 1 : shape == Shape::dyad ? 2 : 3;
+  if (args.size() != want) {
+    throw InputError("metric selector '" + text + "': '" + name + "' takes " + std::to_string(want) +
+                     (want == 1 ? " index [ACTOR]" : want == 2 ? " indices [ACTOR,PARTNER]" : " indices [ACTOR,PARTNER,LEVER]"));
+  }
+  std::vector<std::string> actor_ids, lever_ids;
+  for (const auto& a : sc.actors) actor_ids.push_back(a.id);
+  for (const auto& l : sc.levers) lever_ids.push_back(l.id);
+  auto pick = [&](const std::string& id, const std::vector<std::string>& ids, const char* what, bool star) {
+    std::vector<int> out;
+    if (star && id == "*") {
+      for (std::size_t i = 0; i < ids.size(); ++i) out.push_back(static_cast<int>(i));
+      return out;
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] == id) return std::vector<int>{static_cast<int>(i)};
+    }
+    std::string msg = "metric selector '" + text + "': no " + what + " '" + id + "' in this scenario";
+    const auto near = closest_match(id, ids);
+    msg += near.empty() ? "" : "; did you mean '" + near + "'?";
+    throw InputError(msg);
+  };
+  const auto actors = pick(args[0], actor_ids, "actor", false);
+  const auto partners = want >= 2 ? pick(args[1], actor_ids, "actor", true) : std::vector<int>{0};
+  const auto levers = want == 3 ? pick(args[2], lever_ids, "lever", true) : std::vector<int>{0};
+  std::vector<std::size_t> idx;
+  for (int i : actors) {
+    for (int j : partners) {
+      if (want >= 2 && i == j) continue;
+      for (int k : levers) idx.push_back(L.index(metric, i, j, k));
+    }
+  }
+  return idx;
+}
+
+// Recorded instant for a year: exact (to 1e-6) or the step whose interval holds it.
+int instant_of(double year, const Scenario& sc) {
+  const double pos = (year - sc.info.start) / sc.info.dt;
+  const int n = static_cast<int>(std::floor(pos + 1e-6));
+  if (n < 0 || n > sc.info.steps()) {
+    throw InputError("year " + fmtv(year) + " is outside the scenario's time range [" + fmtv(sc.info.start) + ", " +
+                     fmtv(sc.info.end) + "]");
+  }
+  return n;
+}
+
+struct Probe {
+  std::vector<std::size_t> indices;
+  int instant;
+};
+
+struct VariantPlan {
+  std::string name;
+  std::unique_ptr<Model> model;
+  std::vector<Probe> probes;
+  std::map<std::pair<std::string, int>, int> probe_ids;
+  std::vector<double> values;  // runs x probes
+
+  int probe(const std::string& selector, int instant) {
+    auto key = std::make_pair(selector, instant);
+    if (auto it = probe_ids.find(key); it != probe_ids.end()) return it->second;
+    Probe p{resolve_selector(selector, model->scenario(), model->layout()), instant};
+    probes.push_back(std::move(p));
+    return probe_ids[key] = static_cast<int>(probes.size() - 1);
+  }
+};
+
+struct PlannedCheck {
+  const Check* check;
+  int va = 0, vb = 0;  // variant plan indices
+  std::vector<int> pa, pb;
+  std::vector<double> times_a;  // the years of pa, for messages
+};
+
+}  // namespace
+
+const char* to_string(CheckKind k) {
+  static const char* names[] = {"range", "trend", "monotone", "compare", "counterfactual", "data", "interior_mix"};
+  return names[static_cast<int>(k)];
+}
+
+int ClaimReport::passed() const {
+  int n = 0;
+  for (const auto& c : claims) n += c.pass ? 1 : 0;
+  return n;
+}
+
+ClaimSet load_claims(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read claims file '" + path + "': no such file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  toml::table root;
+  try {
+    root = toml::parse(ss.str(), path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(SourcePos{path, static_cast<int>(e.source().begin.line), static_cast<int>(e.source().begin.column)},
+                     "TOML syntax error: " + std::string(e.description()));
+  }
+  ClaimSet set;
+  set.path = path;
+  TableReader top(root, "claims file");
+  if (const auto* s = top.table("settings")) {
+    TableReader r(*s, "[settings]");
+    set.share = r.number("share", set.share, closed(0, 1));
+    set.target_margin = r.number("margin", set.target_margin, closed(0, 1));
+    r.finish();
+  }
+  std::set<std::string> variant_names;
+  if (const auto* v = top.table("variants")) {
+    for (auto&& [k, val] : *v) {
+      if (!val.is_table()) throw InputError(position_of(val), "[variants]: '" + std::string(k.str()) + "' must be a table");
+      variant_names.insert(std::string(k.str()));
+    }
+  }
+  const toml::array* claims = top.array_of_tables("claims");
+  if (!claims || claims->empty()) top.fail(nullptr, "needs at least one [[claims]] entry");
+  std::set<std::string> ids;
+  for (const auto& el : *claims) {
+    const auto& t = *el.as_table();
+    TableReader r0(t, "claim");
+    Claim c;
+    c.id = r0.required_string("id");
+    TableReader r(t, "claim " + c.id);
+    r.node("id");
+    if (!ids.insert(c.id).second) r.fail_key("id", "\"" + c.id + "\" is defined twice");
+    c.name = r.string("name", "");
+    c.text = r.required_string("text");
+    c.section = r.required_string("section");
+    c.share = r.number("share", -1, closed(-1, 1));
+    const toml::array* checks = r.array_of_tables("checks");
+    if (!checks || checks->empty()) r.fail(nullptr, "needs at least one [[claims.checks]] entry");
+    for (const auto& ch : *checks) c.checks.push_back(parse_check(*ch.as_table(), "claim " + c.id + " check", variant_names));
+    r.finish();
+    set.claims.push_back(std::move(c));
+  }
+  top.finish();
+  // Variant patches: moved out of the parsed file so positions survive into errors.
+  if (auto* v = root.get_as<toml::table>("variants")) {
+    for (auto&& [k, val] : *v) {
+      auto& t = *val.as_table();
+      if (auto* d = t.get_as<std::string>("description")) set.variant_descriptions[std::string(k.str())] = d->get();
+      t.erase("description");
+      set.variants[std::string(k.str())] = std::make_shared<toml::table>(std::move(t));
+    }
+  }
+  return set;
+}
+
+ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, const ClaimOptions& opt) {
+  // 1. Build every variant the checks name.
+  std::vector<VariantPlan> plans;
+  std::map<std::string, int> plan_of;
+  auto plan_for = [&](const std::string& name) -> int {
+    if (auto it = plan_of.find(name); it != plan_of.end()) return it->second;
+    auto doc = clone(scenario);
+    try {
+      if (!name.empty()) apply_patch(*doc, toml::table(*set.variants.at(name)));
+      if (!opt.noise) set_path(*doc, "model.noise", 0.0);
+      VariantPlan p;
+      p.name = name;
+      p.model = std::make_unique<Model>(build_scenario(*doc));
+      plans.push_back(std::move(p));
+    } catch (const InputError& e) {
+      throw InputError(SourcePos{set.path, 0, 0}, "variant '" + name + "': " + e.message());
+    }
+    return plan_of[name] = static_cast<int>(plans.size() - 1);
+  };
+  plan_for("");
+  // 2. Plan the probes of every check.
+  std::vector<std::vector<PlannedCheck>> planned(set.claims.size());
+  for (std::size_t ci = 0; ci < set.claims.size(); ++ci) {
+    for (const Check& c : set.claims[ci].checks) {
+      PlannedCheck pc;
+      pc.check = &c;
+      try {
+        if (c.kind == CheckKind::interior_mix) {
+          planned[ci].push_back(pc);
+          continue;
+        }
+        pc.va = plan_for(c.a.variant);
+        const bool two = c.kind == CheckKind::compare || c.kind == CheckKind::counterfactual;
+        if (two) pc.vb = plan_for(c.b.variant);
+        VariantPlan& A = plans[pc.va];
+        std::vector<double> years = c.times;
+        if (c.window) {
+          years.clear();
+          const Scenario& sc = A.model->scenario();
+          const int n0 = instant_of(c.t0, sc), n1 = instant_of(c.t1, sc);
+          for (int n = n0; n <= n1; ++n) years.push_back(sc.info.time_at(n));
+        }
+        for (double y : years) {
+          pc.pa.push_back(A.probe(c.a.selector, instant_of(y, A.model->scenario())));
+          pc.times_a.push_back(y);
+          if (two) {
+            VariantPlan& B = plans[pc.vb];
+            pc.pb.push_back(B.probe(c.b.selector, instant_of(y, B.model->scenario())));
+          }
+        }
+      } catch (const InputError& e) {
+        throw InputError(c.pos, "claim " + set.claims[ci].id + ": " + e.message());
+      }
+      planned[ci].push_back(std::move(pc));
+    }
+  }
+  // 3. Run every variant with the same seeds (common random numbers).
+  const std::uint64_t seed = opt.seed ? opt.seed : plans[0].model->scenario().info.seed;
+  for (auto& p : plans) {
+    const std::size_t P = p.probes.size();
+    p.values.assign(static_cast<std::size_t>(opt.runs) * P, 0.0);
+    if (P == 0) continue;
+    const std::size_t M = p.model->layout().size();
+    const std::size_t I = static_cast<std::size_t>(p.model->steps()) + 1;
+    EnsembleOptions eo;
+    eo.runs = opt.runs;
+    eo.seed = seed;
+    eo.threads = opt.threads;
+    eo.series_stats = false;
+    eo.stop = opt.stop;
+    eo.final_columns = {0};
+    eo.on_series = [&](int first, int count, std::span<const double> s) {
+      for (int r = 0; r < count; ++r) {
+        const double* run = s.data() + static_cast<std::size_t>(r) * I * M;
+        double* out = p.values.data() + static_cast<std::size_t>(first + r) * P;
+        for (std::size_t q = 0; q < P; ++q) {
+          double v = 0;
+          for (std::size_t idx : p.probes[q].indices) v += run[static_cast<std::size_t>(p.probes[q].instant) * M + idx];
+          out[q] = v;
+        }
+      }
+    };
+    run_ensemble(*p.model, eo);
+  }
+  // 4. Score.
+  ClaimReport report;
+  const ModelParams& base_params = plans[0].model->scenario().params;
+  for (std::size_t ci = 0; ci < set.claims.size(); ++ci) {
+    const Claim& claim = set.claims[ci];
+    ClaimOutcome out;
+    out.claim = &claim;
+    out.required_share = claim.share >= 0 ? claim.share : set.share;
+    std::vector<double> margins(opt.runs);
+    int passes = 0;
+    double shortfall = 0, misfit = 0;
+    for (int run = 0; run < opt.runs; ++run) {
+      double claim_margin = std::numeric_limits<double>::infinity();
+      for (const PlannedCheck& pc : planned[ci]) {
+        const Check& c = *pc.check;
+        auto va = [&](std::size_t i) { return plans[pc.va].values[static_cast<std::size_t>(run) * plans[pc.va].probes.size() + pc.pa[i]]; };
+        auto vb = [&](std::size_t i) { return plans[pc.vb].values[static_cast<std::size_t>(run) * plans[pc.vb].probes.size() + pc.pb[i]]; };
+        double m = std::numeric_limits<double>::infinity();
+        std::ostringstream measured;
+        switch (c.kind) {
+          case CheckKind::range:
+            for (std::size_t i = 0; i < pc.pa.size(); ++i) {
+              const double v = va(i);
+              if (std::isfinite(c.lo)) m = std::min(m, rel(v, c.lo));
+              if (std::isfinite(c.hi)) m = std::min(m, rel(c.hi, v));
+            }
+            if (pc.pa.size() == 1) {
+              measured << c.a.selector << "@" << fmtv(pc.times_a[0]) << " = " << fmtv(va(0));
+            } else {
+              double lo = va(0), hi = va(0);
+              for (std::size_t i = 0; i < pc.pa.size(); ++i) lo = std::min(lo, va(i)), hi = std::max(hi, va(i));
+              measured << c.a.selector << " over " << fmtv(c.t0) << "-" << fmtv(c.t1) << " in [" << fmtv(lo) << ", " << fmtv(hi) << "]";
+            }
+            break;
+          case CheckKind::trend:
+          case CheckKind::monotone:
+            for (std::size_t i = 0; i + 1 < pc.pa.size(); ++i) {
+              const double step = c.greater ? rel(va(i + 1), va(i)) : rel(va(i), va(i + 1));
+              m = std::min(m, step - c.min_change);
+            }
+            measured << c.a.selector << ":";
+            for (std::size_t i = 0; i < pc.pa.size(); ++i) measured << " " << fmtv(pc.times_a[i]) << "=" << fmtv(va(i));
+            break;
+          case CheckKind::compare:
+          case CheckKind::counterfactual: {
+            double lsum = 0, rsum = 0;
+            for (std::size_t i = 0; i < pc.pa.size(); ++i) {
+              const double d = c.greater ? rel(va(i), vb(i)) : rel(vb(i), va(i));
+              m = std::min(m, d - c.min_change);
+              lsum += va(i);
+              rsum += vb(i);
+            }
+            const double n = static_cast<double>(pc.pa.size());
+            const std::string when = pc.pa.size() == 1 ? "@" + fmtv(pc.times_a[0]) : " (mean " + fmtv(c.t0) + "-" + fmtv(c.t1) + ")";
+            if (c.kind == CheckKind::compare) {
+              measured << c.a.selector << (c.a.variant.empty() ? "" : "{" + c.a.variant + "}") << " = " << fmtv(lsum / n) << " vs "
+                       << c.b.selector << (c.b.variant.empty() ? "" : "{" + c.b.variant + "}") << " = " << fmtv(rsum / n) << when;
+            } else {
+              measured << c.a.selector << when << ": " << fmtv(lsum / n) << " with vs " << fmtv(rsum / n) << " in " << c.b.variant;
+            }
+            break;
+          }
+          case CheckKind::data: {
+            double worst = 0, sq = 0;
+            measured << c.a.selector << ":";
+            for (std::size_t i = 0; i < pc.pa.size(); ++i) {
+              const double e = std::abs(va(i) - c.observed[i]) / std::abs(c.observed[i]);
+              worst = std::max(worst, e);
+              sq += e * e;
+              measured << " " << fmtv(pc.times_a[i]) << " " << fmtv(va(i)) << "/" << fmtv(c.observed[i]);
+            }
+            m = (c.tolerance - worst) / c.tolerance;
+            misfit += sq / static_cast<double>(pc.pa.size());
+            measured << " (model/observed, worst error " << fmtv(100 * worst) << "%)";
+            break;
+          }
+          case CheckKind::interior_mix: {
+            // C20 on the scenario's own CES: the best mix of a fixed total beats both corners.
+            double best = 0;
+            for (int s = 1; s < 100; ++s) best = std::max(best, ces(s / 100.0, 1 - s / 100.0, base_params.alpha, base_params.rho));
+            const double corner = std::max(ces(1, 0, base_params.alpha, base_params.rho), ces(0, 1, base_params.alpha, base_params.rho));
+            m = rel(best, corner);
+            measured << "best interior mix " << fmtv(best) << " vs best corner " << fmtv(corner) << " (alpha "
+                     << fmtv(base_params.alpha) << ", rho " << fmtv(base_params.rho) << ")";
+            break;
+          }
+        }
+        claim_margin = std::min(claim_margin, m);
+        if (run == 0) out.checks.push_back({m, measured.str()});
+      }
+      margins[run] = claim_margin;
+      passes += claim_margin >= 0 ? 1 : 0;
+      shortfall += std::max(0.0, set.target_margin - claim_margin);
+    }
+    out.pass_share = static_cast<double>(passes) / opt.runs;
+    out.pass = opt.runs == 1 ? margins[0] >= 0 : out.pass_share >= out.required_share;
+    out.margin = quantile(margins, 0.5);
+    out.shortfall = shortfall / opt.runs;
+    report.objective += out.shortfall + misfit / opt.runs;
+    report.claims.push_back(std::move(out));
+  }
+  return report;
+}
+
+}  // namespace smartpower

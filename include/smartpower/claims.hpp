@@ -1,0 +1,101 @@
+// Pattern-oriented checks: the article's claims as machine checks on model output
+// (scenarios/claims.toml), evaluated over one run or a noisy ensemble, and the
+// calibration objective built from them.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "smartpower/error.hpp"
+
+namespace smartpower {
+
+enum class CheckKind { range, trend, monotone, compare, counterfactual, data, interior_mix };
+
+// A metric selector such as "dependence[KAZ,RUS]", "volume[KAZ,TUR,trade]" or
+// "effort[KAZ,TUR,*]" ("*" sums over partners or levers), read in a variant.
+struct Operand {
+  std::string selector;
+  std::string variant;  // "" = the scenario itself
+};
+
+struct Check {
+  CheckKind kind = CheckKind::range;
+  SourcePos pos;
+  Operand a;  // metric / left / baseline side
+  Operand b;  // right / variant side (compare, counterfactual)
+  // Times: `at` (one instant) or `over` (every recorded instant in [t0, t1]); trend
+  // uses from/to; monotone and data use explicit times.
+  std::vector<double> times;
+  bool window = false;
+  double t0 = 0, t1 = 0;
+  double lo = -std::numeric_limits<double>::infinity();  // range: min
+  double hi = std::numeric_limits<double>::infinity();   // range: max
+  bool greater = true;     // compare: a > b; trend/monotone: rises; counterfactual: raises
+  double min_change = 0;   // trend/monotone: required relative change
+  std::vector<double> observed;  // data
+  double tolerance = 0.1;        // data: relative
+  std::string describe;          // human-readable form for reports
+};
+
+struct Claim {
+  std::string id, name, text, section;
+  double share = -1;  // share of runs that must pass (-1: the file's default)
+  std::vector<Check> checks;
+};
+
+struct ClaimSet {
+  std::string path;
+  double share = 0.9;          // [settings] share
+  double target_margin = 0.02; // [settings] margin: calibration asks every claim for this
+  std::vector<Claim> claims;
+  // Variant patches by name, applied to the scenario like an extending file.
+  std::map<std::string, std::shared_ptr<toml::table>> variants;
+  std::map<std::string, std::string> variant_descriptions;
+};
+
+ClaimSet load_claims(const std::string& path);
+
+struct ClaimOptions {
+  int runs = 1;
+  std::uint64_t seed = 0;  // 0: the scenario's seed
+  int threads = 1;
+  bool noise = true;       // false: model.noise = 0 (smooth calibration objective)
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct CheckOutcome {
+  double margin = 0;       // relative margin in run 0 (>= 0 passes)
+  std::string measured;    // values seen in run 0, for the report
+};
+
+struct ClaimOutcome {
+  const Claim* claim = nullptr;
+  bool pass = false;
+  double pass_share = 0;     // share of runs in which every check held
+  double required_share = 0;
+  double margin = 0;         // median over runs of the claim's smallest check margin
+  double shortfall = 0;      // mean over runs of max(0, target - margin): the objective term
+  std::vector<CheckOutcome> checks;  // run 0
+};
+
+struct ClaimReport {
+  std::vector<ClaimOutcome> claims;
+  double objective = 0;  // sum of shortfalls plus data misfit
+  int passed() const;
+};
+
+// Runs the scenario document (already resolved) and every variant the claims need with
+// common random numbers, and evaluates every claim.
+ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& claims, const ClaimOptions& options);
+
+const char* to_string(CheckKind k);
+
+}  // namespace smartpower
