@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <algorithm>
 #include <sstream>
 
 #include "smartpower/document.hpp"
@@ -264,6 +265,14 @@ void register_commands(CLI::App& app, Context& ctx) {
     };
   });
 
+  auto& reg = command_registry();
+  std::stable_sort(reg.begin(), reg.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [order, fn] : reg) fn(app, ctx);
+}
+
+std::vector<std::pair<int, RegisterFn>>& command_registry() {
+  static std::vector<std::pair<int, RegisterFn>> registry;
+  return registry;
 }
 
 }  // namespace smartpower::cli

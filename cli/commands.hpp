@@ -24,6 +24,15 @@ struct Context {
 
 void register_commands(CLI::App& app, Context& ctx);
 
+// Each cli/*.cpp file that adds subcommands registers itself with a static
+// CommandRegistrar, so a new command is one new file (CMake globs cli/*.cpp).
+using RegisterFn = void (*)(CLI::App&, Context&);
+std::vector<std::pair<int, RegisterFn>>& command_registry();
+struct CommandRegistrar {
+  // `order` sorts the subcommands in --help.
+  CommandRegistrar(int order, RegisterFn fn) { command_registry().emplace_back(order, fn); }
+};
+
 // Progress bar on stderr (only when it is a terminal and not --quiet).
 class Progress {
  public:

@@ -33,21 +33,31 @@ class Table {
       for (std::size_t c = 0; c < r.size(); ++c) {
         const std::string pad(width[c] - display_width(r[c]), ' ');
         const bool last = c + 1 == r.size();
-        if (c == 0 || (last && !numeric_)) {
+        const bool left = c == 0 || (last && !numeric_) || (c < left_.size() && left_[c]);
+        if (left) {
           os << r[c] << (last ? "" : pad);
         } else {
           os << pad << r[c];
         }
         if (!last) os << "  ";
+        else if (left) {
+          // no trailing padding on the last column
+        }
       }
       os << "\n";
     }
   }
   void text_last_column() { numeric_ = false; }
+  // Left-aligns column c (text); numbers stay right-aligned.
+  void left_align(std::size_t c) {
+    if (left_.size() <= c) left_.resize(c + 1, false);
+    left_[c] = true;
+  }
 
  private:
   std::vector<std::vector<std::string>> rows_;
   bool numeric_ = true;
+  std::vector<bool> left_;
 };
 
 }  // namespace smartpower::cli

@@ -154,6 +154,14 @@ std::string fmtv(double v) {
   return ss.str();
 }
 
+// Years print with their quarter: 2014.75, not 2015.
+std::string fmty(double y) {
+  std::ostringstream ss;
+  ss.precision(6);
+  ss << y;
+  return ss.str();
+}
+
 // A selector resolved against one variant's metric layout: the flat indices it sums.
 std::vector<std::size_t> resolve_selector(const std::string& text, const Scenario& sc, const MetricLayout& L) {
   const auto open = text.find('[');
@@ -401,6 +409,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
     eo.seed = seed;
     eo.threads = opt.threads;
     eo.series_stats = false;
+    eo.chunk = 4;  // small chunks spread few runs over threads; results do not depend on it
     eo.stop = opt.stop;
     eo.final_columns = {0};
     eo.on_series = [&](int first, int count, std::span<const double> s) {
@@ -443,11 +452,11 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
               if (std::isfinite(c.hi)) m = std::min(m, rel(c.hi, v));
             }
             if (pc.pa.size() == 1) {
-              measured << c.a.selector << "@" << fmtv(pc.times_a[0]) << " = " << fmtv(va(0));
+              measured << c.a.selector << "@" << fmty(pc.times_a[0]) << " = " << fmtv(va(0));
             } else {
               double lo = va(0), hi = va(0);
               for (std::size_t i = 0; i < pc.pa.size(); ++i) lo = std::min(lo, va(i)), hi = std::max(hi, va(i));
-              measured << c.a.selector << " over " << fmtv(c.t0) << "-" << fmtv(c.t1) << " in [" << fmtv(lo) << ", " << fmtv(hi) << "]";
+              measured << c.a.selector << " over " << fmty(c.t0) << "-" << fmty(c.t1) << " in [" << fmtv(lo) << ", " << fmtv(hi) << "]";
             }
             break;
           case CheckKind::trend:
@@ -457,7 +466,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
               m = std::min(m, step - c.min_change);
             }
             measured << c.a.selector << ":";
-            for (std::size_t i = 0; i < pc.pa.size(); ++i) measured << " " << fmtv(pc.times_a[i]) << "=" << fmtv(va(i));
+            for (std::size_t i = 0; i < pc.pa.size(); ++i) measured << " " << fmty(pc.times_a[i]) << "=" << fmtv(va(i));
             break;
           case CheckKind::compare:
           case CheckKind::counterfactual: {
@@ -469,7 +478,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
               rsum += vb(i);
             }
             const double n = static_cast<double>(pc.pa.size());
-            const std::string when = pc.pa.size() == 1 ? "@" + fmtv(pc.times_a[0]) : " (mean " + fmtv(c.t0) + "-" + fmtv(c.t1) + ")";
+            const std::string when = pc.pa.size() == 1 ? "@" + fmty(pc.times_a[0]) : " (mean " + fmty(c.t0) + "-" + fmty(c.t1) + ")";
             if (c.kind == CheckKind::compare) {
               measured << c.a.selector << (c.a.variant.empty() ? "" : "{" + c.a.variant + "}") << " = " << fmtv(lsum / n) << " vs "
                        << c.b.selector << (c.b.variant.empty() ? "" : "{" + c.b.variant + "}") << " = " << fmtv(rsum / n) << when;
@@ -485,7 +494,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
               const double e = std::abs(va(i) - c.observed[i]) / std::abs(c.observed[i]);
               worst = std::max(worst, e);
               sq += e * e;
-              measured << " " << fmtv(pc.times_a[i]) << " " << fmtv(va(i)) << "/" << fmtv(c.observed[i]);
+              measured << " " << fmty(pc.times_a[i]) << " " << fmtv(va(i)) << "/" << fmtv(c.observed[i]);
             }
             m = (c.tolerance - worst) / c.tolerance;
             misfit += sq / static_cast<double>(pc.pa.size());

@@ -1,0 +1,147 @@
+// `smartpower claims` and `smartpower calibrate`.
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "smartpower/calibration.hpp"
+#include "smartpower/claims.hpp"
+#include "smartpower/document.hpp"
+#include "table.hpp"
+
+namespace smartpower::cli {
+namespace {
+
+std::string pct(double v) {
+  std::ostringstream ss;
+  ss << std::fixed << std::setprecision(0) << 100 * v << "%";
+  return ss.str();
+}
+std::string num(double v, int prec = 3) {
+  std::ostringstream ss;
+  ss << std::fixed << std::setprecision(prec) << v;
+  return ss.str();
+}
+
+void print_report(std::ostream& os, const ClaimReport& rep, int runs) {
+  Table t({"claim", "result", runs > 1 ? "runs passing" : "", "margin", "section", "measured (run 0)"});
+  t.text_last_column();
+  t.left_align(1);
+  t.left_align(4);
+  for (const auto& c : rep.claims) {
+    std::string measured;
+    for (std::size_t i = 0; i < c.checks.size(); ++i) measured += (i ? "; " : "") + c.checks[i].measured;
+    std::string id = c.claim->id + (c.claim->name.empty() ? "" : " " + c.claim->name);
+    t.add({id, c.pass ? "PASS" : "FAIL", runs > 1 ? pct(c.pass_share) + " (need " + pct(c.required_share) + ")" : "",
+           num(c.margin), c.claim->section, measured});
+  }
+  t.print(os, "");
+  os << "\n" << rep.passed() << " of " << rep.claims.size() << " claims pass"
+     << (runs > 1 ? " (each must hold in its required share of " + std::to_string(runs) + " noisy runs)" : "")
+     << "; margin is the median relative slack of the claim's tightest check\n";
+}
+
+struct ClaimsArgs {
+  std::string file, claims, lens, only;
+  int runs = 1, threads = 1;
+  long long seed = -1;
+  bool quiet = false;
+};
+
+struct CalibrateArgs {
+  std::string file, claims, out;
+  int starts = 4, evaluations = 3000, runs = 4, threads = 1;
+  long long seed = 1;
+  double seconds = 540;
+  bool quiet = false;
+};
+
+}  // namespace
+
+namespace {
+void register_claims_commands(CLI::App& app, Context& ctx);
+const CommandRegistrar registrar(10, register_claims_commands);
+
+void register_claims_commands(CLI::App& app, Context& ctx) {
+  static ClaimsArgs a;
+  auto* cmd = app.add_subcommand("claims", "check the article's claims on a scenario: one row per claim, exit 1 if any fails");
+  cmd->add_option("FILE", a.file, "scenario TOML file")->required();
+  cmd->add_option("--claims,-c", a.claims, "claims TOML file (e.g. scenarios/claims.toml)")->required();
+  cmd->add_option("--runs,-r", a.runs, "noisy runs; a claim must hold in its required share of them")->check(CLI::Range(1, 1000000));
+  cmd->add_option("--seed,-s", a.seed, "master seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads,-t", a.threads, "worker threads")->check(CLI::Range(1, 1024));
+  cmd->add_option("--lens,-l", a.lens, "theory lens to apply first");
+  cmd->add_flag("--quiet,-q", a.quiet, "no progress output");
+  cmd->callback([&ctx]() {
+    ctx.action = [&ctx]() {
+      Document doc = load_document(a.file);
+      if (!a.lens.empty()) apply_lens(*doc.table, a.lens);
+      build_scenario(*doc.table);
+      const ClaimSet set = load_claims(a.claims);
+      ClaimOptions o;
+      o.runs = a.runs;
+      o.seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : 0;
+      o.threads = a.threads;
+      o.stop = ctx.stop;
+      if (ctx.progress && !a.quiet) std::cerr << "running the scenario and its claim variants...\n";
+      const ClaimReport rep = evaluate_claims(*doc.table, set, o);
+      print_report(std::cout, rep, a.runs);
+      return rep.passed() == static_cast<int>(rep.claims.size()) ? 0 : 1;
+    };
+  });
+
+  static CalibrateArgs c;
+  auto* cal = app.add_subcommand("calibrate",
+                                 "fit the [calibration] parameters so every claim holds with margin (NLopt: global "
+                                 "search, then local polish, multi-start)");
+  cal->add_option("FILE", c.file, "scenario TOML file with a [calibration] section")->required();
+  cal->add_option("--claims,-c", c.claims, "claims TOML file")->required();
+  cal->add_option("--out,-o", c.out, "write the calibrated scenario here (extends FILE, overrides the parameters)")->required();
+  cal->add_option("--starts", c.starts, "multi-start: number of starting points (the file's values first)")->capture_default_str();
+  cal->add_option("--evaluations", c.evaluations, "objective evaluations per start (global + local)")->capture_default_str();
+  cal->add_option("--runs,-r", c.runs, "noisy runs per objective evaluation (common random numbers)")->capture_default_str();
+  cal->add_option("--seed,-s", c.seed, "seed of the starting points and of the runs")->capture_default_str();
+  cal->add_option("--seconds", c.seconds, "stop searching after this many seconds")->capture_default_str();
+  cal->add_option("--threads,-t", c.threads, "worker threads")->check(CLI::Range(1, 1024));
+  cal->add_flag("--quiet,-q", c.quiet, "no progress output");
+  cal->callback([&ctx]() {
+    ctx.action = [&ctx]() {
+      CalibrationOptions o;
+      o.starts = c.starts;
+      o.evaluations = c.evaluations;
+      o.runs = c.runs;
+      o.seed = static_cast<std::uint64_t>(c.seed);
+      o.seconds = c.seconds;
+      o.threads = c.threads;
+      o.stop = ctx.stop;
+      const bool show = !c.quiet && ctx.progress;
+      o.progress = [show](const CalibrationProgress& p) {
+        if (!show) return;
+        std::fprintf(stderr, "\rstart %d/%d  evaluation %5d  objective %.5f  best %.5f  (%.0fs)   ", p.start + 1, p.starts,
+                     p.evaluation, p.objective, p.best, p.seconds);
+        std::fflush(stderr);
+      };
+      const ClaimSet set = load_claims(c.claims);
+      const CalibrationResult res = calibrate(c.file, set, o);
+      if (show) std::fprintf(stderr, "\n");
+      write_calibrated(c.out, c.file, res, std::string("smartpower calibrate ") + c.file + " --claims " + c.claims +
+                                              " --out " + c.out + " --starts " + std::to_string(c.starts) +
+                                              " --evaluations " + std::to_string(c.evaluations) + " --runs " +
+                                              std::to_string(c.runs) + " --seed " + std::to_string(c.seed));
+      Table t({"parameter", "lower", "start", "calibrated", "upper"});
+      for (std::size_t i = 0; i < res.parameters.size(); ++i) {
+        const auto& p = res.parameters[i];
+        t.add({p.path, num(p.lo, 4), num(p.start, 4), num(res.best[i], 4), num(p.hi, 4)});
+      }
+      t.print(std::cout, "");
+      std::cout << "\nobjective " << num(res.objective, 5) << " after " << res.evaluations << " evaluations in "
+                << num(res.seconds, 1) << " s; wrote " << c.out << "\n\nclaims on the calibrated scenario (" << c.runs
+                << " runs):\n";
+      print_report(std::cout, res.report, c.runs);
+      return res.report.passed() == static_cast<int>(res.report.claims.size()) ? 0 : 1;
+    };
+  });
+}
+}  // namespace
+
+}  // namespace smartpower::cli

@@ -1,0 +1,63 @@
+// Calibration: fit the free parameters a scenario declares in [calibration] so that
+// every claim holds with margin (pattern-oriented modelling), with NLopt: a global
+// search (CRS2) then a local polish (BOBYQA), from several seeded starting points.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "smartpower/claims.hpp"
+
+namespace smartpower {
+
+// [[calibration.parameters]] path = "levers.trade.weight", lo = 0.2, hi = 3.0, log = false
+struct CalibrationParameter {
+  std::string path;
+  double lo = 0, hi = 1;
+  double start = 0;  // the value in the scenario
+  bool log = false;  // search on a log scale (positive bounds)
+};
+
+std::vector<CalibrationParameter> calibration_parameters(const toml::table& scenario);
+
+struct CalibrationProgress {
+  int start = 0, starts = 0, evaluation = 0;
+  double objective = 0, best = 0, seconds = 0;
+};
+
+struct CalibrationOptions {
+  int starts = 4;
+  int evaluations = 3000;  // per start
+  int runs = 4;            // noisy runs per evaluation
+  int threads = 1;
+  std::uint64_t seed = 1;
+  double seconds = 540;    // wall-clock budget for the whole search
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(const CalibrationProgress&)> progress;
+};
+
+struct CalibrationResult {
+  std::vector<CalibrationParameter> parameters;
+  std::vector<double> best;
+  double objective = 0;
+  int evaluations = 0;
+  double seconds = 0;
+  ClaimReport report;  // claims on the best parameters
+};
+
+// Sets the parameters at `values` in a copy of the scenario document.
+void set_parameters(toml::table& doc, const std::vector<CalibrationParameter>& params, const std::vector<double>& values);
+
+CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& claims, const CalibrationOptions& options);
+
+// Writes a scenario that extends `scenario_file` and overrides the fitted parameters,
+// with the command that reproduces it in a comment.
+void write_calibrated(const std::string& out_path, const std::string& scenario_file, const CalibrationResult& result,
+                      const std::string& command);
+
+}  // namespace smartpower

@@ -1,0 +1,163 @@
+// Claims: each check kind against a series known in closed form, the calibrated
+// baseline against every claim, and a mis-set scenario that must break named claims.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <set>
+
+#include "helpers.hpp"
+#include "smartpower/claims.hpp"
+#include "smartpower/document.hpp"
+
+using namespace smartpower;
+
+namespace {
+
+// Two actors with no budget: nobody adds effort, so the culture stock of A toward B is
+// 4 * 0.95^n at quarter n (decay 0.2 per year, dt 0.25), and B's toward A 1 * 0.95^n.
+const char* kDecayOnly = R"(
+[scenario]
+name = "decay only"
+start = 2000.0
+end = 2002.0
+dt = 0.25
+
+[[levers]]
+id = "culture"
+kind = "soft"
+decay = 0.2
+
+[[actors]]
+id = "A"
+budget = 0.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+
+[[actors]]
+id = "B"
+budget = 0.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+
+[relations.A.B]
+stocks = { culture = 4.0 }
+
+[relations.B.A]
+stocks = { culture = 1.0 }
+)";
+
+ClaimReport evaluate(const std::string& checks) {
+  const auto dir = sptest::temp_dir("claims");
+  const auto file = sptest::write(dir / "claims.toml", R"(
+[variants.half]
+overrides = { "relations.A.B.stocks.culture" = 2.0 }
+)" + checks);
+  Document doc = load_document_from_string(kDecayOnly, "decay.toml");
+  return evaluate_claims(*doc.table, load_claims(file), ClaimOptions{});
+}
+
+std::string claim(const std::string& id, const std::string& check) {
+  return "[[claims]]\nid = \"" + id + "\"\ntext = \"t\"\nsection = \"s\"\n[[claims.checks]]\n" + check + "\n";
+}
+
+double margin_of(const std::string& check) {
+  const auto rep = evaluate(claim("X", check));
+  REQUIRE(rep.claims.size() == 1);
+  return rep.claims[0].margin;
+}
+
+const double s2001 = 4 * std::pow(0.95, 4);  // stock[A,B,culture] at 2001
+
+}  // namespace
+
+TEST_CASE("range checks measure relative slack to their bounds", "[claims][range]") {
+  CHECK(margin_of("kind = \"range\"\nmetric = \"stock[A,B,culture]\"\nat = 2001.0\nmin = 3.0") ==
+        Approx((s2001 - 3.0) / s2001));
+  CHECK(margin_of("kind = \"range\"\nmetric = \"stock[A,B,culture]\"\nat = 2001.0\nmax = 3.0") ==
+        Approx((3.0 - s2001) / s2001));
+  // Over a window the tightest instant counts: the last one, 4 * 0.95^8.
+  const double last = 4 * std::pow(0.95, 8);
+  CHECK(margin_of("kind = \"range\"\nmetric = \"stock[A,B,culture]\"\nover = [2000.0, 2002.0]\nmin = 2.0") ==
+        Approx((last - 2.0) / last));
+}
+
+TEST_CASE("trend and monotone checks follow the direction asked", "[claims][trend]") {
+  CHECK(margin_of("kind = \"trend\"\nmetric = \"stock[A,B,culture]\"\nfrom = 2000.0\nto = 2001.0\ndirection = \"falls\"") ==
+        Approx((4.0 - s2001) / 4.0));
+  CHECK(margin_of("kind = \"trend\"\nmetric = \"stock[A,B,culture]\"\nfrom = 2000.0\nto = 2001.0\ndirection = \"rises\"") ==
+        Approx(-(4.0 - s2001) / 4.0));
+  CHECK(margin_of("kind = \"trend\"\nmetric = \"stock[A,B,culture]\"\nfrom = 2000.0\nto = 2001.0\ndirection = \"falls\"\n"
+                  "min_change = 0.1") == Approx((4.0 - s2001) / 4.0 - 0.1));
+  CHECK(margin_of("kind = \"monotone\"\nmetric = \"stock[A,B,culture]\"\ntimes = [2000.0, 2000.5, 2001.0]\n"
+                  "direction = \"falls\"") == Approx(1 - 0.95 * 0.95));
+}
+
+TEST_CASE("compare and counterfactual checks order two values", "[claims][compare]") {
+  CHECK(margin_of("kind = \"compare\"\nleft = \"stock[A,B,culture]\"\nright = \"stock[B,A,culture]\"\nat = 2000.0\nop = \">\"") ==
+        Approx(0.75));
+  CHECK(margin_of("kind = \"compare\"\nleft = \"stock[A,B,culture]\"\nright = \"stock[B,A,culture]\"\nat = 2000.0\nop = \"<\"") ==
+        Approx(-0.75));
+  // "*" sums over partners: A's stock toward everyone is its stock toward B.
+  CHECK(margin_of("kind = \"compare\"\nleft = \"stock[A,*,culture]\"\nright = \"stock[B,A,*]\"\nat = 2000.0\nop = \">\"") ==
+        Approx(0.75));
+  // The variant halves A's initial stock: the stock itself "raises" the metric by 2x.
+  CHECK(margin_of("kind = \"counterfactual\"\nmetric = \"stock[A,B,culture]\"\nvariant = \"half\"\nat = 2001.0\n"
+                  "effect = \"raises\"") == Approx(0.5));
+  CHECK(margin_of("kind = \"counterfactual\"\nmetric = \"stock[A,B,culture]\"\nvariant = \"half\"\nat = 2001.0\n"
+                  "effect = \"lowers\"") == Approx(-0.5));
+}
+
+TEST_CASE("data checks compare with observations within a relative tolerance", "[claims][data]") {
+  const double err = std::abs(s2001 - 3.0) / 3.0;  // 8.6 %
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, 3.0]]\ntolerance = 0.1") ==
+        Approx((0.1 - err) / 0.1));
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, 3.0], [2000.0, 4.0]]\n"
+                  "tolerance = 0.05") == Approx((0.05 - err) / 0.05));
+}
+
+TEST_CASE("interior_mix checks the scenario's own CES", "[claims][ces]") {
+  // alpha = rho = 0.5 (defaults): the even mix gives 0.5, a corner 0.25.
+  CHECK(margin_of("kind = \"interior_mix\"") == Approx(0.5));
+}
+
+TEST_CASE("bad claims files are rejected with the place and a suggestion", "[claims][errors]") {
+  CHECK_THROWS_WITH(evaluate(claim("X", "kind = \"range\"\nmetric = \"stok[A,B,culture]\"\nat = 2001.0\nmin = 1.0")),
+                    Catch::Contains("unknown metric 'stok'") && Catch::Contains("did you mean 'stock'"));
+  CHECK_THROWS_WITH(evaluate(claim("X", "kind = \"range\"\nmetric = \"stock[A,C,culture]\"\nat = 2001.0\nmin = 1.0")),
+                    Catch::Contains("no actor 'C'"));
+  CHECK_THROWS_WITH(evaluate(claim("X", "kind = \"counterfactual\"\nmetric = \"stock[A,B,culture]\"\nvariant = \"halve\"\n"
+                                        "at = 2001.0\neffect = \"raises\"")),
+                    Catch::Contains("did you mean \"half\""));
+  CHECK_THROWS_WITH(evaluate(claim("X", "kind = \"trend\"\nmetric = \"stock[A,B,culture]\"\nfrom = 2000.0\nto = 2001.0\n"
+                                        "direction = \"up\"")),
+                    Catch::Contains("\"rises\", \"falls\""));
+  CHECK_THROWS_WITH(evaluate(claim("X", "kind = \"range\"\nmetric = \"stock[A,B,culture]\"\nat = 2050.0\nmin = 1.0")),
+                    Catch::Contains("outside the scenario's time range"));
+}
+
+TEST_CASE("the calibrated baseline passes every claim, in one run and across 100 noisy runs", "[claims][baseline]") {
+  Document doc = load_document(sptest::scenario("baseline.toml"));
+  const ClaimSet set = load_claims(sptest::scenario("claims.toml"));
+  REQUIRE(set.claims.size() >= 22);
+  for (int runs : {1, 100}) {
+    ClaimOptions o;
+    o.runs = runs;
+    o.threads = 2;
+    const ClaimReport rep = evaluate_claims(*doc.table, set, o);
+    for (const auto& c : rep.claims) {
+      INFO(runs << " runs: " << c.claim->id << " margin " << c.margin << " passing " << c.pass_share << " "
+                << c.checks[0].measured);
+      CHECK(c.pass);
+    }
+  }
+}
+
+TEST_CASE("a mis-set scenario breaks exactly the claims its error touches", "[claims][misset]") {
+  // tests/claims/misset.toml: trade mapped to 3x the USD it should be, and Türkiye
+  // leaning on military ties from 1991.
+  Document doc = load_document(sptest::root() + "/tests/claims/misset.toml");
+  const ClaimReport rep = evaluate_claims(*doc.table, load_claims(sptest::scenario("claims.toml")), ClaimOptions{});
+  std::set<std::string> failed;
+  for (const auto& c : rep.claims) {
+    if (!c.pass) failed.insert(c.claim->id);
+  }
+  CHECK(failed == std::set<std::string>{"C14", "C18"});
+}
