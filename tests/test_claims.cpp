@@ -159,5 +159,7 @@ TEST_CASE("a mis-set scenario breaks exactly the claims its error touches", "[cl
   for (const auto& c : rep.claims) {
     if (!c.pass) failed.insert(c.claim->id);
   }
-  CHECK(failed == std::set<std::string>{"C14", "C18"});
+  // C09 breaks too: Türkiye's budget is shared, so military effort crowds out the
+  // scholarships that keep Kazakh student numbers on the Tablo 1 path.
+  CHECK(failed == std::set<std::string>{"C09", "C14", "C18"});
 }

@@ -1,0 +1,66 @@
+// What-if analysis: a base scenario against a what-if with common random numbers,
+// paired changes with intervals, a Shapley attribution of every change to the moves
+// and events the what-if adds, and plain sentences a student can read.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "smartpower/ensemble.hpp"
+
+namespace smartpower {
+
+struct CompareOptions {
+  int runs = 100;
+  std::uint64_t seed = 0;  // 0: the base scenario's seed
+  int threads = 1;
+  std::string focus;       // actor the sentences are about ("" = the first actor)
+  int max_exact_causes = 6;  // exact Shapley up to this many causes, then one-at-a-time
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(int, int)> progress;  // ensembles done, total
+};
+
+// A move or event present in the what-if and not in the base.
+struct Cause {
+  std::string kind;   // "move" or "event"
+  std::string label, source;
+  std::string actor, target, lever;  // "*" for all
+  int index = -1;     // in the what-if scenario's moves or events
+};
+
+// One outcome (metric, actor, partner) in both scenarios at the comparison time.
+struct Change {
+  Metric metric = Metric::balance;
+  std::string actor, partner;  // partner "" for actor metrics
+  Stats base, whatif, diff;    // diff: paired what-if minus base, over runs
+  double same_sign = 0;        // share of runs whose difference has the sign of the mean
+  std::vector<double> attribution;  // per cause (then "other differences" last), sums to diff.mean
+};
+
+struct Comparison {
+  std::string base_name, whatif_name;
+  double time = 0;             // comparison time (the what-if's end)
+  bool base_extended = false;  // the base was run on to the what-if's end
+  int runs = 0;
+  std::uint64_t seed = 0;
+  std::vector<Cause> causes;
+  bool exact_shapley = true;
+  std::vector<Change> changes;  // sorted: largest relative change first
+  std::vector<std::string> sentences;
+  std::string focus;
+  // Full ensembles, for reports that draw time series.
+  std::shared_ptr<const Model> base_model, whatif_model;
+  EnsembleResult base, whatif;
+};
+
+Comparison compare_scenarios(const toml::table& base, const toml::table& whatif, const CompareOptions& options);
+
+nlohmann::ordered_json comparison_json(const Comparison& c);
+
+}  // namespace smartpower
