@@ -60,7 +60,8 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
       for (std::size_t i = 1; i < ch.attribution.size(); ++i) {
         if (std::abs(ch.attribution[i]) > std::abs(ch.attribution[best])) best = i;
       }
-      std::string cause = std::abs(ch.diff.mean) < 1e-12 ? "-"
+      const bool negligible = std::abs(ch.diff.mean) < 5e-4 * std::max(1.0, std::abs(ch.base.mean));
+      std::string cause = negligible ? "-"
                           : best < c.causes.size()      ? c.causes[best].label
                                                         : "other differences";
       t.add({outcome_name(ch), num(ch.base.mean), num(ch.whatif.mean), num(ch.diff.mean, 3, true),
@@ -72,24 +73,29 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
     os << "\n" << actor << (actor == c.focus ? " (all outcomes)" : " (largest " + std::to_string(per_actor) + ")") << "\n";
     t.print(os, "  ");
   }
-  // Attribution bars for the focus actor's balance index and its largest dependence change.
+  // Attribution bars: the focus actor's balance index, then its largest dependence change.
+  const Change* shown[2] = {nullptr, nullptr};
   for (const auto& ch : c.changes) {
-    if (ch.actor != c.focus || !(ch.metric == Metric::balance || ch.metric == Metric::dependence)) continue;
-    if (std::abs(ch.diff.mean) < 1e-9) continue;
+    if (ch.actor != c.focus) continue;
+    if (ch.metric == Metric::balance) shown[0] = &ch;
+    if (ch.metric == Metric::dependence && (!shown[1] || std::abs(ch.diff.mean) > std::abs(shown[1]->diff.mean))) shown[1] = &ch;
+  }
+  for (const Change* ch : shown) {
+    if (!ch || std::abs(ch->diff.mean) < 1e-9) continue;
     double scale = 0;
-    for (double a : ch.attribution) scale = std::max(scale, std::abs(a));
-    os << "\nAttribution of " << c.focus << " " << outcome_name(ch) << " change " << num(ch.diff.mean, 4, true) << ":\n";
+    for (double a : ch->attribution) scale = std::max(scale, std::abs(a));
+    os << "\nAttribution of the change in " << c.focus << " " << outcome_name(*ch) << " (" << num(ch->diff.mean, 4, true)
+       << ") to its causes (Shapley values; they add up to the change):\n";
     Table t({"cause", "share", ""});
     double sum = 0;
-    for (std::size_t i = 0; i < ch.attribution.size(); ++i) {
-      sum += ch.attribution[i];
+    for (std::size_t i = 0; i < ch->attribution.size(); ++i) {
+      sum += ch->attribution[i];
       t.add({i < c.causes.size() ? c.causes[i].label + " (" + c.causes[i].lever + ")" : "other differences",
-             num(ch.attribution[i], 4, true), bar(ch.attribution[i], scale)});
+             num(ch->attribution[i], 4, true), bar(ch->attribution[i], scale)});
     }
     t.add({"total", num(sum, 4, true), ""});
     t.text_last_column();
     t.print(os, "  ");
-    if (ch.metric == Metric::dependence) break;
   }
   os << "\nWhat it means:\n";
   for (const auto& s : c.sentences) os << "  - " << s << "\n";

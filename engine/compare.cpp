@@ -11,8 +11,8 @@
 namespace smartpower {
 namespace {
 
-const Metric kOutcomeMetrics[] = {Metric::balance, Metric::dependence, Metric::soft,      Metric::hard,
-                                  Metric::smart,   Metric::alignment,  Metric::threat};
+const Metric kOutcomeMetrics[] = {Metric::balance, Metric::hhi,       Metric::dependence, Metric::soft,
+                                  Metric::hard,    Metric::smart,     Metric::alignment,  Metric::threat};
 
 std::string id_or_star(const Scenario& sc, int idx, bool lever) {
   if (idx < 0) return "*";
@@ -278,6 +278,16 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
                             ", 95 % of paired runs between " + num(b->diff.q05, 3, true) + " and " +
                             num(b->diff.q95, 3, true) + "); " + certainty(*b) + ".");
   }
+  const int partners_base = bsc.n_actors() - 1, partners_whatif = wsc.n_actors() - 1;
+  if (partners_base != partners_whatif) {
+    const Change* h = find(Metric::hhi, "");
+    cmp.sentences.push_back("Careful: " + F.name + " has " + std::to_string(partners_whatif) + " partners in the what-if and " +
+                            std::to_string(partners_base) +
+                            " in the base. The balance index is measured against an even split over the partners there "
+                            "are, so also read the concentration (HHI)" +
+                            (h ? ", which moves from " + num(h->base.mean) + " to " + num(h->whatif.mean) : std::string()) +
+                            ".");
+  }
   // The largest dependence change of the focus actor.
   const Change* dep = nullptr;
   for (const auto& c : cmp.changes) {
@@ -317,7 +327,7 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
         (!tm || std::abs(c.diff.mean) > std::abs(tm->diff.mean)))
       tm = &c;
   }
-  if (tm && std::abs(tm->diff.mean) > 1e-4) {
+  if (tm && std::abs(tm->diff.mean) >= 1e-3 * std::max(1.0, std::abs(tm->base.mean))) {
     cmp.sentences.push_back(std::string(tm->metric == Metric::threat ? "The threat " + F.name + " perceives from "
                                                                      : F.name + "'s alignment with ") +
                             name_of(tm->partner) + " " + verb(tm->diff.mean, tm->base.mean) + " from " + num(tm->base.mean) +
