@@ -269,7 +269,14 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
     cmp.sentences.push_back("The base scenario was run on to " + year(cmp.time) +
                             " with its own dynamics (status quo), so both sides are compared at the same time.");
   }
-  if (k == 0) {
+  std::string removed;
+  for (const auto& a : bsc.actors) {
+    if (wsc.actor_index(a.id) < 0) removed += (removed.empty() ? "" : ", ") + a.name;
+  }
+  if (!removed.empty()) {
+    cmp.sentences.push_back("The what-if removes " + removed + " from the world entirely (a counterfactual): the changes "
+                            "below are what that actor's presence did.");
+  } else if (k == 0) {
     cmp.sentences.push_back("The what-if adds no moves or events to the base; any change comes from its other settings.");
   }
   if (const Change* b = find(Metric::balance, "")) {
