@@ -1,4 +1,5 @@
 // `smartpower claims` and `smartpower calibrate`.
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -52,7 +53,9 @@ struct CalibrateArgs {
   std::string file, claims, out;
   int starts = 4, evaluations = 3000, runs = 4, threads = 1;
   long long seed = 1;
-  double seconds = 540;
+  double seconds = 0;
+  std::string checkpoint;
+  bool resume = false;
   bool quiet = false;
 };
 
@@ -101,7 +104,10 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
   cal->add_option("--evaluations", c.evaluations, "objective evaluations per start (global + local)")->capture_default_str();
   cal->add_option("--runs,-r", c.runs, "noisy runs per objective evaluation (common random numbers)")->capture_default_str();
   cal->add_option("--seed,-s", c.seed, "seed of the starting points and of the runs")->capture_default_str();
-  cal->add_option("--seconds", c.seconds, "stop searching after this many seconds")->capture_default_str();
+  cal->add_option("--seconds", c.seconds, "cap on search time (0 = none; a cap makes the result depend on speed)")
+      ->capture_default_str();
+  cal->add_option("--checkpoint", c.checkpoint, "checkpoint file (default: OUT.checkpoint)");
+  cal->add_flag("--resume", c.resume, "continue from the checkpoint of an interrupted run (same result, byte for byte)");
   cal->add_option("--threads,-t", c.threads, "worker threads")->check(CLI::Range(1, 1024));
   cal->add_flag("--quiet,-q", c.quiet, "no progress output");
   cal->callback([&ctx]() {
@@ -114,6 +120,8 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       o.seconds = c.seconds;
       o.threads = c.threads;
       o.stop = ctx.stop;
+      o.checkpoint = c.checkpoint.empty() ? c.out + ".checkpoint" : c.checkpoint;
+      o.resume = c.resume;
       const bool show = !c.quiet && ctx.progress;
       o.progress = [show](const CalibrationProgress& p) {
         if (!show) return;
@@ -124,6 +132,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       const ClaimSet set = load_claims(c.claims);
       const CalibrationResult res = calibrate(c.file, set, o);
       if (show) std::fprintf(stderr, "\n");
+      std::remove(o.checkpoint.c_str());  // complete: the checkpoint has served
       write_calibrated(c.out, c.file, res, std::string("smartpower calibrate ") + c.file + " --claims " + c.claims +
                                               " --out " + c.out + " --starts " + std::to_string(c.starts) +
                                               " --evaluations " + std::to_string(c.evaluations) + " --runs " +
@@ -134,7 +143,8 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
         t.add({p.path, num(p.lo, 4), num(p.start, 4), num(res.best[i], 4), num(p.hi, 4)});
       }
       t.print(std::cout, "");
-      std::cout << "\nobjective " << num(res.objective, 5) << " after " << res.evaluations << " evaluations in "
+      std::cout << "\nobjective " << num(res.objective, 5) << " after " << res.evaluations << " evaluations ("
+                << res.replayed << " replayed from the checkpoint) in "
                 << num(res.seconds, 1) << " s; wrote " << c.out << "\n\nclaims on the calibrated scenario (" << c.runs
                 << " runs):\n";
       print_report(std::cout, res.report, c.runs);

@@ -96,13 +96,21 @@ void print_outcomes(std::ostream& os, const Model& model, const EnsembleResult& 
      << ", seed " << (a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : sc.info.seed)
      << (a.lens.empty() ? "" : ", lens " + a.lens)
      << (r.runs > 1 ? "; mean [5%,95%] over runs" : "") << "\n";
-  os << "power columns are what the partner exerts over the actor; alignment and threat are as the actor sees the partner\n\n";
+  os << "units: dependence = share of the actor's dependence (0-1, partners sorted largest first); soft, hard, smart =\n"
+        "power the partner exerts over the actor (model units: influence index); alignment = -1..1 as the actor sees\n"
+        "the partner; threat = perceived threat index (0 = none)\n\n";
   for (int i = 0; i < N; ++i) {
     os << sc.actors[i].id << " (" << sc.actors[i].name << ")  balance index " << cell(r, pos[L.index(Metric::balance, i)])
        << "  (1 = perfectly multi-vector)\n";
     Table t({"partner", "dependence", "soft", "hard", "smart", "alignment", "threat"});
+    std::vector<int> partners;
     for (int j = 0; j < N; ++j) {
-      if (j == i) continue;
+      if (j != i) partners.push_back(j);
+    }
+    std::stable_sort(partners.begin(), partners.end(), [&](int x, int y) {
+      return final_stats(r, pos[L.index(Metric::dependence, i, x)]).mean > final_stats(r, pos[L.index(Metric::dependence, i, y)]).mean;
+    });
+    for (int j : partners) {
       t.add({sc.actors[j].id, cell(r, pos[L.index(Metric::dependence, i, j)]), cell(r, pos[L.index(Metric::soft, i, j)]),
              cell(r, pos[L.index(Metric::hard, i, j)]), cell(r, pos[L.index(Metric::smart, i, j)]),
              cell(r, pos[L.index(Metric::alignment, i, j)]), cell(r, pos[L.index(Metric::threat, i, j)])});
@@ -121,7 +129,8 @@ int do_run(const Context& ctx, RunArgs& a) {
 
   std::string series = a.series;
   if (series == "auto") series = a.runs == 1 ? "all" : "mean";
-  fs::create_directories(a.out);
+  check_output_budget(model, a.runs, series == "all", a.out);
+  OutputFolder out(a.out);  // refuses a folder with foreign files; nothing replaced until commit
 
   EnsembleOptions opt;
   opt.runs = a.runs;
@@ -132,14 +141,11 @@ int do_run(const Context& ctx, RunArgs& a) {
   Progress bar(ctx, a.quiet, "runs");
   opt.progress = [&](int d, int t) { bar(d, t); };
 
-  // Per-run series stream to a temporary file, renamed into place only on success.
-  const std::string csv_path = (fs::path(a.out) / "timeseries.csv").string();
-  std::unique_ptr<std::ofstream> per_run;
-  const fs::path csv_tmp = fs::path(a.out) / ".timeseries.csv.partial";
+  // Per-run series stream to a temporary file as the runs complete (bounded memory).
   std::vector<double> times;
+  std::ostream* per_run = nullptr;
   if (series == "all") {
-    per_run = std::make_unique<std::ofstream>(csv_tmp, std::ios::binary | std::ios::trunc);
-    if (!*per_run) throw InputError("cannot write in output folder '" + a.out + "'");
+    per_run = &out.open("timeseries.csv");
     write_series_header(*per_run);
     for (int n : recorded_steps(model.steps(), 1)) times.push_back(model.time_at(n));
     opt.on_series = [&](int first, int count, std::span<const double> s) {
@@ -154,12 +160,7 @@ int do_run(const Context& ctx, RunArgs& a) {
     res = run_ensemble(model, opt);
   } catch (...) {
     bar.finish();
-    if (per_run) {
-      per_run.reset();
-      std::error_code ec;
-      fs::remove(csv_tmp, ec);
-    }
-    throw;
+    throw;  // `out` removes its temporary files; the folder keeps the previous run's
   }
   bar.finish();
 
@@ -171,24 +172,19 @@ int do_run(const Context& ctx, RunArgs& a) {
   info.seed = seed;
   info.runs = a.runs;
   const auto summary = summary_json(model, res, info);
-  if (per_run) {
-    per_run->flush();
-    const bool ok = static_cast<bool>(*per_run);
-    per_run.reset();
-    if (!ok) throw std::runtime_error("writing " + csv_tmp.string() + " failed (disk full?)");
-    fs::rename(csv_tmp, csv_path);
-  } else if (series == "mean") {
-    write_atomically(csv_path, [&](std::ostream& os) {
+  if (series == "mean") {
+    out.write("timeseries.csv", [&](std::ostream& os) {
       write_series_header(os);
       write_series_rows(os, model, "mean", res.times, res.mean);
       write_series_rows(os, model, "sd", res.times, res.sd);
     });
   }
-  write_atomically((fs::path(a.out) / "summary.json").string(), [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
+  out.write("summary.json", [&](std::ostream& os) { os << summary.dump(2) << "\n"; });
+  if (ctx.stop && ctx.stop->load()) throw Interrupted("interrupted");
+  out.commit();
 
   print_outcomes(std::cout, model, res, a);
-  std::cout << "wrote " << (series == "none" ? "" : csv_path + " and ") << (fs::path(a.out) / "summary.json").string()
-            << "\n";
+  std::cout << "wrote " << (series == "none" ? "" : out.path("timeseries.csv") + " and ") << out.path("summary.json") << "\n";
   return 0;
 }
 

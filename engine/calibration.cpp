@@ -1,6 +1,9 @@
 #include "smartpower/calibration.hpp"
 
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
@@ -59,15 +62,32 @@ double from_unit(const CalibrationParameter& p, double u) {
   return p.log ? std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo))) : p.lo + u * (p.hi - p.lo);
 }
 
+std::string hex(double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(bits));
+  return buf;
+}
+
+double unhex(const std::string& s) {
+  const std::uint64_t bits = std::stoull(s, nullptr, 16);
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
 struct Search {
   const toml::table& base;
   const ClaimSet& claims;
   const std::vector<CalibrationParameter>& params;
   const CalibrationOptions& opt;
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-  int evaluations = 0, start = 0;
+  int evaluations = 0, start = 0, replayed = 0;
   double best = std::numeric_limits<double>::infinity();
   std::vector<double> best_x;
+  std::map<std::string, double> cache;  // checkpointed evaluations: key of x -> f
+  std::ofstream log;
 
   double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
 
@@ -79,18 +99,29 @@ struct Search {
 
   double objective(const std::vector<double>& u) {
     if ((opt.stop && opt.stop->load())) throw nlopt::forced_stop();
-    auto doc = clone(base);
     const auto v = values(u);
-    set_parameters(*doc, params, v);
-    ClaimOptions co;
-    co.runs = opt.runs;
-    co.seed = opt.seed;
-    co.threads = opt.threads;
+    std::string key;
+    for (double x : u) key += hex(x);
     double f;
-    try {
-      f = evaluate_claims(*doc, claims, co).objective;
-    } catch (const NumericalError&) {
-      f = 1e6;  // a parameter set that blows up is simply bad
+    if (auto it = cache.find(key); it != cache.end()) {
+      f = it->second;
+      ++replayed;
+    } else {
+      auto doc = clone(base);
+      set_parameters(*doc, params, v);
+      ClaimOptions co;
+      co.runs = opt.runs;
+      co.seed = opt.seed;
+      co.threads = opt.threads;
+      try {
+        f = evaluate_claims(*doc, claims, co).objective;
+      } catch (const NumericalError&) {
+        f = 1e6;  // a parameter set that blows up is simply bad
+      }
+      if (log.is_open()) {
+        log << key << ' ' << hex(f) << '\n';
+        log.flush();
+      }
     }
     ++evaluations;
     if (f < best) {
@@ -113,19 +144,36 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
   res.parameters = calibration_parameters(*doc.table);
   const auto& params = res.parameters;
   const std::size_t D = params.size();
-  Search s{*doc.table, claims, params, opt, std::chrono::steady_clock::now(), 0, 0,
-           std::numeric_limits<double>::infinity(), {}};
+  Search s{*doc.table, claims, params, opt, std::chrono::steady_clock::now(), 0, 0, 0,
+           std::numeric_limits<double>::infinity(), {}, {}, {}};
+  if (!opt.checkpoint.empty()) {
+    if (opt.resume) {
+      std::ifstream in(opt.checkpoint);
+      if (!in) throw InputError("--resume: no checkpoint file '" + opt.checkpoint + "'");
+      std::string key, f;
+      while (in >> key >> f) {
+        if (key.size() != 16 * D || f.size() != 16) break;  // a torn last line
+        s.cache[key] = unhex(f);
+      }
+    }
+    // Rewrite the valid entries, then append: a torn line from a kill is dropped.
+    s.log.open(opt.checkpoint, std::ios::trunc);
+    if (!s.log) throw InputError("cannot write checkpoint '" + opt.checkpoint + "'");
+    for (const auto& [key, f] : s.cache) s.log << key << ' ' << hex(f) << '\n';
+    s.log.flush();
+  }
   std::mt19937_64 rng(opt.seed);
   std::uniform_real_distribution<double> uni(0.0, 1.0);
 
-  for (int st = 0; st < opt.starts && s.best > 0 && s.seconds() < opt.seconds; ++st) {
+  const double cap = opt.seconds > 0 ? opt.seconds : 1e12;
+  for (int st = 0; st < opt.starts && s.best > 0 && s.seconds() < cap; ++st) {
     s.start = st;
     std::vector<double> x(D);
     for (std::size_t i = 0; i < D; ++i) x[i] = st == 0 ? to_unit(params[i], params[i].start) : uni(rng);
     auto func = [](const std::vector<double>& u, std::vector<double>&, void* data) {
       return static_cast<Search*>(data)->objective(u);
     };
-    const double remaining = std::max(1.0, opt.seconds - s.seconds());
+    const double remaining = std::max(1.0, cap - s.seconds());
     // Global: controlled random search seeded from x; then a local polish from its best.
     try {
       nlopt::srand(opt.seed + static_cast<unsigned long>(st));
@@ -134,7 +182,7 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
       global.set_upper_bounds(std::vector<double>(D, 1.0));
       global.set_min_objective(func, &s);
       global.set_maxeval(std::max(10, opt.evaluations * 2 / 3));
-      global.set_maxtime(remaining * 0.66 / std::max(1, opt.starts - st));
+      if (opt.seconds > 0) global.set_maxtime(remaining * 0.66 / std::max(1, opt.starts - st));
       global.set_stopval(0.0);
       double f;
       global.optimize(x, f);
@@ -149,7 +197,7 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
       local.set_upper_bounds(std::vector<double>(D, 1.0));
       local.set_min_objective(func, &s);
       local.set_maxeval(std::max(10, opt.evaluations / 3));
-      local.set_maxtime(std::max(1.0, opt.seconds - s.seconds()) / std::max(1, opt.starts - st));
+      if (opt.seconds > 0) local.set_maxtime(std::max(1.0, cap - s.seconds()) / std::max(1, opt.starts - st));
       local.set_stopval(0.0);
       local.set_initial_step(0.05);
       double f;
@@ -165,6 +213,7 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
   }
   res.objective = s.best;
   res.evaluations = s.evaluations;
+  res.replayed = s.replayed;
   res.seconds = s.seconds();
   auto final_doc = clone(*doc.table);
   set_parameters(*final_doc, params, res.best);

@@ -1,5 +1,6 @@
 #include "smartpower/output.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -30,6 +31,109 @@ void write_atomically(const std::string& path, const std::function<void(std::ost
     std::error_code ec;
     fs::remove(tmp, ec);
     throw;
+  }
+}
+
+const std::vector<std::string>& OutputFolder::known_outputs() {
+  static const std::vector<std::string> names = {"timeseries.csv", "summary.json", "compare.json", "report.html",
+                                                 "sweep.csv", "sensitivity.csv", "claims.csv"};
+  return names;
+}
+
+OutputFolder::OutputFolder(std::string dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  if (fs::exists(dir_, ec) && !fs::is_directory(dir_, ec)) {
+    throw InputError("output folder '" + dir_ + "' exists and is not a folder");
+  }
+  if (fs::is_directory(dir_, ec)) {
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+      const std::string name = entry.path().filename().string();
+      const auto& known = known_outputs();
+      if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+      if (name.size() > 1 && name[0] == '.' && name.find(".partial.") != std::string::npos) {
+        fs::remove(entry.path(), ec);  // debris of a killed run
+        continue;
+      }
+      throw InputError("output folder '" + dir_ + "' holds '" + name +
+                       "', which smartpower did not write; choose an empty or new folder so results are not mixed");
+    }
+  } else {
+    fs::create_directories(dir_, ec);
+    if (ec) throw InputError("cannot create output folder '" + dir_ + "': " + ec.message());
+  }
+}
+
+OutputFolder::~OutputFolder() {
+  if (committed_) return;
+  streams_.clear();
+  std::error_code ec;
+  for (const auto& [name, tmp] : pending_) fs::remove(tmp, ec);
+}
+
+std::string OutputFolder::path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+
+std::ostream& OutputFolder::open(const std::string& name) {
+  const std::string tmp = (fs::path(dir_) / ("." + name + ".partial." + std::to_string(::getpid()))).string();
+  auto out = std::make_unique<std::ofstream>(tmp, std::ios::binary | std::ios::trunc);
+  if (!*out) throw InputError("cannot write '" + tmp + "': check that the folder is writable");
+  pending_.emplace_back(name, tmp);
+  streams_.push_back(std::move(out));
+  return *streams_.back();
+}
+
+void OutputFolder::write(const std::string& name, const std::function<void(std::ostream&)>& fill) { fill(open(name)); }
+
+void OutputFolder::commit() {
+  for (auto& s : streams_) {
+    s->flush();
+    if (!*s) throw std::runtime_error("writing into '" + dir_ + "' failed (disk full?)");
+    s->close();
+  }
+  streams_.clear();
+  std::vector<std::string> written;
+  for (const auto& [name, tmp] : pending_) {
+    fs::rename(tmp, fs::path(dir_) / name);
+    written.push_back(name);
+  }
+  // Earlier outputs this run did not produce would otherwise mix with this run's.
+  std::error_code ec;
+  for (const auto& name : known_outputs()) {
+    if (std::find(written.begin(), written.end(), name) == written.end()) fs::remove(fs::path(dir_) / name, ec);
+  }
+  committed_ = true;
+}
+
+static std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  return buf;
+}
+
+void check_output_budget(const Model& model, long long runs, bool per_run_series, const std::string& out_dir,
+                         double max_output_bytes, double max_memory_bytes) {
+  const double N = model.n_actors(), K = model.n_levers(), instants = model.steps() + 1.0;
+  const double state = static_cast<double>(model.layout().size()) * 8.0;
+  if (state * 4 > max_memory_bytes) {
+    throw InputError("the scenario has " + std::to_string(model.n_actors()) + " actors and " + std::to_string(model.n_levers()) +
+                     " levers: one run's state needs " + gib(state) + "; the limit is " + gib(max_memory_bytes / 4));
+  }
+  const double finals = static_cast<double>(runs) * (3 * N + 9 * N * N) * 8.0;
+  if (finals > max_memory_bytes) {
+    throw InputError(std::to_string(runs) + " runs would keep " + gib(finals) + " of final outcomes in memory; the limit is " +
+                     gib(max_memory_bytes) + " (use fewer runs)");
+  }
+  if (!per_run_series) return;
+  // About 40 bytes per CSV row; rows per instant: actor, dyad and dyad-lever metrics.
+  const double rows = 3 * N + 9 * N * (N - 1) + 6 * K * N * (N - 1);
+  const double bytes = static_cast<double>(runs) * instants * rows * 40.0;
+  std::error_code ec;
+  fs::path probe = fs::absolute(out_dir);
+  while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
+  const auto space = fs::space(probe.empty() ? fs::path(".") : probe, ec);
+  const double free_bytes = ec ? max_output_bytes : static_cast<double>(space.available);
+  if (bytes > std::min(max_output_bytes, free_bytes)) {
+    throw InputError("writing every run's time series would take about " + gib(bytes) + " (free disk: " + gib(free_bytes) +
+                     ", limit " + gib(max_output_bytes) + "); use --series mean or --series none, or fewer runs");
   }
 }
 

@@ -36,7 +36,13 @@ struct CalibrationOptions {
   int runs = 4;            // noisy runs per evaluation
   int threads = 1;
   std::uint64_t seed = 1;
-  double seconds = 540;    // wall-clock budget for the whole search
+  double seconds = 0;      // wall-clock cap (0 = none); a cap makes results depend on speed
+  // Every evaluation is appended to `checkpoint` (if set). With `resume`, evaluations
+  // already in it are replayed from the file instead of recomputed: the search retraces
+  // its deterministic path to where it stopped and goes on, so the result is
+  // byte-identical to an uninterrupted run.
+  std::string checkpoint;
+  bool resume = false;
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const CalibrationProgress&)> progress;
 };
@@ -46,6 +52,7 @@ struct CalibrationResult {
   std::vector<double> best;
   double objective = 0;
   int evaluations = 0;
+  int replayed = 0;  // evaluations taken from the checkpoint
   double seconds = 0;
   ClaimReport report;  // claims on the best parameters
 };

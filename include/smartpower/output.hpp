@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -18,6 +20,42 @@ namespace smartpower {
 // only when `fill` returns normally and the data is flushed; on any exception the
 // temporary file is removed and the old `path` is untouched.
 void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill);
+
+// An output folder written as one unit: files go to hidden temporary names and are
+// renamed into place together by commit(); until then the folder keeps the previous
+// run's files untouched, and the destructor removes the temporaries (an error or an
+// interrupt leaves no partial file). A folder holding files that smartpower did not
+// write is refused, so a new run's files are never mixed into someone else's folder;
+// smartpower outputs of an earlier run that this run does not write are removed on
+// commit, so the folder always holds exactly one run's results.
+class OutputFolder {
+ public:
+  explicit OutputFolder(std::string dir);
+  ~OutputFolder();
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
+
+  // A stream to the temporary file for `name` (valid until commit()).
+  std::ostream& open(const std::string& name);
+  void write(const std::string& name, const std::function<void(std::ostream&)>& fill);
+  void commit();
+  std::string path(const std::string& name) const;
+  const std::string& dir() const { return dir_; }
+  // The file names smartpower writes into output folders.
+  static const std::vector<std::string>& known_outputs();
+
+ private:
+  std::string dir_;
+  std::vector<std::pair<std::string, std::string>> pending_;  // (name, temp path)
+  std::vector<std::unique_ptr<std::ofstream>> streams_;
+  bool committed_ = false;
+};
+
+// Refuses, before any work starts, a run whose output or memory would exceed sane
+// bounds: per-run time series larger than `max_output_bytes` or than the free disk of
+// the output folder, or per-run final outcomes larger than `max_memory_bytes`.
+void check_output_budget(const Model& model, long long runs, bool per_run_series, const std::string& out_dir = ".",
+                         double max_output_bytes = 20e9, double max_memory_bytes = 4e9);
 
 // Shortest round-trip text of a double (std::to_chars): deterministic and exact.
 std::string format_number(double v);

@@ -1,0 +1,180 @@
+// Hardening: limits that fail early, numerical safety at the edges, and outputs that
+// are whole or absent even when a run is killed part-way.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+
+#include "helpers.hpp"
+#include "smartpower/document.hpp"
+#include "smartpower/ensemble.hpp"
+#include "smartpower/error.hpp"
+#include "smartpower/output.hpp"
+
+using namespace smartpower;
+namespace fs = std::filesystem;
+
+namespace {
+std::vector<std::string> listing(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Scenario tiny(const std::string& extra) {
+  auto doc = load_document_from_string(sptest::tiny_scenario(extra), "tiny.toml");
+  return build_scenario(*doc.table);
+}
+
+bool all_finite(const EnsembleResult& r) {
+  for (double v : r.finals) {
+    if (!std::isfinite(v)) return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("an interrupted run leaves the previous outputs untouched and no partial file", "[robustness][interrupt]") {
+  const auto dir = sptest::temp_dir("interrupt");
+  const std::string base = sptest::bin() + " run " + sptest::scenario("baseline.toml") + " -q --out " + dir.string();
+  REQUIRE(sptest::run(base) == 0);
+  const auto before_summary = sptest::read((dir / "summary.json").string());
+  const auto before_csv = sptest::read((dir / "timeseries.csv").string());
+  for (const char* sig : {"INT", "TERM"}) {
+    INFO("signal " << sig);
+    std::string out;
+    const int rc = sptest::run("(" + base + " --runs 400000 --series mean & pid=$!; sleep 1; kill -" + sig +
+                                   " $pid; wait $pid; exit $?)",
+                               &out);
+    CHECK(rc == 130);
+    CHECK_THAT(out, Catch::Contains("interrupted"));
+    CHECK(sptest::read((dir / "summary.json").string()) == before_summary);
+    CHECK(sptest::read((dir / "timeseries.csv").string()) == before_csv);
+    CHECK(listing(dir) == std::vector<std::string>{"summary.json", "timeseries.csv"});
+  }
+}
+
+TEST_CASE("an output folder is never mixed: foreign files refuse, stale outputs go", "[robustness][outputs]") {
+  const auto dir = sptest::temp_dir("mixed");
+  sptest::write(dir / "my-notes.txt", "mine");
+  std::string out;
+  CHECK(sptest::run(sptest::bin() + " run " + sptest::scenario("baseline.toml") + " -q --out " + dir.string(), &out) == 2);
+  CHECK_THAT(out, Catch::Contains("my-notes.txt") && Catch::Contains("did not write"));
+  CHECK(listing(dir) == std::vector<std::string>{"my-notes.txt"});
+  // A run without time series removes the earlier run's timeseries.csv.
+  const auto dir2 = sptest::temp_dir("stale");
+  REQUIRE(sptest::run(sptest::bin() + " run " + sptest::scenario("baseline.toml") + " -q --out " + dir2.string()) == 0);
+  REQUIRE(sptest::run(sptest::bin() + " run " + sptest::scenario("baseline.toml") + " -q --series none --out " + dir2.string()) == 0);
+  CHECK(listing(dir2) == std::vector<std::string>{"summary.json"});
+}
+
+TEST_CASE("absurd sizes are refused before any work starts", "[robustness][limits]") {
+  std::string out;
+  CHECK(sptest::run(sptest::bin() + " run " + sptest::scenario("baseline.toml") + " --runs 9000000 --out " +
+                        sptest::temp_dir("huge").string(),
+                    &out) == 2);
+  CHECK_THAT(out, Catch::Contains("use fewer runs"));
+  CHECK(sptest::run(sptest::bin() + " run " + sptest::scenario("baseline.toml") + " --runs 2000000 --series all --out " +
+                        sptest::temp_dir("disk").string(),
+                    &out) == 2);
+  CHECK_THAT(out, Catch::Contains("--series mean"));
+  // An extends chain deeper than the limit.
+  const auto dir = sptest::temp_dir("deep");
+  sptest::write(dir / "f0.toml", sptest::tiny_scenario());
+  for (int i = 1; i <= 40; ++i) {
+    sptest::write(dir / ("f" + std::to_string(i) + ".toml"), "extends = \"f" + std::to_string(i - 1) + ".toml\"\n");
+  }
+  CHECK_THROWS_WITH(load_scenario((dir / "f40.toml").string()), Catch::Contains("deeper than 32"));
+  CHECK_NOTHROW(load_scenario((dir / "f20.toml").string()));
+  // A string of 9 MB.
+  const auto big = sptest::write(dir / "big.toml", sptest::tiny_scenario() + "\n# " + std::string(9u << 20, 'x') + "\n");
+  CHECK_THROWS_WITH(load_scenario(big), Catch::Contains("limited to"));
+  // Too many actors for the configured limit.
+  Limits small;
+  small.max_actors = 2;
+  auto doc = load_document_from_string(sptest::tiny_scenario(), "t.toml");
+  CHECK_THROWS_WITH(build_scenario(*doc.table, small), Catch::Contains("the limit is 2"));
+}
+
+TEST_CASE("a NaN or infinity stops the run and names step, metric, actor and partner", "[robustness][numerics]") {
+  // Economy growing at 100 % a year for 800 years overflows to infinity.
+  const auto dir = sptest::temp_dir("nan");
+  const auto file = sptest::write(dir / "overflow.toml", R"(
+[scenario]
+name = "overflow"
+start = 0.0
+end = 800.0
+dt = 1.0
+
+[[levers]]
+id = "trade"
+kind = "hard"
+decay = 0.5
+
+[[actors]]
+id = "A"
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+growth = { economy = 1.0 }
+
+[[actors]]
+id = "B"
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+growth = { economy = 1.0 }
+
+[relations.A.B]
+stocks = { trade = 1.0 }
+)");
+  std::string out;
+  CHECK(sptest::run(sptest::bin() + " run " + file + " -q --out " + (dir / "o").string(), &out) == 3);
+  CHECK_THAT(out, Catch::Contains("non-finite") && Catch::Contains("step") && Catch::Contains("metric") &&
+                      Catch::Contains("actor") && Catch::Contains("partner"));
+  CHECK_FALSE(fs::exists(dir / "o" / "summary.json"));
+}
+
+TEST_CASE("parameters at the edges of their ranges give finite results", "[robustness][numerics]") {
+  const std::vector<std::string> edges = {
+      "[model]\nrho = 0.999\n",
+      "[model]\nrho = 0.0\n",
+      "[model]\nrho = -50.0\n",
+      "[model]\nalpha = 0.0\n",
+      "[model]\nalpha = 1.0\n",
+      "[model]\nsoft_floor = 0.0\naffinity_exponent = 20.0\nneed_exponent = 20.0\n",
+      "[model]\nalignment_rate = 4.0\nw_threat = 100.0\nthreat_base = 1000000.0\n",
+      "[overrides]\n\"actors.A.budget\" = 0.0\n\"actors.B.budget\" = 0.0\n",
+  };
+  for (const auto& extra : edges) {
+    INFO(extra);
+    Model m(tiny(extra));
+    EnsembleOptions o;
+    o.runs = 3;
+    const auto r = run_ensemble(m, o);
+    CHECK(all_finite(r));
+  }
+  // Zero budgets and zero stocks everywhere, and a single partner (two actors).
+  auto doc = load_document_from_string(R"(
+[scenario]
+name = "pair"
+start = 0.0
+end = 2.0
+dt = 0.5
+[[levers]]
+id = "l"
+kind = "soft"
+[[actors]]
+id = "A"
+budget = 0.0
+capabilities = { economy = 0.0, military = 0.0, population = 0.0 }
+[[actors]]
+id = "B"
+budget = 0.0
+capabilities = { economy = 0.0, military = 0.0, population = 0.0 }
+)",
+                                       "pair.toml");
+  Model pair(build_scenario(*doc.table));
+  EnsembleOptions o;
+  const auto r = run_ensemble(pair, o);
+  CHECK(all_finite(r));
+  CHECK(r.final_value(0, pair.layout().index(Metric::dependence, 0, 1)) == 1.0);
+  CHECK(r.final_value(0, pair.layout().index(Metric::balance, 0)) == 0.0);
+}
