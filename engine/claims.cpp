@@ -297,6 +297,7 @@ ClaimSet load_claims(const std::string& path) {
     TableReader r(*s, "[settings]");
     set.share = r.number("share", set.share, closed(0, 1));
     set.target_margin = r.number("margin", set.target_margin, closed(0, 1));
+    set.data_margin = r.number("data_margin", set.data_margin, closed(0, 1));
     r.finish();
   }
   std::set<std::string> variant_names;
@@ -438,6 +439,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
     double shortfall = 0, misfit = 0;
     for (int run = 0; run < opt.runs; ++run) {
       double claim_margin = std::numeric_limits<double>::infinity();
+      double claim_shortfall = 0;
       for (const PlannedCheck& pc : planned[ci]) {
         const Check& c = *pc.check;
         auto va = [&](std::size_t i) { return plans[pc.va].values[static_cast<std::size_t>(run) * plans[pc.va].probes.size() + pc.pa[i]]; };
@@ -513,11 +515,13 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
           }
         }
         claim_margin = std::min(claim_margin, m);
+        const double target = c.kind == CheckKind::data ? set.data_margin : set.target_margin;
+        claim_shortfall = std::max(claim_shortfall, target - m);
         if (run == 0) out.checks.push_back({m, measured.str()});
       }
       margins[run] = claim_margin;
       passes += claim_margin >= 0 ? 1 : 0;
-      shortfall += std::max(0.0, set.target_margin - claim_margin);
+      shortfall += claim_shortfall;
     }
     out.pass_share = static_cast<double>(passes) / opt.runs;
     out.pass = opt.runs == 1 ? margins[0] >= 0 : out.pass_share >= out.required_share;

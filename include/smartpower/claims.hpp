@@ -55,6 +55,10 @@ struct ClaimSet {
   std::string path;
   double share = 0.9;          // [settings] share
   double target_margin = 0.02; // [settings] margin: calibration asks every claim for this
+  // [settings] data_margin: what calibration asks of data checks, whose margin is
+  // (tolerance - error) / tolerance: 0.5 aims at errors within half the tolerance, so
+  // noisy runs still land inside it.
+  double data_margin = 0.5;
   std::vector<Claim> claims;
   // Variant patches by name, applied to the scenario like an extending file.
   std::map<std::string, std::shared_ptr<toml::table>> variants;
