@@ -65,8 +65,20 @@ double TableReader::number(std::string_view key, double fallback, const Range& r
   return v;
 }
 
+// A missing required key is often a typo of it: point at the misspelt key instead.
+static void fail_missing(const TableReader& r, const toml::table& t, std::string_view key, const std::string& what) {
+  for (auto&& [k, v] : t) {
+    if (k.str() != key && !closest_match(k.str(), {std::string(key)}).empty()) {
+      SourcePos pos = position_of(k);
+      throw InputError(pos, r.where() + ": missing required key '" + std::string(key) + "' (" + what + "); '" +
+                                std::string(k.str()) + "' here looks like a misspelling of it");
+    }
+  }
+  r.fail(nullptr, "missing required key '" + std::string(key) + "' (" + what + ")");
+}
+
 double TableReader::required_number(std::string_view key, const Range& range) {
-  if (!t_.get(key)) fail(nullptr, "missing required key '" + std::string(key) + "' (" + range.describe() + ")");
+  if (!t_.get(key)) fail_missing(*this, t_, key, range.describe());
   return number(key, 0, range);
 }
 
@@ -79,7 +91,7 @@ std::string TableReader::string(std::string_view key, std::string fallback) {
 }
 
 std::string TableReader::required_string(std::string_view key) {
-  if (!t_.get(key)) fail(nullptr, "missing required key '" + std::string(key) + "' (a string)");
+  if (!t_.get(key)) fail_missing(*this, t_, key, "a string");
   return string(key, {});
 }
 
