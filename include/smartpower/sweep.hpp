@@ -57,8 +57,8 @@ std::vector<double> grid_values(const SetSpec& spec);
 std::vector<std::vector<double>> grid_points(const std::vector<SetSpec>& specs, std::size_t max_points = 1'000'000);
 
 // A Latin hypercube of n points in [0, 1)^dims: in every dimension each of the n
-// strata [s/n, (s+1)/n) holds exactly one point. Seeded (xoshiro-free: a fixed
-// splitmix64 stream), identical on every platform.
+// strata [s/n, (s+1)/n) holds exactly one point. Seeded from a fixed splitmix64 stream,
+// so the design is identical on every platform and standard library.
 std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t dims, std::uint64_t seed);
 
 // latin_hypercube mapped linearly onto each spec's [LO, HI] (STEP is ignored).
@@ -88,7 +88,7 @@ std::vector<Outcome> default_morris_outcomes(const Model& model);
 
 struct SweepOptions {
   int runs = 1;                        // noisy runs per point
-  std::optional<std::uint64_t> seed;   // master seed (default: [scenario] seed), same for every point
+  std::optional<std::uint64_t> seed;   // master seed of every point (default: each point's [scenario] seed)
   int threads = 1;                     // results do not depend on it
   std::vector<std::string> outputs;    // outcome selectors (empty: the command's default set)
   std::function<void(long long done, long long total)> progress;  // runs done, on the calling thread

@@ -1,0 +1,229 @@
+// `smartpower sweep` (grid or Latin-hypercube parameter sweeps) and
+// `smartpower sensitivity` (Morris elementary effects of the [calibration] parameters).
+#include <climits>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "smartpower/calibration.hpp"
+#include "smartpower/document.hpp"
+#include "smartpower/output.hpp"
+#include "smartpower/sweep.hpp"
+#include "table.hpp"
+
+namespace smartpower::cli {
+namespace {
+namespace fs = std::filesystem;
+
+std::string num(double v) {
+  std::ostringstream ss;
+  ss << std::setprecision(4) << v;
+  return ss.str();
+}
+
+// Library progress counts runs (possibly more than an int holds); the bar takes ints.
+std::function<void(long long, long long)> bar_callback(Progress& bar) {
+  return [&bar](long long done, long long total) {
+    if (total <= INT_MAX) {
+      bar(static_cast<int>(done), static_cast<int>(total));
+    } else {
+      bar(static_cast<int>(done * 1000 / total), 1000);
+    }
+  };
+}
+
+void write_csv_file(const std::string& path, const std::function<void(std::ostream&)>& fill) {
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent);
+  write_atomically(path, fill);
+}
+
+Document load(const std::string& file, const std::string& lens) {
+  Document doc = load_document(file);
+  if (!lens.empty()) apply_lens(*doc.table, lens);
+  build_scenario(*doc.table);  // errors point at the file before any copy is made
+  return doc;
+}
+
+struct SweepArgs {
+  std::string file, out, lens;
+  std::vector<std::string> sets, outputs;
+  long long lhs = 0, seed = -1;
+  int runs = 1, threads = 1;
+  bool quiet = false;
+};
+
+int do_sweep(const Context& ctx, const SweepArgs& a) {
+  Document doc = load(a.file, a.lens);
+  std::vector<SetSpec> specs;
+  for (const auto& s : a.sets) specs.push_back(parse_set_spec(s));
+  for (const auto& s : specs) check_set_spec(*doc.table, s);
+  SweepOptions o;
+  o.runs = a.runs;
+  o.threads = a.threads;
+  o.outputs = a.outputs;
+  o.stop = ctx.stop;
+  if (a.seed >= 0) o.seed = static_cast<std::uint64_t>(a.seed);
+  const std::uint64_t seed = o.seed.value_or(build_scenario(*doc.table).info.seed);
+  const auto points = a.lhs > 0 ? lhs_points(specs, static_cast<std::size_t>(a.lhs), seed) : grid_points(specs);
+  std::vector<std::string> paths;
+  for (const auto& s : specs) paths.push_back(s.path);
+
+  Progress bar(ctx, a.quiet, "sweep");
+  o.progress = bar_callback(bar);
+  SweepResult res;
+  try {
+    res = run_sweep(*doc.table, paths, points, o);
+  } catch (...) {
+    bar.finish();
+    throw;
+  }
+  bar.finish();
+  if (a.out.empty()) {
+    write_sweep_csv(std::cout, res);
+    return 0;
+  }
+  write_csv_file(a.out, [&](std::ostream& os) { write_sweep_csv(os, res); });
+  std::string shape;
+  if (a.lhs > 0) {
+    shape = "Latin hypercube";
+  } else {
+    for (const auto& s : specs) shape += (shape.empty() ? "grid " : " x ") + std::to_string(grid_values(s).size());
+  }
+  std::cout << "swept " << res.rows.size() << (res.rows.size() == 1 ? " point" : " points") << " (" << shape << ") of";
+  for (std::size_t i = 0; i < paths.size(); ++i) std::cout << (i ? ", " : " ") << paths[i];
+  std::cout << "; " << res.runs << (res.runs == 1 ? " run" : " runs") << " per point, seed " << res.seed << "; "
+            << res.outcomes.size() << (res.outcomes.size() == 1 ? " outcome" : " outcomes") << (res.runs > 1 ? " (mean, q05, q95)" : "") << "\nwrote " << a.out
+            << "\n";
+  return 0;
+}
+
+struct SensitivityArgs {
+  std::string file, out, lens, method = "morris";
+  std::vector<std::string> outputs;
+  int trajectories = 10, levels = 4, candidates = 0, runs = 1, threads = 1, top = 0;
+  long long seed = -1;
+  bool quiet = false;
+};
+
+int do_sensitivity(const Context& ctx, const SensitivityArgs& a) {
+  Document doc = load(a.file, a.lens);
+  const auto params = calibration_parameters(*doc.table);
+  MorrisOptions o;
+  o.trajectories = a.trajectories;
+  o.levels = a.levels;
+  o.candidates = a.candidates;
+  o.runs = a.runs;
+  o.threads = a.threads;
+  o.outputs = a.outputs;
+  o.stop = ctx.stop;
+  if (a.seed >= 0) o.seed = static_cast<std::uint64_t>(a.seed);
+  Progress bar(ctx, a.quiet, "morris");
+  o.progress = bar_callback(bar);
+  MorrisResult res;
+  try {
+    res = run_morris(*doc.table, params, o);
+  } catch (...) {
+    bar.finish();
+    throw;
+  }
+  bar.finish();
+  if (!a.out.empty()) write_csv_file(a.out, [&](std::ostream& os) { write_morris_csv(os, res); });
+
+  const auto& d = res.design;
+  std::cout << "Morris elementary effects of " << res.parameters.size() << " [calibration] parameters: "
+            << d.trajectories << " trajectories on a " << d.levels << "-level grid (delta = " << num(d.delta)
+            << " of each range" << (a.candidates > a.trajectories ? ", most spread of " + std::to_string(a.candidates) : "")
+            << "), " << d.unit.size() << " points x " << res.runs << (res.runs == 1 ? " run" : " runs") << ", seed "
+            << res.seed << "\n"
+            << "EE = change of the outcome per whole parameter range (log range where log = true); mu* = mean |EE| "
+               "(influence), mu = mean EE (direction), sigma = sd of EE (non-linearity or interactions)\n";
+  for (std::size_t oi = 0; oi < res.outcomes.size(); ++oi) {
+    std::cout << "\n" << res.outcomes[oi] << "\n";
+    Table t({"rank", "parameter", "range", "mu*", "mu", "sigma"});
+    t.left_align(1);
+    t.left_align(2);
+    const auto order = rank_by_mu_star(res.effects[oi]);
+    const std::size_t shown = a.top > 0 ? std::min(order.size(), static_cast<std::size_t>(a.top)) : order.size();
+    for (std::size_t n = 0; n < shown; ++n) {
+      const auto& p = res.parameters[order[n]];
+      const auto& e = res.effects[oi][order[n]];
+      t.add({std::to_string(n + 1), p.path, num(p.lo) + " .. " + num(p.hi) + (p.log ? " log" : ""), num(e.mu_star),
+             num(e.mu), num(e.sigma)});
+    }
+    t.print(std::cout, "  ");
+    if (shown < order.size()) std::cout << "  (" << order.size() - shown << " more with smaller mu*; --top 0 shows all)\n";
+  }
+  if (!a.out.empty()) std::cout << "\nwrote " << a.out << "\n";
+  return 0;
+}
+
+void register_sweep_commands(CLI::App& app, Context& ctx);
+const CommandRegistrar registrar(20, register_sweep_commands);
+
+void register_sweep_commands(CLI::App& app, Context& ctx) {
+  static SweepArgs s;
+  auto* sw = app.add_subcommand(
+      "sweep",
+      "run a scenario over a grid (every combination of the --set ranges) or a Latin hypercube (--lhs N) of "
+      "parameter values; one CSV row per point");
+  sw->add_option("FILE", s.file, "scenario TOML file")->required();
+  sw->add_option("--set", s.sets,
+                 "PATH=LO:HI:STEP: a numeric key by dotted path (model.rho, actors.TUR.budget, levers.trade.weight, "
+                 "relations.KAZ.TUR.stocks.trade) and its range; repeat for several parameters (grid: first varies "
+                 "slowest); with --lhs, PATH=LO:HI; PATH=VALUE fixes a value")
+      ->required()
+      ->allow_extra_args(false);  // one spec per --set; repeat --set for more
+  sw->add_option("--lhs", s.lhs, "sample N points by Latin hypercube over the LO:HI ranges instead of a grid")
+      ->check(CLI::Range(1LL, 1'000'000LL));
+  sw->add_option("--runs,-r", s.runs, "noisy runs per point (with > 1: mean, q05 and q95 columns)")
+      ->check(CLI::Range(1, 10'000'000));
+  sw->add_option("--seed,-s", s.seed, "master seed of the runs and of the Latin hypercube (default: [scenario] seed)")
+      ->check(CLI::NonNegativeNumber);
+  sw->add_option("--threads,-t", s.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
+  sw->add_option("--out,-o", s.out, "write the CSV here (atomically) instead of to standard output");
+  sw->add_option("--output", s.outputs,
+                 "outcome columns as metric selectors, e.g. balance[KAZ] dependence[KAZ,RUS] (default: balance of "
+                 "every actor; dependence, alignment and threat of every pair)");
+  sw->add_option("--lens,-l", s.lens, "theory lens to apply first");
+  sw->add_flag("--quiet,-q", s.quiet, "no progress bar");
+  sw->callback([&ctx]() { ctx.action = [&ctx]() { return do_sweep(ctx, s); }; });
+
+  static SensitivityArgs m;
+  auto* se = app.add_subcommand(
+      "sensitivity",
+      "screen the scenario's [calibration] parameters by Morris elementary effects (mu*, mu, sigma per outcome)");
+  se->add_option("FILE", m.file, "scenario TOML file with [[calibration.parameters]] (path, lo, hi, log)")->required();
+  se->add_option("--method", m.method, "screening method")->check(CLI::IsMember({"morris"}))->capture_default_str();
+  se->add_option("--trajectories", m.trajectories, "Morris trajectories R (model runs: R x (parameters + 1))")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
+  se->add_option("--levels", m.levels, "grid levels p (even; each step moves p/(2(p-1)) of a range)")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str();
+  se->add_option("--candidates", m.candidates,
+                 "draw this many trajectories and keep the R most spread out (Campolongo et al. 2007); 0: off")
+      ->check(CLI::Range(0, 100'000))
+      ->capture_default_str();
+  se->add_option("--runs,-r", m.runs, "noisy runs per design point (their mean is the outcome)")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  se->add_option("--seed,-s", m.seed, "seed of the design and the runs (default: [scenario] seed)")
+      ->check(CLI::NonNegativeNumber);
+  se->add_option("--threads,-t", m.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
+  se->add_option("--output", m.outputs,
+                 "outcomes as metric selectors, e.g. balance[KAZ] dependence[KAZ,RUS] (default: balance of every "
+                 "actor and dependence of the first actor on each partner)");
+  se->add_option("--top", m.top, "print only the K parameters with the largest mu* per outcome (the CSV keeps all); 0: all")
+      ->check(CLI::Range(0, 100'000))
+      ->capture_default_str();
+  se->add_option("--out,-o", m.out, "also write the effects as CSV (outcome,rank,parameter,lo,hi,log,mu_star,mu,sigma)");
+  se->add_option("--lens,-l", m.lens, "theory lens to apply first");
+  se->add_flag("--quiet,-q", m.quiet, "no progress bar");
+  se->callback([&ctx]() { ctx.action = [&ctx]() { return do_sensitivity(ctx, m); }; });
+}
+
+}  // namespace
+}  // namespace smartpower::cli
