@@ -1,5 +1,6 @@
 // `smartpower sweep` (grid or Latin-hypercube parameter sweeps) and
 // `smartpower sensitivity` (Morris elementary effects of the [calibration] parameters).
+#include <cstdio>
 #include <climits>
 #include <filesystem>
 #include <iomanip>
@@ -53,6 +54,8 @@ struct SweepArgs {
   long long lhs = 0, seed = -1;
   int runs = 1, threads = 1;
   bool quiet = false;
+  std::string checkpoint;
+  bool resume = false;
 };
 
 int do_sweep(const Context& ctx, const SweepArgs& a) {
@@ -65,6 +68,10 @@ int do_sweep(const Context& ctx, const SweepArgs& a) {
   o.threads = a.threads;
   o.outputs = a.outputs;
   o.stop = ctx.stop;
+  // Long sweeps written to a file checkpoint every finished point next to it.
+  if (!a.out.empty()) o.checkpoint = a.checkpoint.empty() ? a.out + ".checkpoint" : a.checkpoint;
+  o.resume = a.resume;
+  if (a.resume && a.out.empty()) throw InputError("--resume needs --out (the checkpoint lives next to the output)");
   if (a.seed >= 0) o.seed = static_cast<std::uint64_t>(a.seed);
   const std::uint64_t seed = o.seed.value_or(build_scenario(*doc.table).info.seed);
   const auto points = a.lhs > 0 ? lhs_points(specs, static_cast<std::size_t>(a.lhs), seed) : grid_points(specs);
@@ -86,6 +93,7 @@ int do_sweep(const Context& ctx, const SweepArgs& a) {
     return 0;
   }
   write_csv_file(a.out, [&](std::ostream& os) { write_sweep_csv(os, res); });
+  if (!o.checkpoint.empty()) std::remove(o.checkpoint.c_str());  // complete: no longer needed
   std::string shape;
   if (a.lhs > 0) {
     shape = "Latin hypercube";
@@ -184,6 +192,8 @@ void register_sweep_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   sw->add_option("--threads,-t", s.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
   sw->add_option("--out,-o", s.out, "write the CSV here (atomically) instead of to standard output");
+  sw->add_option("--checkpoint", s.checkpoint, "checkpoint file (default: OUT.checkpoint; written as points finish)");
+  sw->add_flag("--resume", s.resume, "continue an interrupted sweep from its checkpoint (same bytes as an uninterrupted run)");
   sw->add_option("--output", s.outputs,
                  "outcome columns as metric selectors, e.g. balance[KAZ] dependence[KAZ,RUS] (default: balance of "
                  "every actor; dependence, alignment and threat of every pair)");

@@ -1,6 +1,9 @@
 #include "smartpower/sweep.hpp"
 
 #include <algorithm>
+#include <map>
+#include <fstream>
+#include <cstring>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
@@ -149,6 +152,97 @@ struct EvalSpec {
   int threads;
   const std::function<void(long long, long long)>& progress;
   const std::atomic<bool>* stop;
+  std::string checkpoint;
+  bool resume;
+};
+
+// Checkpoint lines: "point hex(mean) hex(q05) hex(q95) ..." after a header line that
+// identifies the sweep; doubles as exact bit patterns so a resumed sweep is byte-identical.
+std::string hex_bits(double v) {
+  std::uint64_t b;
+  std::memcpy(&b, &v, sizeof b);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(b));
+  return buf;
+}
+double from_hex_bits(const std::string& h) {
+  const std::uint64_t b = std::stoull(h, nullptr, 16);
+  double v;
+  std::memcpy(&v, &b, sizeof v);
+  return v;
+}
+
+class Checkpoint {
+ public:
+  Checkpoint(const EvalSpec& e, std::size_t n_outcomes) : n_(n_outcomes) {
+    if (e.checkpoint.empty()) return;
+    std::ostringstream id;
+    id << "smartpower-sweep-checkpoint v1 runs=" << e.runs << " seed=" << (e.seed ? std::to_string(*e.seed) : "scenario")
+       << " points=" << e.points.size() << " paths=";
+    for (const auto& p : e.paths) id << p << ';';
+    id << " outcomes=";
+    for (const auto& o : e.outcomes) id << o.name << ';';
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the point values
+    for (const auto& pt : e.points) {
+      for (double v : pt) {
+        for (char c : hex_bits(v)) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      }
+    }
+    id << " values=" << std::hex << h;
+    header_ = id.str();
+    if (e.resume) {
+      std::ifstream in(e.checkpoint);
+      if (!in) throw InputError("--resume: no checkpoint file '" + e.checkpoint + "'");
+      std::string line;
+      std::getline(in, line);
+      if (line != header_) {
+        throw InputError("--resume: '" + e.checkpoint + "' is the checkpoint of a different sweep (other ranges, runs, "
+                         "seed or outputs); run without --resume to start over");
+      }
+      while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::size_t i;
+        std::vector<std::string> f;
+        std::string w;
+        if (!(ls >> i)) break;
+        while (ls >> w) f.push_back(w);
+        if (f.size() != 3 * n_ || i >= e.points.size()) break;  // a torn last line
+        std::vector<OutcomeStats> st(n_);
+        for (std::size_t o = 0; o < n_; ++o) {
+          st[o].mean = from_hex_bits(f[3 * o]);
+          st[o].q05 = from_hex_bits(f[3 * o + 1]);
+          st[o].q95 = from_hex_bits(f[3 * o + 2]);
+        }
+        done_[i] = std::move(st);
+      }
+    }
+    log_.open(e.checkpoint, std::ios::trunc);
+    if (!log_) throw InputError("cannot write checkpoint '" + e.checkpoint + "'");
+    log_ << header_ << '\n';
+    for (const auto& [i, st] : done_) write(i, st);
+  }
+  const std::vector<OutcomeStats>* find(std::size_t i) const {
+    auto it = done_.find(i);
+    return it == done_.end() ? nullptr : &it->second;
+  }
+  void record(std::size_t i, const std::vector<OutcomeStats>& st) {
+    if (!log_.is_open()) return;
+    std::lock_guard<std::mutex> lk(mu_);
+    write(i, st);
+  }
+
+ private:
+  void write(std::size_t i, const std::vector<OutcomeStats>& st) {
+    log_ << i;
+    for (const auto& o : st) log_ << ' ' << hex_bits(o.mean) << ' ' << hex_bits(o.q05) << ' ' << hex_bits(o.q95);
+    log_ << '\n';
+    log_.flush();
+  }
+  std::size_t n_;
+  std::string header_;
+  std::map<std::size_t, std::vector<OutcomeStats>> done_;
+  std::ofstream log_;
+  std::mutex mu_;
 };
 
 struct Evaluator {
@@ -218,6 +312,7 @@ struct Evaluator {
     const long long runs = e.runs;
     const long long total = static_cast<long long>(P) * runs;
     std::vector<std::vector<OutcomeStats>> res(P);
+    Checkpoint ck(e, e.outcomes.size());
     const int T = std::max(1, e.threads);
     // Whole points on separate threads when there are enough of them (or too few runs
     // to split); otherwise one point at a time, its runs split by run_ensemble.
@@ -228,7 +323,13 @@ struct Evaluator {
         const long long before = static_cast<long long>(i) * runs;
         std::function<void(int, int)> inner;
         if (e.progress) inner = [&](int done, int) { e.progress(before + done, total); };
+        if (const auto* cached = ck.find(i)) {
+          res[i] = *cached;
+          if (e.progress) e.progress(before + runs, total);
+          continue;
+        }
         res[i] = point(i, T, inner);
+        ck.record(i, res[i]);
       }
       return res;
     }
@@ -250,7 +351,12 @@ struct Evaluator {
         std::exception_ptr err;
         std::vector<OutcomeStats> r;
         try {
-          r = point(i, 1, {});
+          if (const auto* cached = ck.find(i)) {
+            r = *cached;
+          } else {
+            r = point(i, 1, {});
+            ck.record(i, r);
+          }
         } catch (...) {
           err = std::current_exception();
         }
@@ -646,7 +752,8 @@ SweepResult run_sweep(const toml::table& resolved, const std::vector<std::string
   for (const auto& o : outcomes) res.outcomes.push_back(o.name);
   res.runs = opt.runs;
   res.seed = opt.seed.value_or(base.scenario().info.seed);
-  const EvalSpec spec{resolved, paths, points, outcomes, opt.runs, opt.seed, opt.threads, opt.progress, opt.stop};
+  const EvalSpec spec{resolved, paths,  points,   outcomes,      opt.runs,  opt.seed,
+                      opt.threads, opt.progress, opt.stop, opt.checkpoint, opt.resume};
   auto stats = Evaluator(spec).run();
   res.rows.resize(points.size());
   for (std::size_t i = 0; i < points.size(); ++i) {
@@ -834,7 +941,8 @@ MorrisResult run_morris(const toml::table& resolved, const std::vector<Calibrati
     for (std::size_t j = 0; j < u.size(); ++j) v[j] = parameter_value(params[j], u[j]);
     points.push_back(std::move(v));
   }
-  const EvalSpec spec{resolved, paths, points, outcomes, opt.runs, opt.seed, opt.threads, opt.progress, opt.stop};
+  const EvalSpec spec{resolved, paths,  points,   outcomes, opt.runs, opt.seed,
+                      opt.threads, opt.progress, opt.stop, {},       false};
   const auto stats = Evaluator(spec).run();
   std::vector<std::vector<double>> y(stats.size());
   for (std::size_t r = 0; r < stats.size(); ++r) {

@@ -4,12 +4,14 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "helpers.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/output.hpp"
+#include "smartpower/sweep.hpp"
 
 using namespace smartpower;
 namespace fs = std::filesystem;
@@ -177,4 +179,48 @@ capabilities = { economy = 0.0, military = 0.0, population = 0.0 }
   CHECK(all_finite(r));
   CHECK(r.final_value(0, pair.layout().index(Metric::dependence, 0, 1)) == 1.0);
   CHECK(r.final_value(0, pair.layout().index(Metric::balance, 0)) == 0.0);
+}
+
+TEST_CASE("malformed sweep specifications are refused with what was expected", "[robustness][sweep]") {
+  Document doc = load_document(sptest::scenario("baseline.toml"));
+  std::ifstream in(sptest::root() + "/tests/malformed/sweep_specs.txt");
+  std::string line;
+  int cases = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto tab = line.find('\t');
+    REQUIRE(tab != std::string::npos);
+    const std::string spec = line.substr(0, tab), expect = line.substr(tab + 1);
+    INFO("--set " << spec);
+    try {
+      check_set_spec(*doc.table, parse_set_spec(spec));
+      FAIL("accepted");
+    } catch (const InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(expect));
+    }
+    ++cases;
+  }
+  CHECK(cases >= 10);
+  std::string out;
+  CHECK(sptest::run(sptest::bin() + " sweep " + sptest::scenario("baseline.toml") + " --set model.rho=0.5:0.1:0.1", &out) == 2);
+}
+
+TEST_CASE("a killed sweep resumes from its checkpoint to the same bytes", "[robustness][sweep][resume]") {
+  const auto dir = sptest::temp_dir("sweep-resume");
+  const std::string sweep = sptest::bin() + " sweep " + sptest::scenario("baseline.toml") +
+                            " --set model.alpha=0.3:0.7:0.01 --runs 200 -q --out ";
+  REQUIRE(sptest::run(sweep + (dir / "whole.csv").string()) == 0);
+  const std::string part = (dir / "part.csv").string();
+  const int rc = sptest::run("(" + sweep + part + " & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; exit $?)");
+  CHECK(rc == 130);
+  CHECK_FALSE(fs::exists(part));                  // nothing half-written
+  REQUIRE(fs::exists(part + ".checkpoint"));       // but the finished points are kept
+  std::string out;
+  REQUIRE(sptest::run(sweep + part + " --resume", &out) == 0);
+  CHECK(sptest::read(part) == sptest::read((dir / "whole.csv").string()));
+  CHECK_FALSE(fs::exists(part + ".checkpoint"));
+  // A checkpoint of another sweep is refused.
+  sptest::write(dir / "other.csv.checkpoint", "smartpower-sweep-checkpoint v1 runs=1\n");
+  CHECK(sptest::run(sweep + (dir / "other.csv").string() + " --resume", &out) == 2);
+  CHECK_THAT(out, Catch::Contains("different sweep"));
 }

@@ -93,6 +93,11 @@ struct SweepOptions {
   std::vector<std::string> outputs;    // outcome selectors (empty: the command's default set)
   std::function<void(long long done, long long total)> progress;  // runs done, on the calling thread
   const std::atomic<bool>* stop = nullptr;                        // throws Interrupted when set
+  // Each finished point is appended to `checkpoint` (if set). With `resume`, points in it
+  // are taken from it (exact values) and only the rest run: the final result is
+  // byte-identical to an uninterrupted sweep. A checkpoint of a different sweep is refused.
+  std::string checkpoint;
+  bool resume = false;
 };
 
 struct OutcomeStats {
