@@ -1,0 +1,2122 @@
+// HTML reports (include/smartpower/report.hpp): inline SVG charts drawn here, a page
+// shell with inline CSS and a little vanilla JavaScript (hover read-outs and a
+// self-check that the browser test reads). No external resources of any kind.
+#include "smartpower/report.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "smartpower/document.hpp"
+#include "smartpower/error.hpp"
+#include "smartpower/output.hpp"
+
+namespace smartpower {
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+long RunSeries::find(std::size_t metric) const {
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c] == metric) return static_cast<long>(c);
+  }
+  return -1;
+}
+
+double RunSeries::quantile(std::size_t col, std::size_t instant, double q) const {
+  const auto first = values.begin() + static_cast<std::ptrdiff_t>((col * instants + instant) * static_cast<std::size_t>(runs));
+  std::vector<double> v(first, first + runs);
+  return smartpower::quantile(v, q);
+}
+
+ReportRun run_for_report(std::shared_ptr<const Model> model, const std::string& focus, EnsembleOptions options) {
+  if (!model) throw std::invalid_argument("run_for_report: no model");
+  if (options.runs < 1) throw InputError("--runs must be at least 1");
+  const Scenario& sc = model->scenario();
+  ReportRun rr;
+  rr.model = model;
+  rr.seed = options.seed;
+  rr.focus = focus.empty() ? 0 : sc.actor_index(focus);
+  if (rr.focus < 0) {
+    std::vector<std::string> ids;
+    std::string list;
+    for (const auto& a : sc.actors) {
+      ids.push_back(a.id);
+      list += (list.empty() ? "" : ", ") + a.id;
+    }
+    const std::string near = closest_match(focus, ids);
+    throw InputError("--actor '" + focus + "' is not an actor of '" + sc.info.name + "'" +
+                     (near.empty() ? "" : " (did you mean '" + near + "'?)") + "; actors: " + list);
+  }
+  const auto& L = model->layout();
+  const std::size_t M = L.size();
+  RunSeries& s = rr.series;
+  s.columns.push_back(L.index(Metric::balance, rr.focus));
+  for (int j = 0; j < sc.n_actors(); ++j) {
+    if (j != rr.focus) s.columns.push_back(L.index(Metric::dependence, rr.focus, j));
+  }
+  s.runs = options.runs;
+  s.instants = recorded_steps(model->steps(), std::max(1, options.record_every)).size();
+  const double cells = static_cast<double>(s.columns.size()) * static_cast<double>(s.instants) * options.runs;
+  if (cells > 64e6) {
+    throw InputError("a report keeps " + std::to_string(s.columns.size() * s.instants) +
+                     " values per run for its bands; " + std::to_string(options.runs) +
+                     " runs is too many (use fewer --runs)");
+  }
+  s.values.assign(static_cast<std::size_t>(cells), 0.0);
+  auto user = options.on_series;
+  const std::size_t I = s.instants;
+  options.series_stats = true;
+  options.on_series = [&s, user, M, I](int first, int count, std::span<const double> x) {
+    const std::size_t R = static_cast<std::size_t>(s.runs);
+    for (int r = 0; r < count; ++r) {
+      for (std::size_t t = 0; t < I; ++t) {
+        const double* row = x.data() + (static_cast<std::size_t>(r) * I + t) * M;
+        for (std::size_t c = 0; c < s.columns.size(); ++c) {
+          s.values[(c * I + t) * R + static_cast<std::size_t>(first + r)] = row[s.columns[c]];
+        }
+      }
+    }
+    if (user) user(first, count, x);
+  };
+  rr.result = run_ensemble(*model, options);
+  return rr;
+}
+
+namespace {
+
+// ---------------------------------------------------------------- text and numbers
+
+std::string esc(std::string_view s) { return html_escape(s); }
+
+// Fixed-point text without "-0.000" (ASCII, for SVG coordinates).
+std::string fx_ascii(double v, int prec) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  std::string s(buf);
+  if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+  return s;
+}
+const char* kMinus = "\u2212";
+const char* kNbsp = "\u00a0";
+// Fixed-point text for readers: a typographic minus.
+std::string fx(double v, int prec = 3) {
+  std::string s = fx_ascii(v, prec);
+  return s[0] == '-' ? kMinus + s.substr(1) : s;
+}
+// Signed, with a typographic minus.
+std::string sfx(double v, int prec = 3) {
+  std::string s = fx_ascii(v, prec);
+  if (s[0] == '-') return kMinus + s.substr(1);
+  if (s.find_first_not_of("0.") == std::string::npos) return "\u00b1" + s;
+  return "+" + s;
+}
+std::string pct(double share, int prec = 1) { return fx(100 * share, prec) + kNbsp + "%"; }
+std::string year(double t) {
+  if (std::abs(t - std::round(t)) < 1e-9) return std::to_string(static_cast<long>(std::llround(t)));
+  std::string s = fx(t, 2);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  return s;
+}
+// An event time as a reader says it: 1991.96 -> "Dec 1991".
+std::string month_year(double t) {
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const double y = std::floor(t + 1e-9);
+  const int m = std::clamp(static_cast<int>(std::floor((t - y) * 12 + 1e-6)), 0, 11);
+  return std::string(months[m]) + " " + std::to_string(static_cast<long>(y));
+}
+// Number for an SVG coordinate.
+std::string px(double v) { return fx_ascii(v, 1); }
+// Short number for hover data (4 significant decimals are plenty on screen).
+double rounded(double v, int decimals = 5) {
+  const double f = std::pow(10.0, decimals);
+  const double r = std::round(v * f) / f;
+  return r == 0 ? 0.0 : r;
+}
+// JSON text safe inside <script type="application/json">.
+std::string script_json(const nlohmann::ordered_json& j) {
+  const std::string raw = j.dump();
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else if (c == '&') out += "\\u0026";
+    else out += c;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- colours (Okabe-Ito)
+
+const char* kPartnerColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"};
+const char* kSoftLeverColors[] = {"#0072B2", "#56B4E9", "#009E73", "#CC79A7", "#88CCEE", "#44AA99"};
+const char* kHardLeverColors[] = {"#E69F00", "#D55E00", "#F0E442", "#4D4D4D", "#AA4499", "#882255"};
+const char* kLensColors[] = {"#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"};
+const char* kBaseColor = "#6E6E6E";
+const char* kWhatifColor = "#0072B2";
+const char* kPositive = "#0072B2";
+const char* kNegative = "#D55E00";
+const char* kOtherEvent = "#8C8C8C";
+
+bool dark(const std::string& hex) {
+  if (hex.size() != 7) return true;
+  const int r = std::stoi(hex.substr(1, 2), nullptr, 16), g = std::stoi(hex.substr(3, 2), nullptr, 16),
+            b = std::stoi(hex.substr(5, 2), nullptr, 16);
+  return 0.299 * r + 0.587 * g + 0.114 * b < 150;
+}
+
+// ---------------------------------------------------------------- data access
+
+struct Side {
+  const Model* m = nullptr;
+  const EnsembleResult* r = nullptr;
+  const RunSeries* s = nullptr;
+  int F = 0;
+
+  const Scenario& sc() const { return m->scenario(); }
+  std::size_t M() const { return m->layout().size(); }
+  std::size_t I() const { return r->times.size(); }
+  double mean(std::size_t t, Metric met, int i, int j = 0, int k = 0) const {
+    return r->mean[t * M() + m->layout().index(met, i, j, k)];
+  }
+  std::vector<double> series(Metric met, int i, int j = 0, int k = 0) const {
+    std::vector<double> v(I());
+    for (std::size_t t = 0; t < I(); ++t) v[t] = mean(t, met, i, j, k);
+    return v;
+  }
+  std::vector<double> focus_series(Metric met, int j = 0) const { return series(met, F, j); }
+  double end(Metric met, int j = 0) const { return mean(I() - 1, met, F, j); }
+  double start(Metric met, int j = 0) const { return mean(0, met, F, j); }
+  // Final statistics over runs (what summary.json reports).
+  Stats final(Metric met, int j = 0) const {
+    const std::size_t idx = m->layout().index(met, F, j);
+    for (std::size_t c = 0; c < r->final_columns.size(); ++c) {
+      if (r->final_columns[c] == idx) return final_stats(*r, c);
+    }
+    throw std::logic_error("report: metric not among the ensemble's final columns");
+  }
+  // Per-instant quantile band of a per-run column.
+  std::vector<double> band(std::size_t metric_index, double q) const {
+    std::vector<double> v(I());
+    const long c = s->find(metric_index);
+    if (c < 0) throw std::logic_error("report: no per-run series for a band");
+    for (std::size_t t = 0; t < I(); ++t) v[t] = s->quantile(static_cast<std::size_t>(c), t, q);
+    return v;
+  }
+  std::vector<int> partners() const {
+    std::vector<int> p;
+    for (int j = 0; j < sc().n_actors(); ++j) {
+      if (j != F) p.push_back(j);
+    }
+    return p;
+  }
+  const std::string& name(int i) const { return sc().actors[i].name.empty() ? sc().actors[i].id : sc().actors[i].name; }
+  const std::string& focus_name() const { return name(F); }
+};
+
+// Colours by actor id, in the order of the reference scenario's actors (focus excluded).
+std::map<std::string, std::string> actor_colors(const Side& ref, const Side* other = nullptr) {
+  std::map<std::string, std::string> c;
+  std::size_t n = 0;
+  auto add = [&](const Side& s) {
+    for (int j : s.partners()) {
+      const std::string& id = s.sc().actors[j].id;
+      if (!c.count(id)) c[id] = kPartnerColors[n++ % std::size(kPartnerColors)];
+    }
+  };
+  add(ref);
+  if (other) add(*other);
+  return c;
+}
+
+// ---------------------------------------------------------------- SVG panels
+
+struct LineSpec {
+  std::string name, color, dash;
+  double width = 2.4;
+  std::vector<double> t, v;
+};
+struct AreaSpec {
+  std::string color;
+  double opacity = 1;
+  std::vector<double> t, lo, hi;
+};
+struct HoverSpec {
+  std::string name, color;
+  std::vector<double> v;
+  bool percent = false;  // shares shown in %
+  int digits = 3;
+};
+struct EndLabel {
+  double v;
+  std::string text, color;
+};
+struct Mark {
+  double t = 0;
+  int number = 0;
+  std::string color, tip;
+  bool added = false;  // an event the what-if adds (drawn hollow)
+};
+struct Window {
+  double from = 0, to = 0;
+  std::string label, tip;
+};
+
+struct Panel {
+  std::string id, title, ylabel;
+  double W = 1000, H = 340;
+  double t0 = 0, t1 = 1, y0 = 0, y1 = 1;
+  bool percent = false;
+  int tick_digits = -1;  // -1: from the tick step
+  double right = 24;     // right margin (room for end labels)
+  std::vector<AreaSpec> areas;
+  std::vector<LineSpec> lines;
+  std::vector<double> hover_t;
+  std::vector<HoverSpec> hover;
+  std::vector<EndLabel> end_labels;
+  const std::vector<Mark>* marks = nullptr;
+  bool numbered = true;  // numbered circles in a strip above the plot (else ticks on the axis)
+  std::vector<Window> windows;
+  bool zero_line = false;
+  int force_rows = 0;  // reserve at least this many strip rows (aligns panels side by side)
+};
+
+std::vector<double> nice_ticks(double lo, double hi, int target, double* step_out = nullptr) {
+  const double span = hi - lo;
+  double step = 1;
+  if (span > 0) {
+    const double raw = span / std::max(1, target);
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double f = raw / mag;
+    step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
+  }
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) t.push_back(std::abs(v) < step * 1e-9 ? 0 : v);
+  if (step_out) *step_out = step;
+  return t;
+}
+
+// Rounds a data range outward to nice tick values; keeps at least `min_span`.
+void nice_range(double& lo, double& hi, double min_span = 1e-6) {
+  if (!(hi - lo > min_span)) {
+    const double mid = (lo + hi) / 2;
+    lo = mid - min_span / 2;
+    hi = mid + min_span / 2;
+  }
+  const double pad = 0.06 * (hi - lo);
+  lo -= pad;
+  hi += pad;
+  double step = 1;
+  nice_ticks(lo, hi, 5, &step);
+  lo = std::floor(lo / step + 1e-9) * step;
+  hi = std::ceil(hi / step - 1e-9) * step;
+}
+
+int decimals_for(double step) {
+  int d = 0;
+  while (d < 6 && std::abs(step * std::pow(10.0, d) - std::round(step * std::pow(10.0, d))) > 1e-6) ++d;
+  return d;
+}
+
+std::string path_of(const std::vector<double>& xs, const std::vector<double>& ys) {
+  std::string d;
+  for (std::size_t i = 0; i < xs.size(); ++i) d += (i ? "L" : "M") + px(xs[i]) + "," + px(ys[i]);
+  return d;
+}
+
+// Numbered marks in rows so circles do not overlap; returns the number of rows.
+int assign_rows(const std::vector<double>& xs, double gap, std::vector<int>& row) {
+  std::vector<double> last;
+  row.assign(xs.size(), 0);
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    std::size_t r = 0;
+    while (r < last.size() && xs[i] - last[r] < gap) ++r;
+    if (r == last.size()) last.push_back(-1e9);
+    last[r] = xs[i];
+    row[i] = static_cast<int>(r);
+  }
+  return static_cast<int>(std::max<std::size_t>(1, last.size()));
+}
+
+std::string svg_panel(const Panel& p, nlohmann::ordered_json& charts, int* rows_out = nullptr) {
+  // y ticks first: the left margin makes room for their labels.
+  double ystep = 1;
+  const auto yt = nice_ticks(p.y0, p.y1, p.H < 260 ? 4 : 5, &ystep);
+  const int yd = p.tick_digits >= 0 ? p.tick_digits : decimals_for(p.percent ? ystep * 100 : ystep);
+  std::vector<std::string> ylabels;
+  std::size_t widest = 0;
+  for (double v : yt) {
+    ylabels.push_back(p.percent ? fx(100 * v, yd) + "%" : fx(v, yd));
+    std::size_t cps = 0;
+    for (unsigned char ch : ylabels.back()) cps += (ch & 0xC0) != 0x80;
+    widest = std::max(widest, cps);
+  }
+  const double L = std::max(70.0, 34 + 7.6 * static_cast<double>(widest) + 8), B = 48;
+  const double title_h = p.title.empty() ? 6 : 26;
+  // Event strip above the plot (numbered) or ticks on the axis.
+  std::vector<Mark> marks;
+  if (p.marks) {
+    for (const auto& m : *p.marks) {
+      if (m.t >= p.t0 - 1e-9 && m.t <= p.t1 + 1e-9) marks.push_back(m);
+    }
+  }
+  const double R = p.W - p.right;
+  auto X = [&](double t) { return L + (t - p.t0) / (p.t1 - p.t0) * (R - L); };
+  std::vector<double> mx;
+  for (const auto& m : marks) mx.push_back(X(m.t));
+  std::vector<int> row;
+  const double rad = 8.5, row_h = 19;
+  const bool circles = p.numbered && !marks.empty();
+  const int rows = std::max(circles ? assign_rows(mx, 2 * rad + 1.5, row) : 0, p.force_rows);
+  if (rows_out) *rows_out = rows;
+  const double strip_h = rows ? rows * row_h + 8 : 0;
+  const double T = title_h + strip_h + 8;
+  const double bottom = p.H - B;
+  auto Y = [&](double v) { return bottom - (v - p.y0) / (p.y1 - p.y0) * (bottom - T); };
+
+  std::ostringstream o;
+  o << "<svg class=\"panel\" data-chart=\"" << esc(p.id) << "\" viewBox=\"0 0 " << px(p.W) << " " << px(p.H)
+    << "\" role=\"img\" aria-label=\"" << esc(p.title.empty() ? p.ylabel : p.title) << "\">";
+  if (!p.title.empty()) o << "<text class=\"ptitle\" x=\"" << px(L) << "\" y=\"17\">" << esc(p.title) << "</text>";
+  auto inside = [&](double t) { return t >= p.t0 - 1e-9 && t <= p.t1 + 1e-9; };
+  // Windows (moves) behind everything; the label only where it fits.
+  for (const auto& w : p.windows) {
+    const double a = X(std::max(w.from, p.t0)), b = X(std::min(w.to, p.t1));
+    if (b <= a) continue;
+    o << "<g class=\"move-window\" data-tip=\"" << esc(w.tip) << "\"><title>" << esc(w.tip) << "</title><rect x=\"" << px(a)
+      << "\" y=\"" << px(T) << "\" width=\"" << px(b - a) << "\" height=\"" << px(bottom - T)
+      << "\" fill=\"#E69F00\" fill-opacity=\"0.13\"/>";
+    for (const std::string& label : {w.label, std::string("what-if")}) {
+      if (7.2 * static_cast<double>(label.size()) + 10 <= b - a) {
+        o << "<text class=\"wlabel\" x=\"" << px(a + 5) << "\" y=\"" << px(bottom - 8) << "\">" << esc(label) << "</text>";
+        break;
+      }
+    }
+    o << "</g>";
+  }
+  // Grid and y axis.
+  o << "<g class=\"grid\">";
+  for (double v : yt) o << "<line x1=\"" << px(L) << "\" x2=\"" << px(R) << "\" y1=\"" << px(Y(v)) << "\" y2=\"" << px(Y(v)) << "\"/>";
+  o << "</g><g class=\"axis\">";
+  for (std::size_t i = 0; i < yt.size(); ++i) {
+    o << "<text x=\"" << px(L - 8) << "\" y=\"" << px(Y(yt[i]) + 4.5) << "\" text-anchor=\"end\">" << ylabels[i] << "</text>";
+  }
+  // x axis: years.
+  const double span = p.t1 - p.t0;
+  double xstep = 1;
+  for (double st : {1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0}) {
+    xstep = st;
+    if (span / st * 60 <= R - L) break;
+  }
+  o << "<line class=\"axisline\" x1=\"" << px(L) << "\" x2=\"" << px(R) << "\" y1=\"" << px(bottom) << "\" y2=\"" << px(bottom)
+    << "\"/>";
+  for (double t = std::ceil(p.t0 / xstep - 1e-9) * xstep; t <= p.t1 + 1e-9; t += xstep) {
+    o << "<line class=\"tick\" x1=\"" << px(X(t)) << "\" x2=\"" << px(X(t)) << "\" y1=\"" << px(bottom) << "\" y2=\""
+      << px(bottom + 5) << "\"/><text x=\"" << px(X(t)) << "\" y=\"" << px(bottom + 20) << "\" text-anchor=\"middle\">"
+      << year(t) << "</text>";
+  }
+  o << "<text class=\"xlabel\" x=\"" << px((L + R) / 2) << "\" y=\"" << px(p.H - 6) << "\" text-anchor=\"middle\">Year</text>";
+  o << "<text class=\"ylabel\" transform=\"translate(16," << px((T + bottom) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
+    << esc(p.ylabel) << "</text></g>";
+  if (p.zero_line && p.y0 < 0 && p.y1 > 0) {
+    o << "<line class=\"zero\" x1=\"" << px(L) << "\" x2=\"" << px(R) << "\" y1=\"" << px(Y(0)) << "\" y2=\"" << px(Y(0)) << "\"/>";
+  }
+  // Data: areas, event guides, then lines.
+  for (const auto& a : p.areas) {
+    std::vector<double> xs, ys;
+    for (std::size_t i = 0; i < a.t.size(); ++i) {
+      if (!inside(a.t[i])) continue;
+      xs.push_back(X(a.t[i]));
+      ys.push_back(Y(a.hi[i]));
+    }
+    for (std::size_t i = a.t.size(); i-- > 0;) {
+      if (!inside(a.t[i])) continue;
+      xs.push_back(X(a.t[i]));
+      ys.push_back(Y(a.lo[i]));
+    }
+    o << "<path class=\"data area\" d=\"" << path_of(xs, ys) << "Z\" fill=\"" << a.color << "\" fill-opacity=\""
+      << fx_ascii(a.opacity, 2) << "\"/>";
+  }
+  if (circles) {
+    for (double x : mx) o << "<line class=\"guide\" x1=\"" << px(x) << "\" x2=\"" << px(x) << "\" y1=\"" << px(T) << "\" y2=\"" << px(bottom) << "\"/>";
+  }
+  for (const auto& l : p.lines) {
+    std::vector<double> xs, ys;
+    for (std::size_t i = 0; i < l.t.size(); ++i) {
+      if (!inside(l.t[i])) continue;
+      xs.push_back(X(l.t[i]));
+      ys.push_back(Y(std::clamp(l.v[i], p.y0, p.y1)));
+    }
+    o << "<path class=\"data line\" d=\"" << path_of(xs, ys) << "\" fill=\"none\" stroke=\"" << l.color
+      << "\" stroke-width=\"" << fx_ascii(l.width, 1) << "\" stroke-linejoin=\"round\""
+      << (l.dash.empty() ? "" : " stroke-dasharray=\"" + l.dash + "\"") << "><title>" << esc(l.name) << "</title></path>";
+  }
+  // End labels on the right, pushed apart so they do not overlap.
+  if (!p.end_labels.empty()) {
+    std::vector<std::pair<double, const EndLabel*>> ys;
+    for (const auto& e : p.end_labels) ys.push_back({Y(std::clamp(e.v, p.y0, p.y1)), &e});
+    std::sort(ys.begin(), ys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const double gap = 16;
+    for (std::size_t i = 1; i < ys.size(); ++i) ys[i].first = std::max(ys[i].first, ys[i - 1].first + gap);
+    const double over = ys.back().first - bottom;
+    if (over > 0) {
+      for (auto& y : ys) y.first -= over;
+      for (std::size_t i = ys.size() - 1; i-- > 0;) ys[i].first = std::min(ys[i].first, ys[i + 1].first - gap);
+    }
+    for (const auto& [y, e] : ys) {
+      o << "<text class=\"endlabel\" x=\"" << px(R + 8) << "\" y=\"" << px(y + 4.5) << "\" fill=\"" << e->color << "\">"
+        << esc(e->text) << "</text>";
+    }
+  }
+  // Hover zone and crosshair.
+  if (!p.hover.empty()) {
+    o << "<line class=\"xhair\" x1=\"0\" x2=\"0\" y1=\"" << px(T) << "\" y2=\"" << px(bottom) << "\"/>";
+    o << "<rect class=\"hover-zone\" x=\"" << px(L) << "\" y=\"" << px(T) << "\" width=\"" << px(R - L) << "\" height=\""
+      << px(bottom - T) << "\"/>";
+    nlohmann::ordered_json c;
+    c["t0"] = p.t0;
+    c["t1"] = p.t1;
+    c["L"] = L;
+    c["R"] = R;
+    auto& x = c["x"] = nlohmann::ordered_json::array();
+    for (double t : p.hover_t) {
+      if (inside(t)) x.push_back(rounded(t, 4));
+    }
+    auto& ss = c["s"] = nlohmann::ordered_json::array();
+    for (const auto& h : p.hover) {
+      nlohmann::ordered_json s;
+      s["n"] = h.name;
+      s["c"] = h.color;
+      s["p"] = h.percent ? 1 : 0;
+      s["d"] = h.digits;
+      auto& v = s["v"] = nlohmann::ordered_json::array();
+      for (std::size_t i = 0; i < h.v.size() && i < p.hover_t.size(); ++i) {
+        if (inside(p.hover_t[i])) v.push_back(rounded(h.v[i], h.percent ? 5 : std::max(5, h.digits + 2)));
+      }
+      ss.push_back(s);
+    }
+    charts[p.id] = c;
+  }
+  // Event marks.
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const Mark& m = marks[i];
+    const std::string tip = std::to_string(m.number) + ". " + m.tip;
+    o << "<g class=\"event-marker\" tabindex=\"0\" data-tip=\"" << esc(tip) << "\"><title>" << esc(tip) << "</title>";
+    if (circles) {
+      const double cy = title_h + 4 + rad + row[i] * row_h;
+      o << "<circle cx=\"" << px(mx[i]) << "\" cy=\"" << px(cy) << "\" r=\"" << px(rad) << "\" fill=\""
+        << (m.added ? "#ffffff" : m.color) << "\" stroke=\"" << m.color << "\" stroke-width=\"" << (m.added ? "2.2" : "1")
+        << "\"/><text class=\"mnum\" x=\"" << px(mx[i]) << "\" y=\"" << px(cy + 3.6) << "\" text-anchor=\"middle\" fill=\""
+        << (m.added ? m.color : (dark(m.color) ? "#ffffff" : "#1b1b1b")) << "\">" << m.number << "</text>";
+    } else {
+      o << "<path d=\"M" << px(mx[i]) << "," << px(bottom - 7) << "l4.5,7h-9z\" fill=\"" << m.color << "\"/>";
+    }
+    o << "</g>";
+  }
+  o << "</svg>";
+  return o.str();
+}
+
+// Horizontal bars: one row per item, bars from a zero line, values printed.
+struct BarRow {
+  std::string label, value_text;
+  double value = 0;
+  double lo = NAN, hi = NAN;  // optional interval whisker
+  std::string color;
+  bool total = false;
+};
+
+std::string svg_bars(const std::string& title, const std::vector<BarRow>& rows, double W) {
+  const double label_w = std::min(250.0, W * 0.42), top = title.empty() ? 8 : 30, row_h = 30, value_w = 96;
+  const double H = top + row_h * rows.size() + 14;
+  double lo = 0, hi = 0;
+  for (const auto& r : rows) {
+    lo = std::min({lo, r.value, std::isnan(r.lo) ? 0.0 : r.lo});
+    hi = std::max({hi, r.value, std::isnan(r.hi) ? 0.0 : r.hi});
+  }
+  if (hi - lo <= 0) hi = lo + 1;
+  const double x0 = label_w + 10, x1 = W - value_w;
+  auto X = [&](double v) { return x0 + (v - lo) / (hi - lo) * (x1 - x0); };
+  std::ostringstream o;
+  o << "<svg class=\"panel bars\" viewBox=\"0 0 " << px(W) << " " << px(H) << "\" role=\"img\" aria-label=\"" << esc(title)
+    << "\">";
+  if (!title.empty()) o << "<text class=\"ptitle\" x=\"4\" y=\"18\">" << esc(title) << "</text>";
+  o << "<line class=\"zero\" x1=\"" << px(X(0)) << "\" x2=\"" << px(X(0)) << "\" y1=\"" << px(top - 4) << "\" y2=\""
+    << px(H - 10) << "\"/>";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const BarRow& r = rows[i];
+    const double y = top + i * row_h;
+    if (r.total) o << "<line class=\"sep\" x1=\"4\" x2=\"" << px(W - 4) << "\" y1=\"" << px(y + 1) << "\" y2=\"" << px(y + 1) << "\"/>";
+    o << "<g data-tip=\"" << esc(r.label + ": " + r.value_text) << "\"><title>" << esc(r.label + ": " + r.value_text)
+      << "</title>";
+    // Labels are clipped to their column by a character budget.
+    std::string label = r.label;
+    const std::size_t max_chars = static_cast<std::size_t>(label_w / 7.4);
+    std::size_t cps = 0, cut = std::string::npos;
+    for (std::size_t b = 0; b < label.size(); ++b) {
+      if ((static_cast<unsigned char>(label[b]) & 0xC0) != 0x80) {
+        if (cps == max_chars - 1) cut = b;
+        ++cps;
+      }
+    }
+    if (cps > max_chars && cut != std::string::npos) label = label.substr(0, cut) + "\u2026";
+    o << "<text class=\"blabel" << (r.total ? " total" : "") << "\" x=\"" << px(label_w) << "\" y=\"" << px(y + 19)
+      << "\" text-anchor=\"end\">" << esc(label) << "</text>";
+    const double a = X(std::min(0.0, r.value)), b = X(std::max(0.0, r.value));
+    o << "<rect class=\"data\" x=\"" << px(a) << "\" y=\"" << px(y + 6) << "\" width=\"" << px(std::max(b - a, 0.8))
+      << "\" height=\"18\" fill=\"" << r.color << "\"" << (r.total ? " fill-opacity=\"0.55\"" : "") << "/>";
+    if (!std::isnan(r.lo) && !std::isnan(r.hi)) {
+      o << "<path class=\"whisker\" d=\"M" << px(X(r.lo)) << "," << px(y + 15) << "H" << px(X(r.hi)) << "M" << px(X(r.lo))
+        << "," << px(y + 9) << "V" << px(y + 21) << "M" << px(X(r.hi)) << "," << px(y + 9) << "V" << px(y + 21) << "\"/>";
+    }
+    const double tx = std::max({b, X(0), std::isnan(r.hi) ? 0.0 : X(r.hi)}) + 6;
+    o << "<text class=\"bvalue" << (r.total ? " total" : "") << "\" x=\"" << px(tx) << "\" y=\"" << px(y + 19) << "\">"
+      << esc(r.value_text) << "</text></g>";
+  }
+  o << "</svg>";
+  return o.str();
+}
+
+// Stacked horizontal bars (influence by lever).
+struct Segment {
+  std::string name, color;
+  double value = 0;
+};
+struct StackRow {
+  std::string label, suffix;
+  std::vector<Segment> segs;
+};
+
+std::string svg_stacks(const std::vector<StackRow>& rows, double W) {
+  const double label_w = 130, top = 8, row_h = 44, right = 170;
+  const double H = top + row_h * rows.size() + 46;
+  double hi = 0;
+  for (const auto& r : rows) {
+    double s = 0;
+    for (const auto& g : r.segs) s += std::max(0.0, g.value);
+    hi = std::max(hi, s);
+  }
+  if (hi <= 0) hi = 1;
+  double step = 1;
+  auto ticks = nice_ticks(0, hi, 6, &step);
+  hi = std::max(hi, ticks.back());
+  const double x0 = label_w + 10, x1 = W - right;
+  auto X = [&](double v) { return x0 + v / hi * (x1 - x0); };
+  std::ostringstream o;
+  o << "<svg class=\"panel stacks\" viewBox=\"0 0 " << px(W) << " " << px(H) << "\" role=\"img\" aria-label=\"power by lever\">";
+  const double base = top + row_h * rows.size();
+  o << "<g class=\"grid\">";
+  for (double v : ticks) o << "<line x1=\"" << px(X(v)) << "\" x2=\"" << px(X(v)) << "\" y1=\"" << px(top) << "\" y2=\"" << px(base) << "\"/>";
+  o << "</g><g class=\"axis\">";
+  for (double v : ticks) {
+    o << "<text x=\"" << px(X(v)) << "\" y=\"" << px(base + 18) << "\" text-anchor=\"middle\">" << fx(v, decimals_for(step))
+      << "</text>";
+  }
+  o << "</g>";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const StackRow& r = rows[i];
+    const double y = top + i * row_h;
+    o << "<text class=\"blabel\" x=\"" << px(label_w) << "\" y=\"" << px(y + 26) << "\" text-anchor=\"end\">" << esc(r.label)
+      << "</text>";
+    double acc = 0, total = 0;
+    for (const auto& g : r.segs) total += std::max(0.0, g.value);
+    for (const auto& g : r.segs) {
+      if (g.value <= 0) continue;
+      const double a = X(acc), b = X(acc + g.value);
+      const std::string tip = r.label + " \u2192 " + g.name + ": " + fx(g.value, 2) + " (" + pct(g.value / total, 0) + ")";
+      o << "<g data-tip=\"" << esc(tip) << "\"><title>" << esc(tip) << "</title><rect class=\"data\" x=\"" << px(a)
+        << "\" y=\"" << px(y + 8) << "\" width=\"" << px(b - a) << "\" height=\"28\" fill=\"" << g.color
+        << "\" stroke=\"#ffffff\" stroke-width=\"1\"/>";
+      if (b - a > 7.3 * static_cast<double>(g.name.size()) + 8) {
+        o << "<text class=\"seglabel\" x=\"" << px((a + b) / 2) << "\" y=\"" << px(y + 26.5) << "\" text-anchor=\"middle\" fill=\""
+          << (dark(g.color) ? "#ffffff" : "#1b1b1b") << "\">" << esc(g.name) << "</text>";
+      }
+      o << "</g>";
+      acc += g.value;
+    }
+    o << "<text class=\"bvalue\" x=\"" << px(X(acc) + 8) << "\" y=\"" << px(y + 26) << "\">" << esc(r.suffix) << "</text>";
+  }
+  o << "<text class=\"xlabel\" x=\"" << px((x0 + x1) / 2) << "\" y=\"" << px(H - 2)
+    << "\" text-anchor=\"middle\">influence (model units of power)</text>";
+  o << "</svg>";
+  return o.str();
+}
+
+// ---------------------------------------------------------------- page pieces
+
+struct LegendItem {
+  std::string kind;  // line, area, band, mark, hollow
+  std::string color, label, dash;
+};
+
+std::string legend(const std::vector<LegendItem>& items) {
+  std::ostringstream o;
+  o << "<div class=\"legend\">";
+  for (const auto& it : items) {
+    o << "<span class=\"item\"><svg width=\"30\" height=\"14\" aria-hidden=\"true\">";
+    if (it.kind == "line") {
+      o << "<line x1=\"1\" x2=\"29\" y1=\"7\" y2=\"7\" stroke=\"" << it.color << "\" stroke-width=\"3\""
+        << (it.dash.empty() ? "" : " stroke-dasharray=\"" + it.dash + "\"") << "/>";
+    } else if (it.kind == "band") {
+      o << "<rect x=\"1\" y=\"1\" width=\"28\" height=\"12\" fill=\"" << it.color << "\" fill-opacity=\"0.25\"/><line x1=\"1\" x2=\"29\" y1=\"7\" y2=\"7\" stroke=\""
+        << it.color << "\" stroke-width=\"2\"" << (it.dash.empty() ? "" : " stroke-dasharray=\"" + it.dash + "\"") << "/>";
+    } else if (it.kind == "mark" || it.kind == "hollow") {
+      o << "<circle cx=\"15\" cy=\"7\" r=\"6\" fill=\"" << (it.kind == "hollow" ? "#ffffff" : it.color) << "\" stroke=\""
+        << it.color << "\" stroke-width=\"2\"/>";
+    } else if (it.kind == "tick") {
+      o << "<path d=\"M15,2l5.5,10h-11z\" fill=\"" << it.color << "\"/>";
+    } else if (it.kind == "window") {
+      o << "<rect x=\"1\" y=\"1\" width=\"28\" height=\"12\" fill=\"#E69F00\" fill-opacity=\"0.25\"/>";
+    } else {
+      o << "<rect x=\"1\" y=\"1\" width=\"28\" height=\"12\" fill=\"" << it.color << "\"/>";
+    }
+    o << "</svg>" << esc(it.label) << "</span>";
+  }
+  o << "</div>";
+  return o.str();
+}
+
+struct Page {
+  int figures = 0;
+  nlohmann::ordered_json charts = nlohmann::ordered_json::object();
+  std::ostringstream body;
+
+  // A figure: number, title, subtitle, legend, panels in a grid, "how to read this".
+  void figure(const std::string& id, const std::string& title, const std::string& subtitle, const std::string& legend_html,
+              const std::vector<std::string>& panels, int columns, const std::string& howto_html,
+              const std::string& extra_html = "") {
+    ++figures;
+    body << "<figure class=\"chart\" id=\"" << id << "\"><figcaption><h2>Fig. " << figures << ". " << esc(title) << "</h2>";
+    if (!subtitle.empty()) body << "<p class=\"sub\">" << esc(subtitle) << "</p>";
+    body << "</figcaption>" << legend_html << "<div class=\"panels cols-" << columns << "\">";
+    for (const auto& p : panels) body << p;
+    body << "</div>" << extra_html << "<aside class=\"howto\"><h3>How to read this</h3>" << howto_html << "</aside></figure>\n";
+  }
+};
+
+const char* kStyle = R"CSS(
+:root{--ink:#1b1b1b;--muted:#555;--rule:#d6d6d6;--accent:#0072B2}
+*{box-sizing:border-box}
+html{background:#fff}
+body{margin:0;color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"DejaVu Sans",sans-serif}
+main{max-width:1120px;margin:0 auto;padding:26px 28px 40px}
+h1{font-size:29px;line-height:1.25;margin:4px 0 6px}
+h2{font-size:20px;line-height:1.3;margin:0 0 2px}
+h3{font-size:17px}
+p{margin:6px 0}
+code{font:13.5px/1.4 "DejaVu Sans Mono",Menlo,Consolas,monospace;background:#f2f2f2;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
+.kicker{text-transform:uppercase;letter-spacing:.08em;font-size:13px;color:var(--accent);font-weight:700;margin:0}
+.meta{color:var(--muted);font-size:14.5px;margin:0 0 6px}
+.meta b{color:var(--ink)}
+.summary{background:#fff6df;border-left:6px solid #E69F00;padding:14px 20px 12px;margin:18px 0 28px;border-radius:6px}
+.summary h2{font-size:19px;margin-bottom:6px}
+.summary ul{margin:4px 0 4px;padding-left:22px}
+.summary li{margin:5px 0}
+.headline{display:flex;flex-wrap:wrap;gap:12px 28px;margin:6px 0 10px}
+.headline div{min-width:150px}
+.headline .big{font-size:30px;font-weight:700;line-height:1.1;font-variant-numeric:tabular-nums}
+.headline .lab{font-size:13.5px;color:var(--muted)}
+figure.chart,section.block{margin:0 0 30px;padding:18px 20px 14px;border:1px solid var(--rule);border-radius:10px;background:#fff}
+figcaption .sub{color:var(--muted);margin:2px 0 6px;font-size:15px}
+.legend{display:flex;flex-wrap:wrap;gap:4px 20px;font-size:14.5px;margin:6px 0 6px}
+.legend .item{display:inline-flex;align-items:center;gap:7px}
+.panels{display:grid;gap:12px 18px}
+.panels.cols-1{grid-template-columns:minmax(0,1fr)}
+.panels.cols-2{grid-template-columns:repeat(2,minmax(0,1fr))}
+.panels.cols-3{grid-template-columns:repeat(3,minmax(0,1fr))}
+svg.panel{width:100%;height:auto;display:block;overflow:visible}
+svg.panel text{font-family:inherit}
+.grid line{stroke:#e6e6e6;stroke-width:1}
+.axis text{font-size:13px;fill:#444}
+.axisline,.tick{stroke:#777;stroke-width:1}
+.xlabel,.ylabel{font-size:13.5px;fill:#333}
+.ptitle{font-size:15px;font-weight:700;fill:#1b1b1b}
+.endlabel{font-size:14px;font-weight:700}
+.guide{stroke:#8a8a8a;stroke-width:1;stroke-dasharray:2 3;opacity:.45}
+.zero{stroke:#333;stroke-width:1.2}
+.sep{stroke:#bbb;stroke-width:1}
+.whisker{stroke:#1b1b1b;stroke-width:1.4;fill:none}
+.mnum{font-size:10.5px;font-weight:700;pointer-events:none}
+.event-marker{cursor:help}
+.event-marker:focus{outline:none}
+.event-marker:focus circle,.event-marker:hover circle{stroke:#000;stroke-width:2.5}
+.wlabel{font-size:12.5px;fill:#8a5a00;font-weight:600}
+.blabel{font-size:14px;fill:#1b1b1b}
+.bvalue{font-size:13.5px;fill:#1b1b1b;font-variant-numeric:tabular-nums}
+.total{font-weight:700}
+.seglabel{font-size:12.5px;font-weight:600;pointer-events:none}
+.xhair{stroke:#1b1b1b;stroke-width:1;visibility:hidden;pointer-events:none}
+.hover-zone{fill:transparent;cursor:crosshair}
+.howto{background:#edf4fa;border-left:5px solid var(--accent);padding:10px 16px;margin-top:12px;font-size:15px;border-radius:5px}
+.howto h3{font-size:12.5px;text-transform:uppercase;letter-spacing:.07em;margin:0 0 3px;color:#0b4f7c}
+.howto p{margin:4px 0}
+table{border-collapse:collapse;width:100%;font-size:14.5px;margin:6px 0}
+th,td{padding:5px 8px;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
+th{font-size:13px;color:#444;border-bottom:2px solid #bdbdbd}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td .src{color:var(--muted);font-size:13px;line-height:1.35}
+td.when,td.who{white-space:nowrap}
+table.events td{padding:4px 8px}
+details summary{cursor:pointer;font-weight:600;margin:10px 0 4px}
+.scroll{overflow-x:auto;margin-top:10px}
+table.lenses td:first-child{min-width:240px;max-width:340px}
+th.group{text-align:center;border-bottom:1px solid #bdbdbd}
+tr.added td{background:#fff6df}
+.dot{display:inline-block;width:11px;height:11px;border-radius:50%;margin-right:6px;vertical-align:-1px}
+.badge{display:inline-block;min-width:24px;text-align:center;border-radius:12px;font-size:12px;font-weight:700;padding:0 6px}
+.tip{position:absolute;z-index:10;max-width:380px;background:#1b1b1b;color:#fff;font-size:13.5px;line-height:1.4;padding:7px 10px;border-radius:6px;pointer-events:none;box-shadow:0 2px 8px rgba(0,0,0,.25)}
+.tip .sw{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}
+#js-errors{color:#a00;border:2px solid #a00;padding:8px 24px}
+footer{color:var(--muted);font-size:14px;border-top:1px solid var(--rule);padding-top:12px;margin-top:10px}
+@media (max-width:760px){.panels.cols-2,.panels.cols-3{grid-template-columns:minmax(0,1fr)}}
+@media print{.tip,.hover-zone{display:none}}
+)CSS";
+
+// Runs first: records any error or console message into the page, where the browser
+// test (and a reader) can see it.
+const char* kEarlyScript = R"JS(
+(function(){
+  var root=document.documentElement;
+  window.__reportErrors=[];
+  window.__reportFail=function(msg){
+    window.__reportErrors.push(String(msg));
+    root.setAttribute('data-ok','0');
+    var box=document.getElementById('js-errors');
+    if(box){box.hidden=false;var li=document.createElement('li');li.className='js-error';li.textContent=String(msg);box.appendChild(li);}
+  };
+  window.addEventListener('error',function(e){window.__reportFail('error: '+(e.message||'unknown')+' at line '+(e.lineno||'?'));});
+  var ce=console.error;console.error=function(){window.__reportFail('console.error: '+Array.prototype.join.call(arguments,' '));if(ce)ce.apply(console,arguments);};
+})();
+)JS";
+
+// Hover read-outs and the self-check (data-ok, data-charts on <html>).
+const char* kMainScript = R"JS(
+(function(){
+  'use strict';
+  var root=document.documentElement, fail=window.__reportFail;
+  var data={charts:{}};
+  try{data=JSON.parse(document.getElementById('report-data').textContent);}catch(e){fail('report data: '+e.message);}
+  var tip=document.getElementById('tip');
+  function esc(s){return String(s).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
+  function when(t){var y=Math.floor(t+1e-9),f=t-y;if(Math.abs(f)<1e-6)return String(y);var q=Math.round(f*4);return Math.abs(f*4-q)<1e-6?y+' Q'+(q+1):t.toFixed(2);}
+  function place(x,y){var w=tip.offsetWidth,h=tip.offsetHeight;var l=x+14,t=y+14;if(l+w>window.innerWidth-6)l=x-w-14;if(t+h>window.innerHeight-6)t=y-h-14;tip.style.left=(l+window.scrollX)+'px';tip.style.top=(t+window.scrollY)+'px';}
+  function show(html,x,y){tip.innerHTML=html;tip.hidden=false;place(x,y);}
+  function hide(){tip.hidden=true;}
+  Array.prototype.forEach.call(document.querySelectorAll('[data-tip]'),function(el){
+    var html=function(){return esc(el.getAttribute('data-tip')).replace(/\n/g,'<br>');};
+    el.addEventListener('mouseenter',function(e){show(html(),e.clientX,e.clientY);});
+    el.addEventListener('mousemove',function(e){place(e.clientX,e.clientY);});
+    el.addEventListener('mouseleave',hide);
+    el.addEventListener('focus',function(){var r=el.getBoundingClientRect();show(html(),r.right,r.bottom);});
+    el.addEventListener('blur',hide);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('svg.panel[data-chart]'),function(svg){
+    var d=data.charts[svg.getAttribute('data-chart')];if(!d)return;
+    var zone=svg.querySelector('.hover-zone'),line=svg.querySelector('.xhair');if(!zone||!line)return;
+    zone.addEventListener('mousemove',function(e){
+      var p=svg.createSVGPoint();p.x=e.clientX;p.y=e.clientY;var q=p.matrixTransform(svg.getScreenCTM().inverse());
+      var t=d.t0+(q.x-d.L)/(d.R-d.L)*(d.t1-d.t0),i=0,best=Infinity;
+      for(var k=0;k<d.x.length;k++){var dd=Math.abs(d.x[k]-t);if(dd<best){best=dd;i=k;}}
+      var x=d.L+(d.x[i]-d.t0)/(d.t1-d.t0)*(d.R-d.L);
+      line.setAttribute('x1',x);line.setAttribute('x2',x);line.style.visibility='visible';
+      var h='<b>'+when(d.x[i])+'</b>';
+      d.s.forEach(function(s){var v=s.v[i];if(v===null||v===undefined)return;h+='<br><span class="sw" style="background:'+s.c+'"></span>'+esc(s.n)+': '+(s.p?(100*v).toFixed(1)+'\u00a0%':v.toFixed(s.d));});
+      show(h,e.clientX,e.clientY);
+    });
+    zone.addEventListener('mouseleave',function(){line.style.visibility='hidden';hide();});
+  });
+  // Self-check of the hover read-outs: a synthetic hover on one event marker and on one plot.
+  var mk=document.querySelector('.event-marker');
+  if(mk){
+    mk.dispatchEvent(new MouseEvent('mouseenter',{clientX:20,clientY:20}));
+    var first=mk.getAttribute('data-tip').split('\n')[0];
+    if(tip.hidden||tip.textContent.indexOf(first)<0)fail('event marker tooltip did not show');
+    mk.dispatchEvent(new MouseEvent('mouseleave',{}));
+  }
+  var zone=document.querySelector('svg.panel[data-chart] .hover-zone');
+  if(zone){
+    var zr=zone.getBoundingClientRect();
+    zone.dispatchEvent(new MouseEvent('mousemove',{clientX:zr.left+zr.width/2,clientY:zr.top+zr.height/2}));
+    if(tip.hidden||!/[0-9]{4}/.test(tip.textContent))fail('hover read-out did not show');
+    else root.setAttribute('data-hover','1');
+    zone.dispatchEvent(new MouseEvent('mouseleave',{}));
+  }
+  var figs=document.querySelectorAll('figure.chart'),drawn=0;
+  Array.prototype.forEach.call(figs,function(f){
+    var panels=f.querySelectorAll('svg.panel'),good=panels.length>0;
+    Array.prototype.forEach.call(panels,function(p){
+      if(!p.querySelector('.data')){good=false;return;}
+      var b=p.getBBox();if(!(b.width>0&&b.height>0))good=false;
+    });
+    if(good)drawn++;else fail('figure '+f.id+' has an empty chart');
+  });
+  root.setAttribute('data-charts',String(drawn));
+  root.setAttribute('data-event-markers',String(document.querySelectorAll('.event-marker').length));
+  var expected=parseInt(root.getAttribute('data-expected-charts')||'0',10);
+  if(drawn!==expected)fail('expected '+expected+' charts, drew '+drawn);
+  root.setAttribute('data-height',String(Math.ceil(document.documentElement.scrollHeight)));
+  if(window.__reportErrors.length===0)root.setAttribute('data-ok','1');
+})();
+)JS";
+
+std::string page(const std::string& title, const Page& pg, const nlohmann::ordered_json& data) {
+  std::ostringstream o;
+  o << "<!DOCTYPE html>\n<html lang=\"en\" data-ok=\"0\" data-expected-charts=\"" << pg.figures << "\">\n<head>\n"
+    << "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    << "<meta name=\"generator\" content=\"smartpower " << engine_version() << "\">\n"
+    << "<title>" << esc(title) << "</title>\n<style>" << kStyle << "</style>\n<script>" << kEarlyScript << "</script>\n"
+    << "</head>\n<body>\n<main>\n<ul id=\"js-errors\" hidden></ul>\n"
+    << pg.body.str() << "</main>\n<div id=\"tip\" class=\"tip\" role=\"tooltip\" hidden></div>\n"
+    << "<script type=\"application/json\" id=\"report-data\">" << script_json(data) << "</script>\n"
+    << "<script>" << kMainScript << "</script>\n</body>\n</html>\n";
+  return o.str();
+}
+
+// ---------------------------------------------------------------- events and moves
+
+struct EventInfo {
+  double t = 0;
+  int number = 0;
+  std::string when, label, source, who, lever, color;
+  bool added = false, involves_focus = false;
+};
+
+std::string event_tip(const EventInfo& e) {
+  return month_year(e.t) + " \u00b7 " + e.who + (e.lever.empty() ? "" : " \u00b7 " + e.lever) + "\n" + e.label +
+         (e.source.empty() ? "" : "\nSource: " + e.source) + (e.added ? "\n(added by the what-if)" : "");
+}
+
+// Enabled events of `sc`, numbered by time; colour = the partner involved with the focus.
+std::vector<EventInfo> collect_events(const Scenario& sc, const std::string& focus_id,
+                                      const std::map<std::string, std::string>& colors, const std::set<int>& added = {}) {
+  std::vector<std::pair<double, int>> order;
+  for (std::size_t e = 0; e < sc.events.size(); ++e) {
+    if (sc.events[e].enabled && sc.events[e].time >= sc.info.start - 1e-9 && sc.events[e].time <= sc.info.end + 1e-9) {
+      order.push_back({sc.events[e].time, static_cast<int>(e)});
+    }
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<EventInfo> out;
+  for (const auto& [t, e] : order) {
+    const Event& ev = sc.events[e];
+    EventInfo x;
+    x.t = t;
+    x.number = static_cast<int>(out.size()) + 1;
+    x.label = ev.label.empty() ? (ev.id.empty() ? "event" : ev.id) : ev.label;
+    x.source = ev.source;
+    const Actor& a = sc.actors[ev.actor];
+    const Actor& b = sc.actors[ev.target];
+    auto nm = [](const Actor& ac) { return ac.name.empty() ? ac.id : ac.name; };
+    x.who = nm(a) + (ev.mutual ? " \u2194 " : " \u2192 ") + nm(b);
+    x.lever = ev.lever >= 0 ? sc.levers[ev.lever].id : "";
+    x.involves_focus = a.id == focus_id || b.id == focus_id;
+    const std::string other = a.id == focus_id ? b.id : b.id == focus_id ? a.id : "";
+    auto it = colors.find(other);
+    x.color = it != colors.end() ? it->second : kOtherEvent;
+    x.added = added.count(e) > 0;
+    out.push_back(x);
+  }
+  return out;
+}
+
+std::vector<Mark> marks_of(const std::vector<EventInfo>& events) {
+  std::vector<Mark> m;
+  for (const auto& e : events) m.push_back({e.t, e.number, e.color, event_tip(e), e.added});
+  return m;
+}
+
+std::string event_rows(const std::vector<const EventInfo*>& events) {
+  std::ostringstream o;
+  o << "<table class=\"events\"><thead><tr><th class=\"num\">#</th><th>when</th><th>event and source</th><th>who</th>"
+       "<th>lever</th></tr></thead><tbody>";
+  for (const EventInfo* e : events) {
+    o << "<tr" << (e->added ? " class=\"added\"" : "") << "><td class=\"num\"><span class=\"badge\" style=\"background:"
+      << (e->added ? "#ffffff" : e->color) << ";color:" << (e->added ? e->color : (dark(e->color) ? "#fff" : "#1b1b1b"))
+      << ";border:2px solid " << e->color << "\">" << e->number << "</span></td><td class=\"when\">" << month_year(e->t)
+      << "</td><td>" << esc(e->label);
+    if (!e->source.empty()) o << "<div class=\"src\">" << esc(e->source) << "</div>";
+    o << "</td><td class=\"who\">" << esc(e->who) << "</td><td>" << esc(e->lever) << "</td></tr>";
+  }
+  o << "</tbody></table>";
+  return o.str();
+}
+
+std::string events_intro(const std::string& focus_name) {
+  return "Each numbered marker on the charts is one of these events: a one-off boost to a lever stock or to alignment, "
+         "applied in the quarter it falls in. The colour is the partner involved with " + esc(focus_name) +
+         "; grey events do not involve " + esc(focus_name) + " directly. Hover a marker on a chart for the same text.";
+}
+
+std::string events_table(const std::vector<EventInfo>& events, const std::string& focus_name) {
+  std::ostringstream o;
+  o << "<section class=\"block\" id=\"events\"><h2>The events on the time axis</h2><p class=\"meta\">"
+    << events_intro(focus_name) << "</p>";
+  std::vector<const EventInfo*> all;
+  for (const auto& e : events) all.push_back(&e);
+  if (all.empty()) {
+    o << "<p>The scenario has no events.</p>";
+  } else {
+    o << event_rows(all);
+  }
+  o << "</section>\n";
+  return o.str();
+}
+
+std::string lever_kind_note(const Scenario& sc) {
+  std::string soft, hard;
+  for (const auto& l : sc.levers) {
+    std::string& list = l.kind == LeverKind::soft ? soft : hard;
+    list += (list.empty() ? "" : ", ") + l.id;
+  }
+  return "soft levers (" + soft + ") work through attraction; hard levers (" + hard + ") through need";
+}
+
+// ---------------------------------------------------------------- figures shared by both reports
+
+struct SideStyle {
+  std::string name;  // "" for a single scenario
+  std::string dash;
+  double width = 2.4;
+};
+
+// One legend entry per partner of any side, in the colours of `colors`.
+std::vector<LegendItem> partner_legend(const std::vector<std::pair<const Side*, SideStyle>>& sides,
+                                       const std::map<std::string, std::string>& colors) {
+  std::vector<LegendItem> items;
+  std::set<std::string> seen;
+  for (const auto& [s, st] : sides) {
+    for (int j : s->partners()) {
+      const std::string& id = s->sc().actors[j].id;
+      if (seen.insert(id).second) items.push_back({"line", colors.at(id), s->name(j), ""});
+    }
+  }
+  return items;
+}
+
+// Adds the soft/hard/smart small multiples (one panel per kind, one line per partner).
+void power_figure(Page& pg, const std::string& id, const std::vector<std::pair<const Side*, SideStyle>>& sides,
+                  const std::map<std::string, std::string>& colors, const std::vector<Mark>& marks,
+                  const std::string& howto, const std::vector<Window>& windows = {}) {
+  const Side& ref = *sides.back().first;
+  const Metric kinds[] = {Metric::soft, Metric::hard, Metric::smart};
+  const char* titles[] = {"Soft power", "Hard power", "Smart power"};
+  double hi = 0;
+  for (const auto& [s, st] : sides) {
+    for (Metric k : kinds) {
+      for (int j : s->partners()) {
+        for (double v : s->focus_series(k, j)) hi = std::max(hi, v);
+      }
+    }
+  }
+  double lo = 0;
+  nice_range(lo, hi);
+  lo = 0;
+  std::vector<std::string> panels;
+  for (int q = 0; q < 3; ++q) {
+    Panel p;
+    p.id = id + "-" + metric_info(kinds[q]).name;
+    p.title = titles[q];
+    p.ylabel = q == 0 ? "power over " + ref.focus_name() + " (model units)" : "model units";
+    p.W = 330;
+    p.H = 300;
+    p.t0 = ref.r->times.front();
+    p.t1 = ref.r->times.back();
+    p.y0 = lo;
+    p.y1 = hi;
+    p.marks = &marks;
+    p.numbered = false;
+    p.windows = windows;
+    p.hover_t = ref.r->times;
+    for (const auto& [s, st] : sides) {
+      for (int j : s->partners()) {
+        const std::string& pid = s->sc().actors[j].id;
+        LineSpec l;
+        l.name = s->name(j) + (st.name.empty() ? "" : " (" + st.name + ")");
+        l.color = colors.at(pid);
+        l.dash = st.dash;
+        l.width = st.width;
+        l.t = s->r->times;
+        l.v = s->focus_series(kinds[q], j);
+        p.lines.push_back(l);
+        if (s->r->times.size() == ref.r->times.size()) p.hover.push_back({l.name, l.color, l.v, false, 2});
+      }
+    }
+    panels.push_back(svg_panel(p, pg.charts));
+  }
+  std::vector<LegendItem> items = partner_legend(sides, colors);
+  for (const auto& [s, st] : sides) {
+    if (!st.name.empty()) items.push_back({"line", "#444444", st.name, st.dash});
+  }
+  items.push_back({"tick", "#8C8C8C", "events (hover)", ""});
+  pg.figure(id, "Soft, hard and smart power each partner exerts over " + ref.focus_name(),
+            "One line per partner; all three panels share one scale.", legend(items), panels, 3, howto);
+}
+
+void alignment_threat_figure(Page& pg, const std::string& id, const std::vector<std::pair<const Side*, SideStyle>>& sides,
+                             const std::map<std::string, std::string>& colors, const std::vector<Mark>& marks,
+                             const std::string& howto, const std::vector<Window>& windows = {}) {
+  const Side& ref = *sides.back().first;
+  std::vector<std::string> panels;
+  for (int q = 0; q < 2; ++q) {
+    const Metric met = q == 0 ? Metric::alignment : Metric::threat;
+    Panel p;
+    p.id = id + "-" + metric_info(met).name;
+    p.title = q == 0 ? "Alignment of " + ref.focus_name() + " with each partner" : "Threat " + ref.focus_name() + " perceives from each";
+    p.ylabel = q == 0 ? "alignment (\u22121 hostile \u2026 +1 aligned)" : "threat (model units, 0 = none)";
+    p.W = 500;
+    p.H = 320;
+    p.t0 = ref.r->times.front();
+    p.t1 = ref.r->times.back();
+    double lo = 0, hi = 0;
+    for (const auto& [s, st] : sides) {
+      for (int j : s->partners()) {
+        for (double v : s->focus_series(met, j)) {
+          lo = std::min(lo, v);
+          hi = std::max(hi, v);
+        }
+      }
+    }
+    if (q == 0) {
+      // Alignment lives in [-1, 1]: show that scale unless the data need less room below 0.
+      p.y0 = lo < 0 ? -1 : 0;
+      p.y1 = 1;
+      p.zero_line = true;
+    } else {
+      nice_range(lo, hi, 1e-3);
+      p.y0 = 0;
+      p.y1 = hi;
+    }
+    p.marks = &marks;
+    p.numbered = false;
+    p.windows = windows;
+    p.hover_t = ref.r->times;
+    for (const auto& [s, st] : sides) {
+      for (int j : s->partners()) {
+        LineSpec l;
+        l.name = s->name(j) + (st.name.empty() ? "" : " (" + st.name + ")");
+        l.color = colors.at(s->sc().actors[j].id);
+        l.dash = st.dash;
+        l.width = st.width;
+        l.t = s->r->times;
+        l.v = s->focus_series(met, j);
+        p.lines.push_back(l);
+        if (s->r->times.size() == ref.r->times.size()) p.hover.push_back({l.name, l.color, l.v, false, 3});
+      }
+    }
+    panels.push_back(svg_panel(p, pg.charts));
+  }
+  std::vector<LegendItem> items = partner_legend(sides, colors);
+  for (const auto& [s, st] : sides) {
+    if (!st.name.empty()) items.push_back({"line", "#444444", st.name, st.dash});
+  }
+  items.push_back({"tick", "#8C8C8C", "events (hover)", ""});
+  pg.figure(id, "Alignment and threat, as " + ref.focus_name() + " sees each partner", "", legend(items), panels, 2, howto);
+}
+
+// Influence by lever at the end (where each partner's power comes from).
+void lever_figure(Page& pg, const Side& s, const std::string& when) {
+  const Scenario& sc = s.sc();
+  std::vector<std::string> lever_color(sc.n_levers());
+  std::size_t ns = 0, nh = 0;
+  for (int k = 0; k < sc.n_levers(); ++k) {
+    lever_color[k] = sc.levers[k].kind == LeverKind::soft ? kSoftLeverColors[ns++ % std::size(kSoftLeverColors)]
+                                                           : kHardLeverColors[nh++ % std::size(kHardLeverColors)];
+  }
+  std::vector<StackRow> rows;
+  for (int j : s.partners()) {
+    StackRow r;
+    r.label = s.name(j);
+    double soft = 0, hard = 0;
+    for (int k = 0; k < sc.n_levers(); ++k) {
+      const double v = s.mean(s.I() - 1, Metric::influence, s.F, j, k);
+      (sc.levers[k].kind == LeverKind::soft ? soft : hard) += v;
+    }
+    // Soft levers first, then hard, in file order within each kind.
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int k = 0; k < sc.n_levers(); ++k) {
+        if ((sc.levers[k].kind == LeverKind::soft) != (pass == 0)) continue;
+        r.segs.push_back({sc.levers[k].id, lever_color[k], s.mean(s.I() - 1, Metric::influence, s.F, j, k)});
+      }
+    }
+    r.suffix = "soft " + fx(soft, 2) + " \u00b7 hard " + fx(hard, 2);
+    rows.push_back(r);
+  }
+  std::vector<LegendItem> items;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int k = 0; k < sc.n_levers(); ++k) {
+      if ((sc.levers[k].kind == LeverKind::soft) != (pass == 0)) continue;
+      items.push_back({"area", lever_color[k], sc.levers[k].id + (pass == 0 ? " (soft)" : " (hard)"), ""});
+    }
+  }
+  const std::string howto =
+      "<p>Each bar is one partner's power over " + esc(s.focus_name()) + " in " + esc(when) +
+      ", split by the lever it comes through (mean over the runs; hover a segment for its value and share). Blue, sky, "
+      "green and purple segments are soft levers; orange, red, yellow and dark grey ones are hard levers. The text at the "
+      "end of each bar gives the soft and hard totals plotted in Fig. 3. A partner whose bar is mostly one kind gets "
+      "less smart power than its total suggests, because smart power rewards a mix.</p>";
+  pg.figure("fig-levers", "Where each partner's power comes from (" + when + ")", "Influence on " + s.focus_name() + " by lever",
+            legend(items), {svg_stacks(rows, 1000)}, 1, howto);
+}
+
+std::string reproduce_block(const std::vector<std::string>& lines, const std::string& command, const std::string& note) {
+  std::ostringstream o;
+  o << "<footer id=\"about\"><h3>About these numbers</h3><p>" << note << "</p><ul>";
+  for (const auto& l : lines) o << "<li>" << l << "</li>";
+  o << "</ul>";
+  if (!command.empty()) o << "<p>This page was made with <code>" << esc(command) << "</code>.</p>";
+  o << "<p>Made by smartpower " << engine_version()
+    << ". The page is self-contained: it needs no network, and its charts are inline SVG. The model's equations are in "
+       "docs/model.md of the smartpower repository.</p></footer>\n";
+  return o.str();
+}
+
+std::string quoted(const std::string& s) {
+  if (s.find_first_of(" \t'\"$`\\") == std::string::npos && !s.empty()) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+// ====================================================================== one scenario
+
+std::string report_html(const ReportRun& run, const ReportOptions& opt, const std::vector<LensRun>& lenses) {
+  const Side s{run.model.get(), &run.result, &run.series, run.focus};
+  const Scenario& sc = s.sc();
+  if (s.r->mean.empty() || s.I() == 0) throw std::logic_error("report_html: the ensemble has no series statistics");
+  const std::string F = s.focus_name();
+  const std::string& fid = sc.actors[s.F].id;
+  const auto colors = actor_colors(s);
+  const auto events = collect_events(sc, fid, colors);
+  const auto marks = marks_of(events);
+  const auto partners = s.partners();
+  const int R = run.result.runs;
+  const double t0 = s.r->times.front(), t1 = s.r->times.back();
+  const std::string y0 = year(t0), y1 = year(t1);
+  Page pg;
+  nlohmann::ordered_json data;
+
+  // ---- header and key findings
+  const std::string title = opt.title.empty() ? F + "'s balance between its partners, " + y0 + "\u2013" + y1 : opt.title;
+  std::ostringstream& b = pg.body;
+  b << "<header><p class=\"kicker\">smartpower report</p><h1>" << esc(title) << "</h1>";
+  b << "<p class=\"meta\">Scenario <b>" << esc(sc.info.name) << "</b>" << (opt.file.empty() ? "" : " (" + esc(opt.file) + ")")
+    << ", " << esc(y0) << "\u2013" << esc(y1) << " \u00b7 seen from <b>" << esc(F) << "</b> \u00b7 <b>" << R
+    << (R == 1 ? " run" : " noisy runs") << "</b>, seed <b>" << run.seed << "</b> \u00b7 lens <b>"
+    << esc(opt.lens.empty() ? "none" : opt.lens) << "</b></p>";
+  if (!sc.info.description.empty()) b << "<p class=\"meta\">" << esc(sc.info.description) << "</p>";
+  b << "</header>\n";
+
+  const Stats bal = s.final(Metric::balance);
+  const double bal0 = s.start(Metric::balance);
+  std::vector<std::pair<double, int>> by_end;
+  for (int j : partners) by_end.push_back({s.end(Metric::dependence, j), j});
+  std::sort(by_end.begin(), by_end.end(), [](const auto& a, const auto& c) { return a.first > c.first; });
+  b << "<section class=\"summary\" id=\"summary\"><h2>In short</h2><div class=\"headline\">";
+  b << "<div><div class=\"big\">" << fx(bal.mean) << "</div><div class=\"lab\">balance index of " << esc(F) << " in " << esc(y1)
+    << "<br>(1 = equal dependence on all " << partners.size() << " partners)</div></div>";
+  for (const auto& [d, j] : by_end) {
+    b << "<div><div class=\"big\" style=\"color:" << colors.at(sc.actors[j].id) << "\">" << pct(d, 0)
+      << "</div><div class=\"lab\">of " << esc(F) << "'s dependence<br>falls on " << esc(s.name(j)) << "</div></div>";
+  }
+  b << "</div><ul>";
+  {
+    // How the balance changed.
+    const auto bs = s.focus_series(Metric::balance);
+    const auto mn = std::min_element(bs.begin(), bs.end());
+    std::string line = esc(F) + "'s balance index went from <b>" + fx(bal0) + "</b> in " + esc(y0) + " to <b>" + fx(bal.mean) +
+                       "</b> in " + esc(y1);
+    if (R > 1) line += " (90 % of the " + std::to_string(R) + " runs end between " + fx(bal.q05) + " and " + fx(bal.q95) + ")";
+    line += ".";
+    const std::size_t imin = static_cast<std::size_t>(mn - bs.begin());
+    if (imin != 0 && imin + 1 != bs.size()) line += " Its low point was " + fx(*mn) + " in " + esc(year(s.r->times[imin])) + ".";
+    b << "<li>" << line << "</li>";
+    // Dependence start -> end.
+    std::string dep = "Dependence shares moved: ";
+    for (std::size_t q = 0; q < by_end.size(); ++q) {
+      const int j = by_end[q].second;
+      dep += (q ? "; " : "") + esc(s.name(j)) + " " + pct(s.start(Metric::dependence, j), 0) + " \u2192 <b>" +
+             pct(s.end(Metric::dependence, j), 0) + "</b>";
+    }
+    b << "<li>" << dep << ".</li>";
+    // Why: smart power growth.
+    std::vector<std::pair<double, int>> growth;
+    for (int j : partners) growth.push_back({s.end(Metric::smart, j) - s.start(Metric::smart, j), j});
+    std::sort(growth.begin(), growth.end(), [](const auto& a, const auto& c) { return a.first > c.first; });
+    std::string why = "<b>Why:</b> a partner's share is its smart power over " + esc(F) +
+                      " divided by the sum over all partners, so shares move when one partner's power grows faster "
+                      "than the others'. From " + esc(y0) + " to " + esc(y1) + ": ";
+    for (std::size_t q = 0; q < growth.size(); ++q) {
+      const int j = growth[q].second;
+      why += (q ? "; " : "") + esc(s.name(j)) + " " + fx(s.start(Metric::smart, j), 2) + " \u2192 " + fx(s.end(Metric::smart, j), 2);
+    }
+    why += " (smart power, model units; Fig. 3).";
+    b << "<li>" << why << "</li>";
+    // Through which levers.
+    std::string lev = "Where the power comes from in " + esc(y1) + ": ";
+    for (std::size_t q = 0; q < partners.size(); ++q) {
+      const int j = partners[q];
+      std::vector<std::pair<double, int>> ks;
+      double tot = 0;
+      for (int k = 0; k < sc.n_levers(); ++k) {
+        const double v = s.mean(s.I() - 1, Metric::influence, s.F, j, k);
+        ks.push_back({v, k});
+        tot += v;
+      }
+      std::sort(ks.begin(), ks.end(), [](const auto& a, const auto& c) { return a.first > c.first; });
+      lev += (q ? "; " : "") + esc(s.name(j)) + " mostly through ";
+      for (std::size_t z = 0; z < std::min<std::size_t>(2, ks.size()); ++z) {
+        lev += (z ? " and " : "") + esc(sc.levers[ks[z].second].id) + " (" +
+               (tot > 0 ? pct(ks[z].first / tot, 0) : std::string("0 %")) + ")";
+      }
+      const double soft = s.end(Metric::soft, j), hard = s.end(Metric::hard, j);
+      lev += soft + hard > 0 ? ", " + pct(soft / (soft + hard), 0) + " soft" : "";
+    }
+    b << "<li>" << lev << " (Fig. 4).</li>";
+    int with_focus = 0;
+    for (const auto& e : events) with_focus += e.involves_focus ? 1 : 0;
+    b << "<li>The numbered markers are the scenario's " << events.size() << " events (" << with_focus << " involve " << esc(F)
+      << "); hover over one, or see the list at the end. Each is a one-off boost, so its effect shows as a step in the "
+         "partner's power. To measure what one event or policy does, compare against a what-if "
+         "(<code>smartpower report FILE --compare WHATIF</code>).</li>";
+  }
+  b << "</ul></section>\n";
+
+  // ---- Fig: balance index with band
+  {
+    Panel p;
+    p.id = "balance";
+    p.ylabel = "balance index (0 \u2026 1)";
+    p.t0 = t0;
+    p.t1 = t1;
+    p.y0 = 0;
+    p.y1 = 1;
+    p.H = 360;
+    p.right = 90;
+    p.marks = &marks;
+    const std::size_t bidx = s.m->layout().index(Metric::balance, s.F);
+    const auto lo = s.band(bidx, 0.05), hi = s.band(bidx, 0.95), mean = s.focus_series(Metric::balance);
+    if (R > 1) p.areas.push_back({kWhatifColor, 0.25, s.r->times, lo, hi});
+    p.lines.push_back({"mean balance index", "#1b1b1b", "", 2.6, s.r->times, mean});
+    p.end_labels.push_back({mean.back(), fx(mean.back()), "#1b1b1b"});
+    p.hover_t = s.r->times;
+    p.hover.push_back({"balance index (mean)", "#1b1b1b", mean, false, 3});
+    if (R > 1) {
+      p.hover.push_back({"95th percentile", kWhatifColor, hi, false, 3});
+      p.hover.push_back({"5th percentile", kWhatifColor, lo, false, 3});
+    }
+    std::vector<LegendItem> items{{"line", "#1b1b1b", "mean over " + std::to_string(R) + (R == 1 ? " run" : " runs"), ""}};
+    if (R > 1) items.push_back({"area", "#A6CDE6", "5\u201395 % of runs", ""});
+    items.push_back({"mark", "#0072B2", "event, coloured by partner (hover)", ""});
+    std::string shares;
+    for (std::size_t q = 0; q < by_end.size(); ++q) shares += (q ? " / " : "") + pct(by_end[q].first, 0);
+    double widest = 0;
+    std::size_t at = 0;
+    for (std::size_t t = 0; t < s.I(); ++t) {
+      if (hi[t] - lo[t] > widest) {
+        widest = hi[t] - lo[t];
+        at = t;
+      }
+    }
+    const std::string band_note =
+        R > 1 ? " Here the band is at most " + fx(widest, 3) + " wide (in " + year(s.r->times[at]) + ")" +
+                    (widest < 0.03 ? ", so thin that it hides behind the line: the noise barely moves this outcome." : ".")
+              : std::string();
+    const std::string howto =
+        "<p>The balance index measures how evenly " + esc(F) + " spreads its dependence over its " +
+        std::to_string(partners.size()) +
+        " partners: <b>1</b> = exactly equal shares, <b>0</b> = it depends on one partner alone (it is 1 minus the "
+        "normalised Herfindahl concentration of the shares in Fig. 2). The black line is the mean over the runs" +
+        (R > 1 ? "; the blue band holds the middle 90 % of the " + std::to_string(R) +
+                     " noisy runs at each quarter (5th to 95th percentile), so a narrow band means chance hardly "
+                     "matters"
+               : std::string("; this page shows a single run, so there is no band")) +
+        "." + band_note + " The index is lenient: in " + esc(y1) + " shares of " + shares + " already give " + fx(bal.mean) +
+        ". Numbered circles are the scenario's events; hover a circle, or the plot, to read values.</p>";
+    pg.figure("fig-balance", "Balance index of " + F + ", " + y0 + "\u2013" + y1,
+              "How multi-vector " + F + " is: 1 = equal dependence on every partner", legend(items),
+              {svg_panel(p, pg.charts)}, 1, howto);
+  }
+
+  // ---- Fig: dependence shares, stacked
+  {
+    Panel p;
+    p.id = "dependence";
+    p.ylabel = "share of " + F + "'s dependence (%)";
+    p.t0 = t0;
+    p.t1 = t1;
+    p.y0 = 0;
+    p.y1 = 1;
+    p.percent = true;
+    p.H = 380;
+    p.right = 150;
+    p.marks = &marks;
+    p.hover_t = s.r->times;
+    std::vector<double> acc(s.I(), 0.0);
+    std::vector<LegendItem> items;
+    for (int j : partners) {
+      const auto d = s.focus_series(Metric::dependence, j);
+      AreaSpec a;
+      a.color = colors.at(sc.actors[j].id);
+      a.opacity = 0.85;
+      a.t = s.r->times;
+      a.lo = acc;
+      for (std::size_t t = 0; t < s.I(); ++t) acc[t] += d[t];
+      a.hi = acc;
+      p.end_labels.push_back({(a.lo.back() + a.hi.back()) / 2, s.name(j) + " " + pct(d.back(), 0), a.color});
+      p.areas.push_back(a);
+      p.hover.push_back({s.name(j), a.color, d, true, 1});
+      items.push_back({"area", a.color, s.name(j), ""});
+    }
+    // Hover lists the top layer first, like the picture.
+    std::reverse(p.hover.begin(), p.hover.end());
+    items.push_back({"mark", "#0072B2", "event (hover)", ""});
+    const std::string howto =
+        "<p>Each coloured layer is the share of " + esc(F) +
+        "'s dependence that falls on one partner; the layers always add up to 100 %. A partner's share is its smart "
+        "power over " + esc(F) +
+        " (Fig. 3) divided by the sum over all partners, so a layer grows when that partner's power grows faster than "
+        "the others'. Read the thickness of a layer, not the height of its top edge. Values are means over the runs; "
+        "hover the plot to read them for any quarter.</p>";
+    pg.figure("fig-dependence", "Whom " + F + " depends on: dependence shares over time",
+              "Stacked shares of dependence on each partner (they add up to 100 %)", legend(items), {svg_panel(p, pg.charts)},
+              1, howto);
+  }
+
+  // ---- Fig: soft / hard / smart power
+  {
+    const std::string howto =
+        "<p>Power is in model units: comparable across partners and over time, not money. In this model " +
+        esc(lever_kind_note(sc)) +
+        ". <b>Smart power</b> combines the two with a CES formula (\u03b1 = " + fx(sc.params.alpha, 2) + ", \u03c1 = " +
+        fx(sc.params.rho, 2) +
+        ") that rewards a balanced mix: a partner strong in only one kind gets less smart power than the sum. "
+        "Dependence shares (Fig. 2) are computed from smart power. Steps in a line usually line up with an event "
+        "(\u25B2 on the time axis).</p>";
+    power_figure(pg, "fig-power", {{&s, SideStyle{}}}, colors, marks, howto);
+  }
+  lever_figure(pg, s, y1);
+  {
+    const std::string howto =
+        "<p><b>Alignment</b> (left) runs from \u22121 (hostile) to +1 (closely aligned); it rises with shared identity, "
+        "soft exchanges and economic interdependence and falls with threat. <b>Threat</b> (right) is what " +
+        esc(F) +
+        " perceives from each partner: military pressure scaled by proximity and relative military strength, damped by "
+        "the partner's soft power and by affinity (\u201csmart power makes no new enemies\u201d). 0 = no threat; the "
+        "scale has no natural maximum. Both are means over the runs.</p>";
+    alignment_threat_figure(pg, "fig-alignment-threat", {{&s, SideStyle{}}}, colors, marks, howto);
+  }
+
+  // ---- lenses
+  if (!lenses.empty()) {
+    Panel p;
+    p.id = "lenses";
+    p.ylabel = "balance index (0 \u2026 1)";
+    p.t0 = t0;
+    p.t1 = t1;
+    p.H = 340;
+    p.right = 150;
+    double lo = 1, hi = 0;
+    for (const auto& l : lenses) {
+      const Side ls{l.model.get(), &l.result, nullptr, l.model->scenario().actor_index(fid)};
+      for (double v : ls.focus_series(Metric::balance)) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+    p.y0 = std::min(0.0, lo);
+    p.y1 = std::max(1.0, hi);
+    p.hover_t = s.r->times;
+    std::vector<LegendItem> items;
+    std::ostringstream table;
+    const std::size_t np = partners.size();
+    table << "<div class=\"scroll\"><table class=\"lenses\"><thead><tr><th rowspan=\"2\">lens: what it assumes</th>"
+          << "<th class=\"num\" rowspan=\"2\">balance<br>" << esc(y1) << "</th><th class=\"group\" colspan=\"" << np
+          << "\">dependence on</th><th class=\"group\" colspan=\"" << np << "\">alignment with</th></tr><tr>";
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int j : partners) table << "<th class=\"num\">" << esc(s.name(j)) << "</th>";
+    }
+    table << "</tr></thead><tbody>";
+    for (std::size_t q = 0; q < lenses.size(); ++q) {
+      const auto& l = lenses[q];
+      const Side ls{l.model.get(), &l.result, nullptr, l.model->scenario().actor_index(fid)};
+      const std::string name = l.name.empty() ? "none (the scenario's own parameters)" : l.name;
+      const std::string color = kLensColors[q % std::size(kLensColors)];
+      const auto v = ls.focus_series(Metric::balance);
+      p.lines.push_back({name, color, q == 0 ? "" : "", q == 0 ? 3.0 : 2.2, ls.r->times, v});
+      p.end_labels.push_back({v.back(), (l.name.empty() ? "none" : l.name) + " " + fx(v.back()), color});
+      if (ls.r->times.size() == s.I()) p.hover.push_back({l.name.empty() ? "none" : l.name, color, v, false, 3});
+      items.push_back({"line", color, l.name.empty() ? "no lens" : l.name, ""});
+      table << "<tr><td><span class=\"dot\" style=\"background:" << color << "\"></span><b>" << esc(l.name.empty() ? "none" : l.name)
+            << "</b><div class=\"src\">" << esc(l.description) << "</div></td><td class=\"num\">"
+            << fx(ls.final(Metric::balance).mean) << "</td>";
+      for (int j : partners) {
+        const int lj = ls.sc().actor_index(sc.actors[j].id);
+        table << "<td class=\"num\">" << (lj >= 0 ? pct(ls.final(Metric::dependence, lj).mean) : "\u2013") << "</td>";
+      }
+      for (int j : partners) {
+        const int lj = ls.sc().actor_index(sc.actors[j].id);
+        table << "<td class=\"num\">" << (lj >= 0 ? fx(ls.final(Metric::alignment, lj).mean) : "\u2013") << "</td>";
+      }
+      table << "</tr>";
+    }
+    table << "</tbody></table></div>";
+    const std::string howto =
+        "<p>Each line is the same scenario under one theory lens: a named set of parameter overrides from the scenario's "
+        "<code>[lenses]</code> tables, run with the same seed and the same " + std::to_string(R) +
+        " runs. Where the lines part, the conclusion depends on the theory you assume, not on the data. The table "
+        "gives each lens's final values (means over the runs).</p>";
+    pg.figure("fig-lenses", "The same scenario under each theory lens", "Balance index of " + F + " per lens",
+              legend(items), {svg_panel(p, pg.charts)}, 1, howto, table.str());
+  }
+
+  b << events_table(events, F);
+
+  // ---- reproducibility
+  std::vector<std::string> lines;
+  const std::string file = opt.file.empty() ? "FILE" : quoted(opt.file);
+  lines.push_back("Every number on this page comes from one ensemble of <b>" + std::to_string(R) + (R == 1 ? " run" : " runs") +
+                  "</b> with master seed <b>" + std::to_string(run.seed) + "</b>" +
+                  (opt.lens.empty() ? "" : " under lens <b>" + esc(opt.lens) + "</b>") +
+                  ": lines are per-quarter means over the runs, bands per-quarter 5th and 95th percentiles, and the "
+                  "final values the same statistics that <code>summary.json</code> holds.");
+  lines.push_back("The same final numbers, as files: <code>" +
+                  esc("smartpower run " + file + " --runs " + std::to_string(R) + " --seed " + std::to_string(run.seed) +
+                      (opt.lens.empty() ? "" : " --lens " + quoted(opt.lens)) + " --out DIR") +
+                  "</code> writes them to <code>DIR/summary.json</code> (results do not depend on <code>--threads</code>).");
+  if (!lenses.empty()) lines.push_back("Each lens line is the same command with <code>--lens NAME</code>.");
+  b << reproduce_block(lines, opt.command, "");
+
+  // ---- data (the same statistics as summary.json for the focus actor)
+  RunInfo info;
+  info.seed = run.seed;
+  info.runs = R;
+  info.lens = opt.lens;
+  info.file = opt.file;
+  const auto summary = summary_json(*s.m, *s.r, info);
+  data["engine"] = std::string("smartpower ") + engine_version();
+  data["kind"] = "scenario";
+  data["scenario"] = sc.info.name;
+  data["focus"] = fid;
+  data["runs"] = R;
+  data["seed"] = run.seed;
+  data["lens"] = opt.lens;
+  data["time"] = t1;
+  data["finals"] = summary["actors"][fid];
+  data["charts"] = pg.charts;
+  return page(title, pg, data);
+}
+
+// ====================================================================== what-if against base
+
+std::string comparison_report_html(const Comparison& c, const ReportRun& base, const ReportRun& whatif,
+                                   const ReportOptions& opt, const std::vector<LensRun>& lenses) {
+  if (base.result.finals != c.base.finals || whatif.result.finals != c.whatif.finals) {
+    throw std::logic_error("comparison_report_html: the report's ensembles differ from the comparison's");
+  }
+  const Side bs{base.model.get(), &base.result, &base.series, base.focus};
+  const Side ws{whatif.model.get(), &whatif.result, &whatif.series, whatif.focus};
+  if (bs.sc().actors[bs.F].id != c.focus || ws.sc().actors[ws.F].id != c.focus) {
+    throw std::logic_error("comparison_report_html: the report's focus differs from the comparison's");
+  }
+  const Scenario& bsc = bs.sc();
+  const Scenario& wsc = ws.sc();
+  const std::string F = ws.focus_name();
+  const std::string& fid = c.focus;
+  const auto colors = actor_colors(bs, &ws);
+  const int R = c.runs;
+  const double t0 = ws.r->times.front(), t1 = ws.r->times.back();
+  const std::string y0 = year(t0), y1 = year(t1);
+  const bool same_times = bs.r->times == ws.r->times;
+
+  // Events: the what-if's (its events include the base's), the added ones marked.
+  std::set<int> added_events;
+  for (const auto& k : c.causes) {
+    if (k.kind == "event") added_events.insert(k.index);
+  }
+  const auto events = collect_events(wsc, fid, colors, added_events);
+  const auto marks = marks_of(events);
+  // Moves the what-if adds, grouped by window.
+  std::vector<Window> windows;
+  {
+    std::map<std::pair<double, double>, std::vector<std::string>> groups;
+    for (const auto& k : c.causes) {
+      if (k.kind != "move") continue;
+      const Move& mv = wsc.moves[k.index];
+      groups[{mv.from, mv.to}].push_back(k.label + " (" + k.actor + " \u2192 " + k.target + ", " + k.lever + ")");
+    }
+    for (const auto& [w, labels] : groups) {
+      std::string tip = "What-if moves, " + year(w.first) + "\u2013" + year(w.second) + ":";
+      for (const auto& l : labels) tip += "\n\u2022 " + l;
+      windows.push_back({w.first, w.second,
+                         labels.size() == 1 ? "what-if move from " + year(w.first)
+                                            : std::to_string(labels.size()) + " what-if moves from " + year(w.first),
+                         tip});
+    }
+  }
+  Page pg;
+  std::ostringstream& b = pg.body;
+  std::string short_name = c.whatif_name;
+  for (const char* prefix : {"What-if: ", "what-if: ", "What-if ", "what-if "}) {
+    if (short_name.rfind(prefix, 0) == 0) short_name = short_name.substr(std::string(prefix).size());
+  }
+  const std::string title = opt.title.empty() ? "What-if for " + F + ": " + short_name : opt.title;
+  b << "<header><p class=\"kicker\">smartpower what-if report</p><h1>" << esc(title) << "</h1>";
+  b << "<p class=\"meta\">What-if <b>" << esc(c.whatif_name) << "</b>" << (opt.whatif_file.empty() ? "" : " (" + esc(opt.whatif_file) + ")")
+    << " against base <b>" << esc(c.base_name) << "</b>" << (opt.file.empty() ? "" : " (" + esc(opt.file) + ")") << "</p>";
+  b << "<p class=\"meta\">Seen from <b>" << esc(F) << "</b> \u00b7 compared in <b>" << esc(year(c.time)) << "</b> \u00b7 <b>" << R
+    << " paired runs</b> (the same random numbers on both sides), seed <b>" << c.seed << "</b> \u00b7 lens <b>"
+    << esc(opt.lens.empty() ? "none" : opt.lens) << "</b></p></header>\n";
+
+  auto find = [&](Metric m, const std::string& partner) -> const Change* {
+    for (const auto& ch : c.changes) {
+      if (ch.metric == m && ch.actor == fid && ch.partner == partner) return &ch;
+    }
+    return nullptr;
+  };
+  auto wname = [&](const std::string& id) {
+    int i = wsc.actor_index(id);
+    if (i >= 0) return ws.name(i);
+    i = bsc.actor_index(id);
+    return i >= 0 ? bs.name(i) : id;
+  };
+  auto outcome = [&](const Change& ch) -> std::string {
+    const std::string p = ch.partner.empty() ? "" : wname(ch.partner);
+    switch (ch.metric) {
+      case Metric::balance: return "balance index";
+      case Metric::hhi: return "concentration (HHI)";
+      case Metric::dependence: return "dependence on " + p;
+      case Metric::soft: return "soft power of " + p;
+      case Metric::hard: return "hard power of " + p;
+      case Metric::smart: return "smart power of " + p;
+      case Metric::alignment: return "alignment with " + p;
+      case Metric::threat: return "threat from " + p;
+      default: return std::string(metric_info(ch.metric).name) + " " + p;
+    }
+  };
+  auto cause_name = [&](std::size_t i) {
+    return i < c.causes.size() ? c.causes[i].label : std::string("other differences");
+  };
+  const Change* bal = find(Metric::balance, "");
+
+  // ---- summary: headline numbers and the sentences
+  b << "<section class=\"summary\" id=\"summary\"><h2>What changes, in plain words</h2><div class=\"headline\">";
+  if (bal) {
+    const int hd = std::abs(bal->diff.q95 - bal->diff.q05) < 0.002 || std::abs(bal->diff.mean) < 0.002 ? 4 : 3;
+    b << "<div><div class=\"big\">" << fx(bal->base.mean) << "</div><div class=\"lab\">balance index in " << esc(y1)
+      << ",<br>base</div></div><div><div class=\"big\" style=\"color:" << kWhatifColor << "\">" << fx(bal->whatif.mean)
+      << "</div><div class=\"lab\">balance index in " << esc(y1) << ",<br>what-if</div></div><div><div class=\"big\">"
+      << sfx(bal->diff.mean, hd) << "</div><div class=\"lab\">change (95 % of paired runs:<br>" << sfx(bal->diff.q05, hd)
+      << " to " << sfx(bal->diff.q95, hd) << ")</div></div>";
+  }
+  b << "</div><ul>";
+  for (const auto& sentence : c.sentences) b << "<li>" << esc(sentence) << "</li>";
+  // The mechanism in the model's own terms: the partner whose share moved most, its power, and the concentration.
+  {
+    const Change* dep = nullptr;
+    for (const auto& ch : c.changes) {
+      if (ch.metric == Metric::dependence && ch.actor == fid && (!dep || std::abs(ch.diff.mean) > std::abs(dep->diff.mean))) dep = &ch;
+    }
+    const Change* smart = dep ? find(Metric::smart, dep->partner) : nullptr;
+    const Change* soft = dep ? find(Metric::soft, dep->partner) : nullptr;
+    const Change* hard = dep ? find(Metric::hard, dep->partner) : nullptr;
+    const Change* hhi = find(Metric::hhi, "");
+    if (dep && smart && soft && hard && hhi && bal && bsc.n_actors() == wsc.n_actors() && std::abs(dep->diff.mean) > 1e-4) {
+      const std::string P = wname(dep->partner);
+      const bool up = smart->diff.mean > 0;
+      std::string line = "<b>Why, in the model's terms:</b> " + esc(P) + "'s smart power over " + esc(F) + " " +
+                         (up ? "rises" : "falls") + " from " + fx(smart->base.mean, 2) + " to " + fx(smart->whatif.mean, 2) +
+                         " (soft " + sfx(soft->diff.mean, 2) + ", hard " + sfx(hard->diff.mean, 2) + "), " +
+                         (dep->diff.mean > 0 ? "faster" : "more slowly") + " than the other partners' power, so " + esc(P) +
+                         "'s share of " + esc(F) + "'s dependence goes from " + pct(dep->base.mean) + " to " +
+                         pct(dep->whatif.mean) + ". ";
+      const double even = 1.0 / (wsc.n_actors() - 1);
+      if (dep->diff.mean > 0 && dep->base.mean >= even) {
+        line += esc(P) + " already had more than an even share (" + pct(even, 0) + "), so ";
+      } else if (dep->diff.mean < 0 && dep->base.mean <= even) {
+        line += esc(P) + " already had less than an even share (" + pct(even, 0) + "), so ";
+      } else {
+        line += "With that, ";
+      }
+      line += "the concentration of " + esc(F) + "'s dependence (HHI) goes from " + fx(hhi->base.mean) + " to " +
+              fx(hhi->whatif.mean) + " and the balance index " +
+              (bal->diff.mean < 0 ? "falls" : bal->diff.mean > 0 ? "rises" : "does not move") + ".";
+      b << "<li>" << line << "</li>";
+    }
+  }
+  b << "</ul>";
+  b << "<p class=\"meta\">What the what-if adds: ";
+  if (c.causes.empty()) b << "no moves or events (it changes other settings).";
+  for (std::size_t i = 0; i < c.causes.size(); ++i) {
+    const Cause& k = c.causes[i];
+    b << (i ? "; " : "") << (i + 1) << ". " << esc(k.kind) << " \u201c" << esc(k.label) << "\u201d (" << esc(k.actor)
+      << " \u2192 " << esc(k.target) << ", " << (k.lever == "*" ? "every lever" : esc(k.lever) + " lever") << ")";
+  }
+  b << "</p></section>\n";
+
+  // ---- Fig: balance, base vs what-if with bands (and a zoom on the years the what-if acts)
+  const std::size_t bidx_b = bs.m->layout().index(Metric::balance, bs.F), bidx_w = ws.m->layout().index(Metric::balance, ws.F);
+  double first_cause = t1;
+  for (const auto& k : c.causes) {
+    first_cause = std::min(first_cause, k.kind == "move" ? wsc.moves[k.index].from : wsc.events[k.index].time);
+  }
+  const bool zoom = first_cause > t0 + 0.3 * (t1 - t0) && first_cause < t1;
+  const double tz = zoom ? std::max(t0, std::floor(first_cause) - 4) : t0;
+  {
+    const auto mb = bs.focus_series(Metric::balance), mw = ws.focus_series(Metric::balance);
+    std::vector<double> lb = mb, hb = mb, lw = mw, hw = mw;
+    if (R > 1) {
+      lb = bs.band(bidx_b, 0.05);
+      hb = bs.band(bidx_b, 0.95);
+      lw = ws.band(bidx_w, 0.05);
+      hw = ws.band(bidx_w, 0.95);
+    }
+    int zoom_rows = 0;
+    auto make = [&](bool zoomed) {
+      Panel p;
+      p.id = zoomed ? "balance-zoom" : "balance";
+      p.ylabel = "balance index (0 \u2026 1)";
+      p.t0 = zoomed ? tz : t0;
+      p.t1 = t1;
+      p.y0 = 0;
+      p.y1 = 1;
+      if (zoomed) {
+        double lo = 1e300, hi = -1e300;
+        for (const Side* sd : {&bs, &ws}) {
+          const auto& l = sd == &bs ? lb : lw;
+          const auto& h = sd == &bs ? hb : hw;
+          for (std::size_t t = 0; t < sd->I(); ++t) {
+            if (sd->r->times[t] < tz - 1e-9) continue;
+            lo = std::min(lo, l[t]);
+            hi = std::max(hi, h[t]);
+          }
+        }
+        nice_range(lo, hi, 1e-3);
+        p.y0 = lo;
+        p.y1 = hi;
+        p.title = "Zoom: " + year(tz) + "\u2013" + y1 + " (the axis does not start at 0)";
+        p.ylabel = "balance index";
+      } else if (zoom) {
+        p.title = "Whole run, " + y0 + "\u2013" + y1;
+      }
+      p.W = zoom ? 500 : 1000;
+      p.H = 360;
+      p.right = zoom ? 96 : 140;
+      p.marks = &marks;
+      p.numbered = zoomed || !zoom;
+      p.force_rows = zoomed ? 0 : zoom_rows;
+      p.windows = windows;
+      if (R > 1) {
+        p.areas.push_back({kBaseColor, 0.22, bs.r->times, lb, hb});
+        p.areas.push_back({kWhatifColor, 0.22, ws.r->times, lw, hw});
+      }
+      p.lines.push_back({"base", kBaseColor, "7 5", 2.4, bs.r->times, mb});
+      p.lines.push_back({"what-if", kWhatifColor, "", 2.6, ws.r->times, mw});
+      p.end_labels.push_back({mb.back(), (zoom ? "" : "base ") + fx(mb.back()), kBaseColor});
+      p.end_labels.push_back({mw.back(), (zoom ? "" : "what-if ") + fx(mw.back()), kWhatifColor});
+      p.hover_t = ws.r->times;
+      p.hover.push_back({"what-if", kWhatifColor, mw, false, 3});
+      if (same_times) p.hover.push_back({"base", kBaseColor, mb, false, 3});
+      return svg_panel(p, pg.charts, zoomed ? &zoom_rows : nullptr);
+    };
+    std::vector<std::string> panels;
+    if (zoom) {
+      const std::string right = make(true);
+      panels = {make(false), right};
+    } else {
+      panels = {make(false)};
+    }
+    std::vector<LegendItem> items{{"band", kBaseColor, "base: mean and 5\u201395 % of runs", "7 5"},
+                                  {"band", kWhatifColor, "what-if: mean and 5\u201395 % of runs", ""}};
+    if (!windows.empty()) items.push_back({"window", "", "what-if moves active", ""});
+    items.push_back({"mark", "#0072B2", "event (hover)", ""});
+    if (!added_events.empty()) items.push_back({"hollow", "#0072B2", "event the what-if adds", ""});
+    const std::string howto =
+        "<p>The balance index measures how evenly " + esc(F) +
+        " spreads its dependence over its partners: 1 = equal shares, 0 = dependence on one partner alone. The dashed "
+        "grey line is the base, the solid blue line the what-if; each band holds the middle 90 % of the " +
+        std::to_string(R) + " runs. " +
+        (c.base_extended ? "The base has been run on to " + esc(y1) + " with its own dynamics (status quo) so that both "
+                                                                      "sides end at the same time. "
+                         : std::string()) +
+        (windows.empty() ? std::string() : "The shaded window shows when the what-if's moves act. ") +
+        (zoom ? "The right panel zooms in on the years around the what-if, where the two lines part. " : std::string()) +
+        "The next chart plots the difference itself, run by run.</p>";
+    pg.figure("fig-balance", "Balance index of " + F + ": base and what-if", "Mean over the runs with the 5\u201395 % band",
+              legend(items), panels, zoom ? 2 : 1, howto);
+  }
+
+  // ---- Fig: paired change over time
+  if (same_times) {
+    std::vector<std::string> panels;
+    const std::size_t I = ws.I();
+    auto paired = [&](std::size_t cb, std::size_t cw, std::vector<double>& mean, std::vector<double>& lo,
+                      std::vector<double>& hi) {
+      const long pb = bs.s->find(cb), pw = ws.s->find(cw);
+      mean.assign(I, 0);
+      lo.assign(I, 0);
+      hi.assign(I, 0);
+      std::vector<double> d(R);
+      for (std::size_t t = 0; t < I; ++t) {
+        double m = 0;
+        for (int r = 0; r < R; ++r) {
+          d[r] = ws.s->at(pw, t, r) - bs.s->at(pb, t, r);
+          m += (d[r] - m) / (r + 1);
+        }
+        mean[t] = m;
+        lo[t] = quantile(d, 0.05);
+        hi[t] = quantile(d, 0.95);
+      }
+    };
+    {
+      Panel p;
+      p.id = "change-balance";
+      p.title = "Change in the balance index";
+      p.ylabel = "what-if \u2212 base";
+      p.W = 500;
+      p.H = 330;
+      p.t0 = tz;
+      p.t1 = t1;
+      p.right = 20;
+      p.marks = &marks;
+      p.numbered = false;
+      p.windows = windows;
+      p.zero_line = true;
+      std::vector<double> m, lo, hi;
+      paired(bidx_b, bidx_w, m, lo, hi);
+      double a = 0, z = 0;
+      for (std::size_t t = 0; t < I; ++t) {
+        a = std::min({a, lo[t], m[t]});
+        z = std::max({z, hi[t], m[t]});
+      }
+      nice_range(a, z, 1e-4);
+      p.y0 = a;
+      p.y1 = z;
+      if (R > 1) p.areas.push_back({"#1b1b1b", 0.18, ws.r->times, lo, hi});
+      p.lines.push_back({"change in balance index", "#1b1b1b", "", 2.6, ws.r->times, m});
+      p.hover_t = ws.r->times;
+      p.hover.push_back({"change (mean)", "#1b1b1b", m, false, 4});
+      if (R > 1) {
+        p.hover.push_back({"95th percentile", "#8C8C8C", hi, false, 4});
+        p.hover.push_back({"5th percentile", "#8C8C8C", lo, false, 4});
+      }
+      panels.push_back(svg_panel(p, pg.charts));
+    }
+    {
+      Panel p;
+      p.id = "change-dependence";
+      p.title = "Change in dependence shares";
+      p.ylabel = "what-if \u2212 base (% points)";
+      p.W = 500;
+      p.H = 330;
+      p.t0 = tz;
+      p.t1 = t1;
+      p.right = 20;
+      p.marks = &marks;
+      p.numbered = false;
+      p.windows = windows;
+      p.zero_line = true;
+      p.percent = true;
+      double a = 0, z = 0;
+      p.hover_t = ws.r->times;
+      for (int j : bs.partners()) {
+        const std::string& pid = bsc.actors[j].id;
+        const int wj = wsc.actor_index(pid);
+        if (wj < 0) continue;
+        std::vector<double> m, lo, hi;
+        paired(bs.m->layout().index(Metric::dependence, bs.F, j), ws.m->layout().index(Metric::dependence, ws.F, wj), m, lo, hi);
+        for (std::size_t t = 0; t < I; ++t) {
+          a = std::min({a, lo[t], m[t]});
+          z = std::max({z, hi[t], m[t]});
+        }
+        if (R > 1) p.areas.push_back({colors.at(pid), 0.16, ws.r->times, lo, hi});
+        p.lines.push_back({bs.name(j), colors.at(pid), "", 2.4, ws.r->times, m});
+        p.hover.push_back({bs.name(j), colors.at(pid), m, true, 2});
+      }
+      nice_range(a, z, 1e-4);
+      p.y0 = a;
+      p.y1 = z;
+      panels.push_back(svg_panel(p, pg.charts));
+    }
+    std::vector<LegendItem> items{{"band", "#1b1b1b", "balance: mean change and 5\u201395 % of paired runs", ""}};
+    for (int j : bs.partners()) {
+      if (wsc.actor_index(bsc.actors[j].id) >= 0) items.push_back({"band", colors.at(bsc.actors[j].id), "dependence on " + bs.name(j), ""});
+    }
+    if (!windows.empty()) items.push_back({"window", "", "what-if moves active", ""});
+    const std::string howto =
+        "<p>Each run of the what-if is paired with the base run that used the same random numbers, so the difference "
+        "between the two is the effect of the what-if alone. Lines are the mean difference, bands the middle 90 % of "
+        "the paired differences; above 0 the what-if is higher. Left: the balance index. Right: each partner's share of " +
+        esc(F) + "'s dependence, in percentage points (they add up to 0). The vertical axes are zoomed to the change" +
+        (zoom ? ", and the time axis starts at " + year(tz) + ": before the what-if acts, the paired runs are identical" : "") +
+        ".</p>";
+    pg.figure("fig-change", "What the what-if changes, quarter by quarter", "What-if minus base, paired run by run",
+              legend(items), panels, 2, howto);
+  }
+
+  // ---- Fig: attribution
+  {
+    std::vector<const Change*> shown;
+    if (bal) shown.push_back(bal);
+    for (int j : ws.partners()) {
+      if (const Change* d = find(Metric::dependence, wsc.actors[j].id)) shown.push_back(d);
+    }
+    std::vector<std::string> panels;
+    for (const Change* ch : shown) {
+      const bool dep = ch->metric == Metric::dependence;
+      const double scale = dep ? 100 : 1;
+      double mx = 0;
+      for (double a : ch->attribution) mx = std::max(mx, std::abs(a) * scale);
+      const int digits = mx >= 1 ? 2 : mx >= 0.01 ? 3 : 4;
+      auto text = [&](double v) { return sfx(v * scale, digits) + (dep ? " pts" : ""); };
+      std::vector<BarRow> rows;
+      for (std::size_t i = 0; i < ch->attribution.size(); ++i) {
+        const double v = ch->attribution[i];
+        if (i == c.causes.size() && std::abs(v) < 1e-12 && !c.causes.empty()) continue;  // nothing unexplained
+        rows.push_back({(i < c.causes.size() ? std::to_string(i + 1) + ". " : "") + cause_name(i), text(v), v * scale, NAN, NAN,
+                        v >= 0 ? kPositive : kNegative, false});
+      }
+      rows.push_back({"total change", text(ch->diff.mean), ch->diff.mean * scale, ch->diff.q05 * scale, ch->diff.q95 * scale,
+                      "#1b1b1b", true});
+      std::string ptitle = outcome(*ch) + (dep ? " (% points)" : "");
+      ptitle[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(ptitle[0])));
+      panels.push_back(svg_bars(ptitle, rows, 500));
+    }
+    std::vector<LegendItem> items{{"area", kPositive, "raises the outcome", ""},
+                                  {"area", kNegative, "lowers the outcome", ""},
+                                  {"area", "#8C8C8C", "total, with the 95 % interval of the paired change", ""}};
+    const std::string howto =
+        "<p>How much of each change in " + esc(y1) + " comes from each move or event the what-if adds. The model was run "
+        "with every combination of these causes switched on and off (" +
+        std::string(c.exact_shapley ? "exact Shapley values" : "leave-one-out effects rescaled to the total") +
+        "), so the bars add up to the total change shown in the last row. Blue bars raise the outcome, orange bars "
+        "lower it; the whisker on the total is the 95 % interval of the paired change. \u201cOther differences\u201d "
+        "is what the causes do not explain (other settings of the what-if, a removed actor).</p>";
+    pg.figure("fig-attribution", "Why: the change attributed to the what-if's moves and events",
+              "Shapley attribution of each change in " + F + "'s outcomes", legend(items), panels, 2, howto);
+  }
+
+  // ---- table of every outcome of the focus actor
+  {
+    b << "<section class=\"block\" id=\"changes\"><h2>All of " << esc(F) << "'s outcomes in " << esc(y1)
+      << "</h2><p class=\"meta\">Largest relative change first. Change = what-if minus base, paired by run; the interval "
+         "holds 95 % of the paired changes; \u201cagree\u201d is the share of runs whose change has the sign of the mean.</p>"
+      << "<table><thead><tr><th>outcome</th><th class=\"num\">base</th><th class=\"num\">what-if</th><th class=\"num\">change</th>"
+         "<th class=\"num\">95 % interval</th><th class=\"num\">agree</th><th>main cause</th></tr></thead><tbody>";
+    for (const auto& ch : c.changes) {
+      if (ch.actor != fid) continue;
+      std::size_t best = 0;
+      for (std::size_t i = 1; i < ch.attribution.size(); ++i) {
+        if (std::abs(ch.attribution[i]) > std::abs(ch.attribution[best])) best = i;
+      }
+      const bool negligible = std::abs(ch.diff.mean) < 5e-4 * std::max(1.0, std::abs(ch.base.mean));
+      b << "<tr><td>" << esc(outcome(ch)) << "</td><td class=\"num\">" << fx(ch.base.mean) << "</td><td class=\"num\">"
+        << fx(ch.whatif.mean) << "</td><td class=\"num\">" << sfx(ch.diff.mean) << "</td><td class=\"num\">[" << sfx(ch.diff.q05)
+        << ", " << sfx(ch.diff.q95) << "]</td><td class=\"num\">" << std::lround(100 * ch.same_sign) << kNbsp << "%</td><td>"
+        << (negligible ? "\u2013" : esc(cause_name(best))) << "</td></tr>";
+    }
+    b << "</tbody></table></section>\n";
+  }
+
+  // ---- Fig: dependence stacked (what-if) with the base's boundaries
+  {
+    Panel p;
+    p.id = "dependence";
+    p.ylabel = "share of " + F + "'s dependence (%)";
+    p.t0 = t0;
+    p.t1 = t1;
+    p.y0 = 0;
+    p.y1 = 1;
+    p.percent = true;
+    p.H = 380;
+    p.right = 150;
+    p.marks = &marks;
+    p.hover_t = ws.r->times;
+    std::vector<double> acc(ws.I(), 0.0), bacc(bs.I(), 0.0);
+    std::vector<LegendItem> items;
+    const auto wp = ws.partners();
+    for (std::size_t q = 0; q < wp.size(); ++q) {
+      const int j = wp[q];
+      const std::string& pid = wsc.actors[j].id;
+      const auto d = ws.focus_series(Metric::dependence, j);
+      AreaSpec a;
+      a.color = colors.at(pid);
+      a.opacity = 0.85;
+      a.t = ws.r->times;
+      a.lo = acc;
+      for (std::size_t t = 0; t < ws.I(); ++t) acc[t] += d[t];
+      a.hi = acc;
+      p.end_labels.push_back({(a.lo.back() + a.hi.back()) / 2, ws.name(j) + " " + pct(d.back(), 0), a.color});
+      p.areas.push_back(a);
+      p.hover.push_back({ws.name(j) + " (what-if)", a.color, d, true, 1});
+      items.push_back({"area", a.color, ws.name(j), ""});
+      // The base's boundary between this layer and the next, dashed.
+      const int bj = bsc.actor_index(pid);
+      if (bj >= 0 && q + 1 < wp.size()) {
+        const auto bd = bs.focus_series(Metric::dependence, bj);
+        for (std::size_t t = 0; t < bs.I(); ++t) bacc[t] += bd[t];
+        p.lines.push_back({"base boundary", "#1b1b1b", "5 4", 1.6, bs.r->times, bacc});
+      }
+      if (bj >= 0 && same_times) p.hover.push_back({ws.name(j) + " (base)", kBaseColor, bs.focus_series(Metric::dependence, bj), true, 1});
+    }
+    // Hover: what-if layers first, then base values.
+    items.push_back({"line", "#1b1b1b", "boundaries in the base", "5 4"});
+    const std::string howto =
+        "<p>The coloured layers are the what-if's shares of " + esc(F) +
+        "'s dependence on each partner (they add up to 100 %); the dashed lines are where the boundaries between "
+        "layers lie in the base. A layer that is thicker than its dashed outline gained share in the what-if. A "
+        "partner's share is its smart power over " + esc(F) + " divided by the sum over partners (next chart).</p>";
+    pg.figure("fig-dependence", "Whom " + F + " depends on, in the what-if", "Stacked dependence shares; dashed: the base",
+              legend(items), {svg_panel(p, pg.charts)}, 1, howto);
+  }
+
+  // ---- power, alignment and threat: what-if solid, base dashed
+  const std::vector<std::pair<const Side*, SideStyle>> both{{&bs, SideStyle{"base", "6 4", 1.6}}, {&ws, SideStyle{"what-if", "", 2.4}}};
+  power_figure(pg, "fig-power", both, colors, marks,
+               "<p>Power each partner exerts over " + esc(F) +
+                   ", in model units (comparable across partners and time, not money); solid lines are the what-if, "
+                   "dashed lines the base. In this model " + esc(lever_kind_note(wsc)) +
+                   "; smart power combines them with a CES formula that rewards a balanced mix, and dependence shares "
+                   "are computed from it.</p>",
+               windows);
+  alignment_threat_figure(pg, "fig-alignment-threat", both, colors, marks,
+                          "<p><b>Alignment</b> runs from \u22121 (hostile) to +1 (aligned): identity, exchanges and "
+                          "interdependence raise it, threat lowers it. <b>Threat</b> is military pressure scaled by "
+                          "proximity and relative strength, damped by soft power and affinity; 0 = none. Solid: "
+                          "what-if; dashed: base.</p>",
+                          windows);
+
+  // ---- lenses
+  if (!lenses.empty()) {
+    std::vector<BarRow> rows;
+    std::ostringstream table;
+    table << "<div class=\"scroll\"><table class=\"lenses\"><thead><tr><th>lens: what it assumes</th><th class=\"num\">base</th><th class=\"num\">what-if</th>"
+             "<th class=\"num\">change</th><th class=\"num\">95 % interval</th><th class=\"num\">agree</th><th>main cause</th>"
+             "</tr></thead><tbody>";
+    double mx = 0;
+    for (const auto& l : lenses) {
+      if (!l.comparison) continue;
+      for (const auto& ch : l.comparison->changes) {
+        if (ch.metric == Metric::balance && ch.actor == fid) mx = std::max({mx, std::abs(ch.diff.q05), std::abs(ch.diff.q95)});
+      }
+    }
+    const int digits = mx >= 0.01 ? 3 : 4;
+    for (std::size_t q = 0; q < lenses.size(); ++q) {
+      const auto& l = lenses[q];
+      if (!l.comparison) continue;
+      const Change* ch = nullptr;
+      for (const auto& x : l.comparison->changes) {
+        if (x.metric == Metric::balance && x.actor == fid) ch = &x;
+      }
+      if (!ch) continue;
+      std::size_t best = 0;
+      for (std::size_t i = 1; i < ch->attribution.size(); ++i) {
+        if (std::abs(ch->attribution[i]) > std::abs(ch->attribution[best])) best = i;
+      }
+      const std::string lname = l.name.empty() ? "none" : l.name;
+      const std::string cause = best < l.comparison->causes.size() ? l.comparison->causes[best].label : "other differences";
+      rows.push_back({lname, sfx(ch->diff.mean, digits), ch->diff.mean, ch->diff.q05, ch->diff.q95,
+                      ch->diff.mean >= 0 ? kPositive : kNegative, false});
+      table << "<tr><td><b>" << esc(lname) << "</b><div class=\"src\">" << esc(l.description) << "</div></td><td class=\"num\">"
+            << fx(ch->base.mean)
+            << "</td><td class=\"num\">" << fx(ch->whatif.mean) << "</td><td class=\"num\">" << sfx(ch->diff.mean, digits)
+            << "</td><td class=\"num\">[" << sfx(ch->diff.q05, digits) << ", " << sfx(ch->diff.q95, digits)
+            << "]</td><td class=\"num\">" << std::lround(100 * ch->same_sign) << kNbsp << "%</td><td>" << esc(cause)
+            << "</td></tr>";
+    }
+    table << "</tbody></table></div>";
+    std::vector<LegendItem> items{{"area", kPositive, "the what-if raises the balance", ""},
+                                  {"area", kNegative, "the what-if lowers it", ""}};
+    const std::string howto =
+        "<p>The same comparison under each theory lens (a named set of parameter overrides from the scenario's "
+        "<code>[lenses]</code>, applied to both sides, same seed and runs). Bars are the change in " + esc(F) +
+        "'s balance index in " + esc(y1) + ", whiskers its 95 % interval. If the bars point different ways, the "
+        "conclusion depends on the theory you assume.</p>";
+    pg.figure("fig-lenses", "Does the answer depend on the theory? The change under each lens",
+              "Change in the balance index of " + F + " (what-if minus base)", legend(items), {svg_bars("", rows, 1000)}, 1,
+              howto, table.str());
+  }
+
+  {
+    b << "<section class=\"block\" id=\"events\"><h2>What the what-if adds, and the events on the time axis</h2>";
+    if (c.causes.empty()) {
+      b << "<p>The what-if adds no moves or events: every change comes from its other settings"
+        << (bsc.n_actors() != wsc.n_actors() ? " (it has a different set of actors)" : "") << ".</p>";
+    } else {
+      b << "<table><thead><tr><th class=\"num\">#</th><th>kind</th><th>when</th><th>what and source</th><th>who</th>"
+           "<th>lever</th></tr></thead><tbody>";
+      for (std::size_t i = 0; i < c.causes.size(); ++i) {
+        const Cause& k = c.causes[i];
+        std::string when;
+        if (k.kind == "move") {
+          const Move& mv = wsc.moves[k.index];
+          when = year(mv.from) + "\u2013" + year(mv.to);
+          when += mv.effort != 0 ? " (" + sfx(mv.effort, 2) + " effort/yr)" : "";
+          when += mv.scale != 1 ? " (effort \u00d7" + fx(mv.scale, 2) + ")" : "";
+        } else {
+          when = month_year(wsc.events[k.index].time);
+        }
+        b << "<tr class=\"added\"><td class=\"num\">" << (i + 1) << "</td><td>" << esc(k.kind) << "</td><td class=\"when\">"
+          << esc(when) << "</td><td>" << esc(k.label);
+        if (!k.source.empty()) b << "<div class=\"src\">" << esc(k.source) << "</div>";
+        b << "</td><td class=\"who\">" << esc(wname(k.actor)) << " \u2192 " << esc(k.target == "*" ? "every partner" : wname(k.target))
+          << "</td><td>" << esc(k.lever == "*" ? "every lever" : k.lever) << "</td></tr>";
+      }
+      b << "</tbody></table>";
+    }
+    std::vector<const EventInfo*> shared, extra;
+    for (const auto& e : events) (e.added ? extra : shared).push_back(&e);
+    if (!extra.empty()) {
+      b << "<p class=\"meta\">The added events on the time axis (hollow markers):</p>" << event_rows(extra);
+    }
+    b << "<details><summary>The " << shared.size() << " events the what-if shares with the base (click to show)</summary><p class=\"meta\">"
+      << events_intro(F) << "</p>" << (shared.empty() ? std::string() : event_rows(shared)) << "</details></section>\n";
+  }
+
+  std::vector<std::string> lines;
+  const std::string bf = opt.file.empty() ? "BASE" : quoted(opt.file), wf = opt.whatif_file.empty() ? "WHATIF" : quoted(opt.whatif_file);
+  lines.push_back("Every number on this page comes from one paired comparison: <b>" + std::to_string(R) +
+                  " runs</b> of each side with master seed <b>" + std::to_string(c.seed) + "</b>" +
+                  (opt.lens.empty() ? "" : " under lens <b>" + esc(opt.lens) + "</b>") +
+                  "; run <i>r</i> of the what-if uses the same random numbers as run <i>r</i> of the base. Lines are "
+                  "per-quarter means, bands per-quarter 5th and 95th percentiles.");
+  lines.push_back("The same numbers in the terminal and as a file: <code>" +
+                  esc("smartpower compare " + bf + " " + wf + " --runs " + std::to_string(R) + " --seed " +
+                      std::to_string(c.seed) + (opt.lens.empty() ? "" : " --lens " + quoted(opt.lens)) +
+                      (c.focus.empty() ? "" : " --actor " + c.focus) + " --out DIR") +
+                  "</code> (writes <code>DIR/compare.json</code>).");
+  b << reproduce_block(lines, opt.command, "");
+
+  nlohmann::ordered_json data;
+  data["engine"] = std::string("smartpower ") + engine_version();
+  data["kind"] = "comparison";
+  data["focus"] = fid;
+  data["runs"] = R;
+  data["seed"] = c.seed;
+  data["lens"] = opt.lens;
+  data["comparison"] = comparison_json(c);
+  data["charts"] = pg.charts;
+  return page(title, pg, data);
+}
+
+}  // namespace smartpower

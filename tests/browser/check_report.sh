@@ -1,0 +1,125 @@
+#!/bin/sh
+# Real-browser test of `smartpower report`: headless Chromium loads the baseline report
+# and a what-if report, and the test checks that every chart rendered, the hover
+# read-outs work, and the page logged nothing to the console; then it saves a
+# full-page screenshot of each.
+#
+#   tests/browser/check_report.sh SMARTPOWER_BIN SOURCE_DIR OUT_DIR
+#
+# Writes OUT_DIR/report-baseline.{html,png} and OUT_DIR/report-compare.{html,png}
+# (plus the dumped DOM and Chromium's log for each). Exit 0 pass, 1 fail, 77 skip
+# (no Chromium on this machine; CTest reports the test as skipped). Set CHROMIUM to
+# choose the browser binary. To refresh the screenshots in docs/:
+#
+#   tests/browser/check_report.sh build/smartpower . build/browser && cp build/browser/report-*.png docs/
+set -u
+
+if [ $# -ne 3 ]; then
+  echo "usage: $0 SMARTPOWER_BIN SOURCE_DIR OUT_DIR" >&2
+  exit 2
+fi
+BIN=$1
+ROOT=$2
+OUT=$3
+
+BROWSER=${CHROMIUM:-}
+if [ -z "$BROWSER" ]; then
+  for c in chromium chromium-browser google-chrome-stable google-chrome; do
+    if command -v "$c" >/dev/null 2>&1; then
+      BROWSER=$(command -v "$c")
+      break
+    fi
+  done
+fi
+if [ -z "$BROWSER" ] || ! [ -x "$BROWSER" ]; then
+  echo "SKIP: no chromium found (install it with: apt-get install -y chromium), so the report was not checked in a browser"
+  exit 77
+fi
+
+mkdir -p "$OUT" || exit 1
+OUT=$(cd "$OUT" && pwd)
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+# Run from the source folder, so the pages show the scenario paths as a reader types them.
+cd "$ROOT" || exit 1
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/smartpower-browser.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT INT TERM
+FAILED=0
+
+fail() {
+  echo "FAIL: $*"
+  FAILED=1
+}
+
+# Chromium with a fresh profile, no network services, nothing of the user's.
+browse() {
+  profile=$(mktemp -d "$WORK/profile.XXXXXX")
+  timeout 120 "$BROWSER" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --disable-extensions --user-data-dir="$profile" "$@"
+}
+
+check() {
+  name=$1
+  shift
+  html="$OUT/$name.html"
+  dom="$OUT/$name.dom.html"
+  log="$OUT/$name.log"
+  png="$OUT/$name.png"
+  rm -f "$dom" "$log" "$png"
+  echo "== $name: $BIN report $*"
+  if ! "$BIN" report "$@" --quiet --out "$html"; then
+    fail "$name: smartpower report failed"
+    return
+  fi
+  size=$(wc -c <"$html")
+  echo "   $html: $size bytes"
+  [ "$size" -lt 2000000 ] || fail "$name: the page is larger than 2 MB"
+  if grep -Eqi '<(script|link|img|iframe)[^>]+(src|href)=["'"'"']?(https?:)?//' "$html"; then
+    fail "$name: the page refers to a network resource"
+  fi
+
+  browse --enable-logging=stderr --v=0 --window-size=1280,2400 --dump-dom "file://$html" >"$dom" 2>"$log"
+  rc=$?
+  [ $rc -eq 0 ] || fail "$name: chromium --dump-dom exited with $rc (log: $log)"
+  head=$(grep -m1 -o '<html[^>]*>' "$dom")
+  echo "   rendered: $head"
+  case $head in *'data-ok="1"'*) ;; *) fail "$name: the page's self-check did not pass (data-ok != 1)" ;; esac
+  expected=$(echo "$head" | sed -n 's/.*data-expected-charts="\([0-9]*\)".*/\1/p')
+  drawn=$(echo "$head" | sed -n 's/.*data-charts="\([0-9]*\)".*/\1/p')
+  [ -n "$expected" ] && [ "$expected" = "$drawn" ] || fail "$name: drew ${drawn:-no} charts of ${expected:-?}"
+  case $head in *'data-hover="1"'*) ;; *) fail "$name: the hover read-out did not work" ;; esac
+  markers=$(echo "$head" | sed -n 's/.*data-event-markers="\([0-9]*\)".*/\1/p')
+  [ "${markers:-0}" -gt 0 ] || fail "$name: no event markers on the charts"
+  for fig in $FIGURES; do
+    grep -q "id=\"$fig\"" "$dom" || fail "$name: figure $fig is missing"
+  done
+  if grep -q 'class="js-error"' "$dom"; then
+    fail "$name: the page reported errors:"
+    grep -o '<li class="js-error">[^<]*' "$dom" | sed 's/<li class="js-error">/     /'
+  fi
+  # Any console message from the page is an error: the page itself logs nothing.
+  if grep -q ':CONSOLE' "$log"; then
+    fail "$name: console messages:"
+    grep ':CONSOLE' "$log" | sed 's/^/     /'
+  fi
+
+  height=$(echo "$head" | sed -n 's/.*data-height="\([0-9]*\)".*/\1/p')
+  [ -n "$height" ] && [ "$height" -gt 0 ] || height=2400
+  browse --hide-scrollbars --window-size=1280,"$height" --screenshot="$png" "file://$html" >/dev/null 2>>"$log"
+  if [ -s "$png" ] && [ "$(wc -c <"$png")" -gt 20000 ]; then
+    echo "   screenshot: $png (1280 x $height)"
+  else
+    fail "$name: no screenshot written"
+  fi
+}
+
+FIGURES="fig-balance fig-dependence fig-power fig-levers fig-alignment-threat"
+check report-baseline scenarios/baseline.toml
+FIGURES="fig-balance fig-change fig-attribution fig-dependence fig-power fig-alignment-threat"
+check report-compare scenarios/baseline.toml --compare scenarios/whatif/russia_military_pressure.toml
+
+if [ $FAILED -ne 0 ]; then
+  echo "browser test failed (outputs in $OUT)"
+  exit 1
+fi
+echo "browser test passed: both reports render in $("$BROWSER" --version 2>/dev/null | head -n1)"
+exit 0
