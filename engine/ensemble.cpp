@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+
+#pragma GCC optimize("fp-contract=off")  // explicit std::fma only: same bits on every ISA
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -29,31 +31,130 @@ std::vector<int> recorded_steps(int steps, int every) {
 
 namespace {
 
-// Records one run into a row-major (instants x metrics) buffer and keeps its finals.
-class ChunkRecorder : public Observer {
- public:
-  ChunkRecorder(std::size_t metrics, bool keep) : m_(metrics), keep_(keep) {}
-  void begin(double* series_row) {
-    row_ = series_row;
-    instant_ = 0;
-  }
-  void record(int, double, std::span<const double> x) override {
-    if (keep_) std::copy(x.begin(), x.end(), row_ + instant_ * m_);
-    ++instant_;
-  }
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__)
+#define SP_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), flatten))
+#else
+#define SP_KERNEL
+#endif
 
- private:
-  std::size_t m_;
-  bool keep_;
-  double* row_ = nullptr;
-  std::size_t instant_ = 0;
+// Mean and sum of squared deviations over the first W lanes (x[q * P + r]) of every entry
+// q in `live` (the others stay 0). One pass on values shifted by lane 0's, eight partial
+// sums combined in a fixed tree: the result depends only on the values, never on the
+// instruction set.
+typedef double v8d __attribute__((vector_size(64)));  // 8 lanes: zmm, 2 ymm or 4 xmm
+
+SP_KERNEL void lane_stats(const double* x, std::size_t P, std::size_t W,
+                          const std::vector<std::pair<std::size_t, std::size_t>>& live, double* mean, double* m2) {
+  const double inv_w = 1.0 / static_cast<double>(W);
+  const std::size_t full = W / 8 * 8;
+  for (const auto& [begin, end] : live) {
+    for (std::size_t q = begin; q < end; ++q) {
+      const double* v = x + q * P;
+      const double c = v[0];
+      v8d s1 = {0, 0, 0, 0, 0, 0, 0, 0}, s2 = s1;
+      for (std::size_t r = 0; r < full; r += 8) {
+        v8d a;
+        __builtin_memcpy(&a, v + r, sizeof a);
+        const v8d d = a - c;
+        s1 += d;
+        s2 += d * d;
+      }
+      for (std::size_t r = full; r < W; ++r) {
+        const double d = v[r] - c;
+        s1[r - full] += d;
+        s2[r - full] += d * d;
+      }
+      const double a = ((s1[0] + s1[1]) + (s1[2] + s1[3])) + ((s1[4] + s1[5]) + (s1[6] + s1[7]));
+      const double b = ((s2[0] + s2[1]) + (s2[2] + s2[3])) + ((s2[4] + s2[5]) + (s2[6] + s2[7]));
+      mean[q] = c + a * inv_w;
+      m2[q] = std::max(0.0, b - a * a * inv_w);
+    }
+  }
+}
+
+// Chan et al.'s pairwise update: (na, mean, m2) absorbs a chunk's (nb, mean_b, m2_b).
+SP_KERNEL void merge_stats(double na, double nb, std::size_t n, double* mean, double* m2, const double* mean_b,
+                           const double* m2_b) {
+  const double nt = na + nb, fb = nb / nt, fab = na * nb / nt;
+  for (std::size_t q = 0; q < n; ++q) {
+    const double d = mean_b[q] - mean[q];
+    mean[q] += d * fb;
+    m2[q] += m2_b[q] + d * d * fab;
+  }
+}
+
+struct ChunkBuffers {
+  std::vector<double> mean, m2;  // instants x metrics: the chunk's own mean and M2
+  std::vector<double> series;    // runs x instants x metrics (only for on_series)
 };
 
 struct ChunkResult {
   int first = 0, count = 0;
-  std::vector<double> series;  // count x instants x metrics (if needed)
+  ChunkBuffers buf;
   std::exception_ptr error;
 };
+
+// Records a batch: per-instant statistics, per-run series, and the finals.
+class ChunkObserver : public BatchObserver {
+ public:
+  ChunkObserver(std::size_t metrics, std::size_t instants, bool stats, bool series,
+                const std::vector<std::size_t>& final_columns, double* finals)
+      : M_(metrics), I_(instants), stats_(stats), series_(series), cols_(final_columns), finals_(finals) {}
+  void begin(ChunkResult& cr) {
+    cr_ = &cr;
+    instant_ = 0;
+  }
+  void record(int, double, const BatchSimulator& b) override {
+    const std::size_t P = b.stride(), W = static_cast<std::size_t>(cr_->count);
+    const double* x = b.lanes(0);
+    if (stats_) lane_stats(x, P, W, b.live(), cr_->buf.mean.data() + instant_ * M_, cr_->buf.m2.data() + instant_ * M_);
+    if (series_) {
+      for (std::size_t r = 0; r < W; ++r) {
+        double* row = cr_->buf.series.data() + (r * I_ + instant_) * M_;
+        for (std::size_t q = 0; q < M_; ++q) row[q] = x[q * P + r];
+      }
+    }
+    if (++instant_ == I_) {  // the last instant: keep the final columns
+      const std::size_t F = cols_.size();
+      for (std::size_t r = 0; r < W; ++r) {
+        double* out = finals_ + (static_cast<std::size_t>(cr_->first) + r) * F;  // disjoint rows
+        for (std::size_t f = 0; f < F; ++f) out[f] = x[cols_[f] * P + r];
+      }
+    }
+  }
+
+ private:
+  std::size_t M_, I_;
+  bool stats_, series_;
+  const std::vector<std::size_t>& cols_;
+  double* finals_;
+  ChunkResult* cr_ = nullptr;
+  std::size_t instant_ = 0;
+};
+
+// An exception as (kind, message), to send to other ranks, and back.
+std::pair<double, std::string> classify(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const NumericalError& x) {
+    return {1, x.what()};
+  } catch (const Interrupted& x) {
+    return {2, x.what()};
+  } catch (const InputError& x) {
+    return {3, x.what()};
+  } catch (const std::exception& x) {
+    return {4, x.what()};
+  } catch (...) {
+    return {4, "unknown error"};
+  }
+}
+
+std::exception_ptr rebuild(double kind, const std::string& msg) {
+  if (kind == 1) return std::make_exception_ptr(NumericalError(msg));
+  if (kind == 2) return std::make_exception_ptr(Interrupted(msg));
+  if (kind == 3) return std::make_exception_ptr(InputError(msg));
+  return std::make_exception_ptr(std::runtime_error(msg));
+}
 
 }  // namespace
 
@@ -68,9 +169,12 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   res.runs = opt.runs;
   for (int n : steps) res.times.push_back(model.time_at(n));
   res.final_columns = opt.final_columns.empty() ? outcome_columns(L) : opt.final_columns;
+  for (std::size_t c : res.final_columns) {
+    if (c >= M) throw InputError("final column " + std::to_string(c) + " is outside the metric vector");
+  }
   const std::size_t F = res.final_columns.size();
   res.finals.assign(static_cast<std::size_t>(opt.runs) * F, 0.0);
-  const bool need_series = opt.series_stats || static_cast<bool>(opt.on_series);
+  const bool keep_series = static_cast<bool>(opt.on_series);
   if (opt.series_stats) {
     res.mean.assign(I * M, 0.0);
     res.sd.assign(I * M, 0.0);
@@ -79,41 +183,60 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
 
   const int chunk = std::max(1, opt.chunk);
   const int n_chunks = (opt.runs + chunk - 1) / chunk;
-  const int threads = std::clamp(opt.threads, 1, std::max(1, n_chunks));
-  const int max_in_flight = 2 * threads + 2;  // bounds memory of buffered chunks
+  // Several processes (mpirun): chunk c is computed on rank c mod P; every rank takes part
+  // in every chunk's merge, so all of them end with the same result.
+  const bool dist = detail::distribute_ensembles();
+  const Cluster cl = dist ? cluster() : Cluster{};
+  auto owner = [&](int c) { return c % cl.size; };
+  const int own_chunks = n_chunks / cl.size + (n_chunks % cl.size > cl.rank ? 1 : 0);
+  const int threads = std::clamp(opt.threads, 1, std::max(1, own_chunks));
+  // Chunks computed but not yet merged hold memory: bound them (at least one per thread).
+  const std::size_t chunk_bytes =
+      sizeof(double) * ((opt.series_stats ? 2 * I * M : 0) + (keep_series ? static_cast<std::size_t>(chunk) * I * M : 0));
+  const std::size_t budget = std::size_t{256} << 20;
+  const int max_in_flight = std::clamp(static_cast<int>(budget / std::max<std::size_t>(chunk_bytes, 1)), threads + 1,
+                                       2 * threads + 2);
 
   std::mutex mu;
   std::condition_variable cv;
   std::map<int, ChunkResult> done;  // completed chunks waiting to be merged in order
+  std::vector<ChunkBuffers> spare;  // recycled buffers: no allocation once warmed up
   int next_chunk = 0, next_merge = 0;
   bool abort = false;
 
   auto worker = [&]() {
-    Simulator sim(model);
-    ChunkRecorder rec(M, need_series);
+    BatchSimulator sim(model, chunk);
+    ChunkObserver rec(M, I, opt.series_stats, keep_series, res.final_columns, res.finals.data());
+    std::vector<std::uint64_t> seeds(chunk);
     while (true) {
+      ChunkResult cr;
       int c;
       {
         std::unique_lock<std::mutex> lk(mu);
-        cv.wait(lk, [&] { return abort || next_chunk >= n_chunks || next_chunk - next_merge < max_in_flight; });
+        while (next_chunk < n_chunks && owner(next_chunk) != cl.rank) ++next_chunk;
+        cv.wait(lk, [&] {
+          return abort || next_chunk >= n_chunks || next_chunk - next_merge < max_in_flight * cl.size;
+        });
         if (abort || next_chunk >= n_chunks) return;
         c = next_chunk++;
+        if (!spare.empty()) {
+          cr.buf = std::move(spare.back());
+          spare.pop_back();
+        }
       }
-      ChunkResult cr;
       cr.first = c * chunk;
       cr.count = std::min(chunk, opt.runs - cr.first);
       try {
-        if (need_series) cr.series.assign(static_cast<std::size_t>(cr.count) * I * M, 0.0);
-        for (int r = 0; r < cr.count; ++r) {
-          if (opt.stop && opt.stop->load()) throw Interrupted("interrupted");
-          const int run = cr.first + r;
-          sim.reset(run_seed(opt.seed, static_cast<std::uint64_t>(run)));
-          rec.begin(need_series ? cr.series.data() + static_cast<std::size_t>(r) * I * M : nullptr);
-          sim.run(&rec, opt.record_every);
-          const auto x = sim.metrics();
-          double* out = res.finals.data() + static_cast<std::size_t>(run) * F;  // disjoint rows
-          for (std::size_t f = 0; f < F; ++f) out[f] = x[res.final_columns[f]];
+        if (opt.stop && opt.stop->load()) throw Interrupted("interrupted");
+        if (opt.series_stats) {
+          cr.buf.mean.resize(I * M);
+          cr.buf.m2.resize(I * M);
         }
+        if (keep_series) cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * M);
+        for (int r = 0; r < cr.count; ++r) seeds[r] = run_seed(opt.seed, static_cast<std::uint64_t>(cr.first + r));
+        sim.reset(std::span<const std::uint64_t>(seeds.data(), cr.count));
+        rec.begin(cr);
+        sim.run(&rec, opt.record_every);
       } catch (...) {
         cr.error = std::current_exception();
       }
@@ -130,14 +253,59 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
 
   std::exception_ptr first_error;
   int merged_runs = 0;
-  // Merge chunks in order on this thread (Welford/Chan updates in a fixed order).
+  // Merge chunks in order on this thread: the statistics depend on the chunk size, never
+  // on which thread computed a chunk or when.
   while (next_merge < n_chunks) {
     ChunkResult cr;
-    {
+    const bool mine = owner(next_merge) == cl.rank;
+    if (mine) {
       std::unique_lock<std::mutex> lk(mu);
       cv.wait(lk, [&] { return done.count(next_merge) > 0; });
       cr = std::move(done[next_merge]);
       done.erase(next_merge);
+    }
+    if (dist) {
+      // The owner tells every rank how the chunk went, then sends what it computed.
+      double head[3] = {0, 0, 0};
+      std::string msg;
+      if (mine) {
+        head[0] = cr.count;
+        if (cr.error) {
+          auto [kind, text] = classify(cr.error);
+          head[1] = kind;
+          msg = text;
+          head[2] = static_cast<double>(msg.size());
+        }
+      }
+      detail::broadcast_bytes(head, sizeof head, owner(next_merge));
+      if (head[1] != 0) {
+        msg.resize(static_cast<std::size_t>(head[2]));
+        detail::broadcast_bytes(msg.data(), msg.size(), owner(next_merge));
+        if (!mine) cr.error = rebuild(head[1], msg);
+      } else {
+        if (!mine) {
+          std::lock_guard<std::mutex> lk(mu);
+          if (!spare.empty()) {
+            cr.buf = std::move(spare.back());
+            spare.pop_back();
+          }
+        }
+        cr.first = next_merge * chunk;
+        cr.count = static_cast<int>(head[0]);
+        const int src = owner(next_merge);
+        if (opt.series_stats) {
+          cr.buf.mean.resize(I * M);
+          cr.buf.m2.resize(I * M);
+          detail::broadcast_bytes(cr.buf.mean.data(), I * M * sizeof(double), src);
+          detail::broadcast_bytes(cr.buf.m2.data(), I * M * sizeof(double), src);
+        }
+        detail::broadcast_bytes(res.finals.data() + static_cast<std::size_t>(cr.first) * F,
+                                static_cast<std::size_t>(cr.count) * F * sizeof(double), src);
+        if (keep_series) {
+          cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * M);
+          detail::broadcast_bytes(cr.buf.series.data(), cr.buf.series.size() * sizeof(double), src);
+        }
+      }
     }
     if (cr.error) {
       std::lock_guard<std::mutex> lk(mu);
@@ -147,21 +315,19 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
       break;
     }
     if (opt.series_stats) {
-      for (int r = 0; r < cr.count; ++r) {
-        const double nr = static_cast<double>(merged_runs + r + 1);
-        const double* row = cr.series.data() + static_cast<std::size_t>(r) * I * M;
-        for (std::size_t q = 0; q < I * M; ++q) {
-          const double d = row[q] - res.mean[q];
-          res.mean[q] += d / nr;
-          m2[q] += d * (row[q] - res.mean[q]);
-        }
+      if (merged_runs == 0) {
+        std::copy(cr.buf.mean.begin(), cr.buf.mean.end(), res.mean.begin());
+        std::copy(cr.buf.m2.begin(), cr.buf.m2.end(), m2.begin());
+      } else {
+        merge_stats(merged_runs, cr.count, I * M, res.mean.data(), m2.data(), cr.buf.mean.data(), cr.buf.m2.data());
       }
     }
-    if (opt.on_series) opt.on_series(cr.first, cr.count, cr.series);
+    if (opt.on_series) opt.on_series(cr.first, cr.count, cr.buf.series);
     merged_runs += cr.count;
     {
       std::lock_guard<std::mutex> lk(mu);
       ++next_merge;
+      spare.push_back(std::move(cr.buf));
     }
     cv.notify_all();
     if (opt.progress) opt.progress(merged_runs, opt.runs);

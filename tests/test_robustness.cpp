@@ -208,10 +208,10 @@ TEST_CASE("malformed sweep specifications are refused with what was expected", "
 TEST_CASE("a killed sweep resumes from its checkpoint to the same bytes", "[robustness][sweep][resume]") {
   const auto dir = sptest::temp_dir("sweep-resume");
   const std::string sweep = sptest::bin() + " sweep " + sptest::scenario("baseline.toml") +
-                            " --set model.alpha=0.3:0.7:0.01 --runs 200 -q --out ";
+                            " --set model.alpha=0.3:0.7:0.005 --runs 1000 -q --out ";
   REQUIRE(sptest::run(sweep + (dir / "whole.csv").string()) == 0);
   const std::string part = (dir / "part.csv").string();
-  const int rc = sptest::run("(" + sweep + part + " & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; exit $?)");
+  const int rc = sptest::run("(" + sweep + part + " & pid=$!; sleep 1; kill -INT $pid; wait $pid; exit $?)");
   CHECK(rc == 130);
   CHECK_FALSE(fs::exists(part));                  // nothing half-written
   REQUIRE(fs::exists(part + ".checkpoint"));       // but the finished points are kept

@@ -1,7 +1,9 @@
 // Ensembles: R runs of one Model on T threads, bounded in memory, byte-identical for any
-// thread count. Runs are cut into fixed chunks of consecutive run indices; each chunk's
-// partial statistics are merged in chunk order, so floating-point sums never depend on
-// which thread finished first.
+// thread count. Runs are cut into fixed chunks of consecutive run indices; a chunk is one
+// BatchSimulator batch (its runs stepped together, vectorised across runs). Each chunk's
+// partial statistics (mean and sum of squared deviations per instant and metric) are
+// merged in chunk order (Chan et al.), so floating-point sums never depend on which
+// thread finished first. Run r's seed is run_seed(seed, r), whatever the chunk.
 #pragma once
 
 #include <atomic>
@@ -18,7 +20,10 @@ struct EnsembleOptions {
   int runs = 1;
   std::uint64_t seed = 1;
   int threads = 1;
-  int chunk = 16;        // runs per chunk (part of the result's definition: keep fixed)
+  // Runs per chunk (= per batch). The series statistics are merged per chunk, so their
+  // last bits depend on it: part of the result's definition, keep it fixed. The finals
+  // do not depend on it.
+  int chunk = 64;
   int record_every = 1;  // record every n-th step (and always the last)
   // Keep these metric columns of every run's final instant (default: actor and dyad
   // metrics, see outcome_columns()).
@@ -58,5 +63,35 @@ struct Stats {
 };
 // Statistics of final column `col` over runs.
 Stats final_stats(const EnsembleResult& r, std::size_t col);
+
+// ---- Scale-out over processes (MPI). Built with -DSMARTPOWER_MPI=ON and launched with
+// `mpirun -np P`, run_ensemble() splits the chunks over the ranks (chunk c on rank
+// c mod P, each rank using its own threads), and every rank receives every chunk in chunk
+// order and merges it exactly as a single process does: the result is the same, byte for
+// byte, on every rank and for any P. Without MPI (or without mpirun) there is one rank.
+struct Cluster {
+  int rank = 0;
+  int size = 1;
+};
+// True when the library was built with -DSMARTPOWER_MPI=ON.
+bool built_with_mpi();
+// This process's rank and the number of ranks (initialises MPI on first use when the
+// process was started by mpirun).
+Cluster cluster();
+// Runs fn(i, out) for the items i this rank owns (i mod size == rank), out holding
+// item_size doubles, and returns every item's values in item order on every rank (sweep
+// points, calibration starts). Inside fn, run_ensemble stays on this process.
+std::vector<double> distributed_map(int items, std::size_t item_size,
+                                    const std::function<void(int, std::span<double>)>& fn);
+// Rank 0's value on every rank (e.g. a clock reading, so that every rank stops a
+// time-limited search after the same evaluation).
+double broadcast_from_root(double value);
+
+namespace detail {
+// True when run_ensemble should distribute (several ranks, not inside distributed_map).
+bool distribute_ensembles();
+// MPI_Bcast of raw bytes from `root` (any size).
+void broadcast_bytes(void* data, std::size_t bytes, int root);
+}  // namespace detail
 
 }  // namespace smartpower

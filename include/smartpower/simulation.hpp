@@ -1,13 +1,16 @@
 // How a scenario *runs*: Model (the Scenario compiled into dense per-step tables, shared
-// read-only by every run) and Simulator (one run's state and workspace, reused across
-// runs; the step loop allocates nothing). The equations are docs/model.md.
+// read-only by every run), BatchSimulator (R runs stepped together, vectorised across
+// runs) and Simulator (one run); the step loop allocates nothing. The equations are
+// docs/model.md.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "smartpower/scenario.hpp"
@@ -100,7 +103,58 @@ class Observer {
 // Seed of run `run` of an ensemble with master seed `seed`: independent of thread count.
 std::uint64_t run_seed(std::uint64_t seed, std::uint64_t run);
 
-// One run. Construct once, reset() per run; run() steps from start to end.
+class BatchSimulator;
+
+// Receives a whole batch at each recorded instant; read lanes with BatchSimulator::lanes().
+class BatchObserver {
+ public:
+  virtual ~BatchObserver() = default;
+  virtual void record(int step, double time, const BatchSimulator& batch) = 0;
+};
+
+// R runs of one Model stepped together (docs/performance.md). State is laid out
+// structure-of-arrays: every metric entry q holds one contiguous vector of `stride()`
+// lanes, one lane per run, so each equation is an inner loop over runs that the compiler
+// vectorises (AVX-512, AVX2 or SSE2, picked at run time). Runs never interact: lane r's
+// numbers are bit-for-bit those of the same seed stepped alone, whatever the batch size.
+// Construct once with a capacity, reset() per batch; the step loop allocates nothing.
+class BatchSimulator {
+ public:
+  BatchSimulator(const Model& model, int capacity);
+  ~BatchSimulator();
+  BatchSimulator(const BatchSimulator&) = delete;
+  BatchSimulator& operator=(const BatchSimulator&) = delete;
+
+  // Starts runs.size() <= capacity runs, lane r seeded with seeds[r].
+  void reset(std::span<const std::uint64_t> seeds);
+  // Steps the whole horizon, calling observer (if any) at steps 0, every, 2*every, ...
+  // and always at the last one. Throws NumericalError on NaN/inf in any run.
+  void run(BatchObserver* observer, int record_every = 1);
+
+  const Model& model() const;
+  int runs() const { return runs_; }        // lanes in use
+  int capacity() const { return capacity_; }
+  std::size_t stride() const { return stride_; }  // lanes allocated per entry
+  // The lanes of metric entry q (MetricLayout index): lanes(q)[r] is run r's value.
+  const double* lanes(std::size_t q) const { return x_ + q * stride_; }
+  double value(std::size_t q, int run) const { return x_[q * stride_ + run]; }
+  // Ranges [begin, end) of the metric entries that can be non-zero; the others (i == j
+  // entries, real/volume of levers without a unit) are 0 in every run at every instant.
+  const std::vector<std::pair<std::size_t, std::size_t>>& live() const;
+  // Run r's whole metric vector (MetricLayout order) into out (size layout().size()).
+  void gather(int run, std::span<double> out) const;
+
+  struct Work;  // engine-internal state and workspace
+
+ private:
+  std::unique_ptr<Work> w_;
+  const double* x_ = nullptr;
+  int runs_ = 0, capacity_ = 0;
+  std::size_t stride_ = 0;
+};
+
+// One run. Construct once, reset() per run; run() steps from start to end. A batch of
+// one: the same code and the same numbers as that run inside any ensemble.
 class Simulator {
  public:
   explicit Simulator(const Model& model);
@@ -112,22 +166,8 @@ class Simulator {
   std::span<const double> metrics() const { return x_; }
 
  private:
-  void apply_events(int n);
-  void derive(int n);
-  void decide(int n);
-  void update();
-  void check_finite(int n) const;
-  double logistic_noise();
-
-  const Model& m_;
-  const MetricLayout& L_;
-  std::vector<double> x_;        // metrics; stock and alignment entries are the state
-  std::vector<double> rs_;       // soft receptivity N*N
-  std::vector<double> rh_;       // hard receptivity per capability 4*N*N
-  std::vector<double> util_;     // K*(N-1) utilities of one actor
-  std::vector<double> gpow_;     // K*N*N stock^gamma for threat
-  std::vector<int> top_threat_;  // N
-  std::array<std::uint64_t, 4> rng_{};
+  BatchSimulator batch_;
+  std::vector<double> x_;  // lane 0 gathered
 };
 
 // Pure helpers of the model, exposed for tests (docs/model.md numbers in brackets).
