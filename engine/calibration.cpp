@@ -1,6 +1,7 @@
 #include "smartpower/calibration.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "smartpower/document.hpp"
+#include "smartpower/ensemble.hpp"
 #include "smartpower/output.hpp"
 #include "toml_reader.hpp"
 
@@ -150,17 +152,23 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
     if (opt.resume) {
       std::ifstream in(opt.checkpoint);
       if (!in) throw InputError("--resume: no checkpoint file '" + opt.checkpoint + "'");
-      std::string key, f;
-      while (in >> key >> f) {
-        if (key.size() != 16 * D || f.size() != 16) break;  // a torn last line
+      std::string line;
+      while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string key, f;
+        if (!(ls >> key >> f) || key.size() != 16 * D || f.size() != 16) continue;  // a torn line
         s.cache[key] = unhex(f);
       }
     }
-    // Rewrite the valid entries, then append: a torn line from a kill is dropped.
-    s.log.open(opt.checkpoint, std::ios::trunc);
-    if (!s.log) throw InputError("cannot write checkpoint '" + opt.checkpoint + "'");
-    for (const auto& [key, f] : s.cache) s.log << key << ' ' << hex(f) << '\n';
-    s.log.flush();
+    // Append-only (a torn last line from a kill is ended and then skipped by readers), so
+    // under mpirun the other ranks can read it while rank 0, which alone writes, goes on.
+    if (cluster().rank == 0) {
+      if (!opt.resume) std::remove(opt.checkpoint.c_str());
+      s.log.open(opt.checkpoint, std::ios::app);
+      if (!s.log) throw InputError("cannot write checkpoint '" + opt.checkpoint + "'");
+      s.log << '\n';
+      s.log.flush();
+    }
   }
   std::mt19937_64 rng(opt.seed);
   std::uniform_real_distribution<double> uni(0.0, 1.0);

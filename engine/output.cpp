@@ -15,7 +15,25 @@ namespace fs = std::filesystem;
 
 const char* engine_version() { return "0.1.0"; }
 
+namespace {
+// Under `mpirun -np P` every rank computes the same results; rank 0 alone writes them.
+bool writes_files() { return cluster().rank == 0; }
+
+struct NullBuffer : std::streambuf {
+  int overflow(int c) override { return c; }
+};
+std::ostream& null_stream() {
+  static NullBuffer buffer;
+  static std::ostream stream(&buffer);
+  return stream;
+}
+}  // namespace
+
 void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill) {
+  if (!writes_files()) {
+    fill(null_stream());
+    return;
+  }
   const fs::path target(path);
   const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()));
   try {
@@ -41,6 +59,7 @@ const std::vector<std::string>& OutputFolder::known_outputs() {
 }
 
 OutputFolder::OutputFolder(std::string dir) : dir_(std::move(dir)) {
+  if (!writes_files()) return;
   std::error_code ec;
   if (fs::exists(dir_, ec) && !fs::is_directory(dir_, ec)) {
     throw InputError("output folder '" + dir_ + "' exists and is not a folder");
@@ -73,6 +92,7 @@ OutputFolder::~OutputFolder() {
 std::string OutputFolder::path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
 
 std::ostream& OutputFolder::open(const std::string& name) {
+  if (!writes_files()) return null_stream();
   const std::string tmp = (fs::path(dir_) / ("." + name + ".partial." + std::to_string(::getpid()))).string();
   auto out = std::make_unique<std::ofstream>(tmp, std::ios::binary | std::ios::trunc);
   if (!*out) throw InputError("cannot write '" + tmp + "': check that the folder is writable");
@@ -84,6 +104,10 @@ std::ostream& OutputFolder::open(const std::string& name) {
 void OutputFolder::write(const std::string& name, const std::function<void(std::ostream&)>& fill) { fill(open(name)); }
 
 void OutputFolder::commit() {
+  if (!writes_files()) {
+    committed_ = true;
+    return;
+  }
   for (auto& s : streams_) {
     s->flush();
     if (!*s) throw std::runtime_error("writing into '" + dir_ + "' failed (disk full?)");

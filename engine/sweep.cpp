@@ -208,7 +208,7 @@ class Checkpoint {
         std::string w;
         if (!(ls >> i)) break;
         while (ls >> w) f.push_back(w);
-        if (f.size() != 3 * n_ || i >= e.points.size()) break;  // a torn last line
+        if (f.size() != 3 * n_ || i >= e.points.size()) continue;  // a torn line
         std::vector<OutcomeStats> st(n_);
         for (std::size_t o = 0; o < n_; ++o) {
           st[o].mean = from_hex_bits(f[3 * o]);
@@ -218,13 +218,16 @@ class Checkpoint {
         done_[i] = std::move(st);
       }
     }
+    // Rank 0 alone writes (under mpirun every rank reads); append-only, so a torn last
+    // line from a kill is ended here and skipped by readers.
+    if (cluster().rank != 0) return;
     std::error_code ec;
     const auto parent = std::filesystem::path(e.checkpoint).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    log_.open(e.checkpoint, std::ios::trunc);
+    log_.open(e.checkpoint, e.resume ? std::ios::app : std::ios::trunc);
     if (!log_) throw InputError("cannot write checkpoint '" + e.checkpoint + "'");
-    log_ << header_ << '\n';
-    for (const auto& [i, st] : done_) write(i, st);
+    log_ << (e.resume ? "" : header_) << '\n';
+    log_.flush();
   }
   const std::vector<OutcomeStats>* find(std::size_t i) const {
     auto it = done_.find(i);
@@ -319,6 +322,29 @@ struct Evaluator {
     std::vector<std::vector<OutcomeStats>> res(P);
     Checkpoint ck(e, e.outcomes.size());
     const int T = std::max(1, e.threads);
+    if (cluster().size > 1) {
+      // mpirun: points are split over the ranks (each point's runs stay on its rank) and
+      // gathered in point order on every rank: the same bytes as one process.
+      const std::size_t per = e.outcomes.size() * 3;
+      const auto flat = distributed_map(static_cast<int>(P), per, [&](int i, std::span<double> out) {
+        const auto* cached = ck.find(static_cast<std::size_t>(i));
+        const std::vector<OutcomeStats> r = cached ? *cached : point(static_cast<std::size_t>(i), T, {});
+        if (!cached) ck.record(static_cast<std::size_t>(i), r);
+        for (std::size_t o = 0; o < r.size(); ++o) {
+          out[3 * o] = r[o].mean;
+          out[3 * o + 1] = r[o].q05;
+          out[3 * o + 2] = r[o].q95;
+        }
+      });
+      for (std::size_t i = 0; i < P; ++i) {
+        res[i].resize(e.outcomes.size());
+        for (std::size_t o = 0; o < e.outcomes.size(); ++o) {
+          res[i][o] = {flat[i * per + 3 * o], flat[i * per + 3 * o + 1], flat[i * per + 3 * o + 2]};
+        }
+      }
+      if (e.progress) e.progress(total, total);
+      return res;
+    }
     // Whole points on separate threads when there are enough of them (or too few runs
     // to split); otherwise one point at a time, its runs split by run_ensemble.
     const bool across = T > 1 && P > 1 && (P >= static_cast<std::size_t>(T) || e.runs < 16 * T);

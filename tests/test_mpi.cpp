@@ -22,3 +22,73 @@ TEST_CASE("mpirun -np 2 gives the same bytes as one process", "[mpi][determinism
   // Printed once (rank 0 only).
   CHECK(text.find("wrote ") == text.rfind("wrote "));
 }
+
+namespace {
+const std::string kMpirun = "mpirun --allow-run-as-root --oversubscribe -np 2 ";
+}
+
+TEST_CASE("mpirun -np 2 run --series all, sweep and calibrate give the same bytes as one process", "[mpi][determinism]") {
+  if (!smartpower::built_with_mpi()) {
+    WARN("built without -DSMARTPOWER_MPI=ON: skipped");
+    return;
+  }
+  std::string text;
+  // Per-run time series: written by rank 0 alone.
+  const auto one = sptest::temp_dir("mpi-all1"), two = sptest::temp_dir("mpi-all2");
+  const std::string run = " run " + sptest::scenario("baseline.toml") + " --runs 5 --series all -q --out ";
+  REQUIRE(sptest::run(sptest::bin() + run + one.string()) == 0);
+  REQUIRE(sptest::run(kMpirun + sptest::bin() + run + two.string(), &text) == 0);
+  CHECK(sptest::read((one / "timeseries.csv").string()) == sptest::read((two / "timeseries.csv").string()));
+  // Sweep points split over the ranks.
+  const auto dir = sptest::temp_dir("mpi-sweep");
+  const std::string sweep = " sweep " + sptest::scenario("baseline.toml") + " --set model.alpha=0.3:0.7:0.1 --runs 6 -q --out ";
+  REQUIRE(sptest::run(sptest::bin() + sweep + (dir / "one.csv").string()) == 0);
+  REQUIRE(sptest::run(kMpirun + sptest::bin() + sweep + (dir / "two.csv").string(), &text) == 0);
+  CHECK(sptest::read((dir / "one.csv").string()) == sptest::read((dir / "two.csv").string()));
+  // Calibration: every rank follows the same search; rank 0 writes.
+  const auto toy = sptest::write(dir / "toy.toml", R"(
+[scenario]
+name = "toy"
+start = 2000.0
+end = 2002.0
+dt = 0.25
+[[levers]]
+id = "culture"
+kind = "soft"
+decay = 0.2
+[[actors]]
+id = "A"
+budget = 0.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+[[actors]]
+id = "B"
+budget = 0.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+[relations.A.B]
+stocks = { culture = 9.0 }
+[[calibration.parameters]]
+path = "relations.A.B.stocks.culture"
+lo = 1.0
+hi = 10.0
+)");
+  const auto claims = sptest::write(dir / "claims.toml", R"(
+[[claims]]
+id = "T"
+text = "fit"
+section = "test"
+[[claims.checks]]
+kind = "data"
+metric = "stock[A,B,culture]"
+points = [[2001.0, 3.1]]
+tolerance = 0.05
+)");
+  // Same output name (the command line is recorded in the file), different folders.
+  const auto c1 = sptest::temp_dir("mpi-cal1"), c2 = sptest::temp_dir("mpi-cal2");
+  std::filesystem::copy_file(toy, c1 / "toy.toml");
+  std::filesystem::copy_file(toy, c2 / "toy.toml");
+  const std::string cal = " calibrate toy.toml --claims " + claims + " --starts 1 --evaluations 40 --runs 3 -q --out cal.toml";
+  sptest::run("cd " + c1.string() + " && " + sptest::bin() + cal);
+  sptest::run("cd " + c2.string() + " && " + kMpirun + sptest::bin() + cal);
+  REQUIRE(std::filesystem::exists(c1 / "cal.toml"));
+  CHECK(sptest::read((c1 / "cal.toml").string()) == sptest::read((c2 / "cal.toml").string()));
+}
