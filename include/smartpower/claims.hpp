@@ -42,6 +42,7 @@ struct Check {
   double min_change = 0;   // trend/monotone: required relative change
   std::vector<double> observed;  // data
   double tolerance = 0.1;        // data: relative
+  double average = 0;            // data: average each point over [year, year + average)
   std::string describe;          // human-readable form for reports
 };
 
