@@ -64,21 +64,6 @@ double from_unit(const CalibrationParameter& p, double u) {
   return p.log ? std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo))) : p.lo + u * (p.hi - p.lo);
 }
 
-std::string hex(double v) {
-  std::uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(bits));
-  return buf;
-}
-
-double unhex(const std::string& s) {
-  const std::uint64_t bits = std::stoull(s, nullptr, 16);
-  double v;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
-}
-
 struct Search {
   const toml::table& base;
   const ClaimSet& claims;
@@ -103,7 +88,7 @@ struct Search {
     if ((opt.stop && opt.stop->load())) throw nlopt::forced_stop();
     const auto v = values(u);
     std::string key;
-    for (double x : u) key += hex(x);
+    for (double x : u) key += hex_bits(x);
     double f;
     if (auto it = cache.find(key); it != cache.end()) {
       f = it->second;
@@ -121,7 +106,7 @@ struct Search {
         f = 1e6;  // a parameter set that blows up is simply bad
       }
       if (log.is_open()) {
-        log << key << ' ' << hex(f) << '\n';
+        log << key << ' ' << hex_bits(f) << '\n';
         log.flush();
       }
     }
@@ -157,7 +142,7 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
         std::istringstream ls(line);
         std::string key, f;
         if (!(ls >> key >> f) || key.size() != 16 * D || f.size() != 16) continue;  // a torn line
-        s.cache[key] = unhex(f);
+        s.cache[key] = from_hex_bits(f);
       }
     }
     // Append-only (a torn last line from a kill is ended and then skipped by readers), so

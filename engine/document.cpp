@@ -127,7 +127,9 @@ void merge_into(toml::table& base, toml::table&& child) {
   }
 }
 
-std::vector<std::string> split_path(std::string_view dotted) {
+}  // namespace
+
+std::vector<std::string> split_dotted_path(std::string_view dotted) {
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (true) {
@@ -138,6 +140,8 @@ std::vector<std::string> split_path(std::string_view dotted) {
   }
   return parts;
 }
+
+namespace {
 
 // Collects the leaves of an [overrides] table as (dotted path, node) pairs, so both
 // `"model.rho" = 0.3` and nested `model.rho = 0.3` work.
@@ -298,7 +302,7 @@ Document load_document(const std::string& path, const Limits& limits) {
 
 const toml::node* get_path(const toml::table& root, std::string_view dotted) {
   const toml::node* cur = &root;
-  for (const auto& part : split_path(dotted)) {
+  for (const auto& part : split_dotted_path(dotted)) {
     if (const auto* t = cur->as_table()) {
       cur = t->get(part);
     } else if (const auto* a = cur->as_array()) {
@@ -322,7 +326,7 @@ const toml::node* get_path(const toml::table& root, std::string_view dotted) {
 }
 
 void set_path(toml::table& root, std::string_view dotted, toml::node&& value, const SourcePos& origin) {
-  const auto parts = split_path(dotted);
+  const auto parts = split_dotted_path(dotted);
   toml::node* cur = &root;
   std::string walked;
   for (std::size_t p = 0; p + 1 < parts.size(); ++p) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -159,6 +160,21 @@ void check_output_budget(const Model& model, long long runs, bool per_run_series
     throw InputError("writing every run's time series would take about " + gib(bytes) + " (free disk: " + gib(free_bytes) +
                      ", limit " + gib(max_output_bytes) + "); use --series mean or --series none, or fewer runs");
   }
+}
+
+std::string hex_bits(double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(bits));
+  return buf;
+}
+
+double from_hex_bits(const std::string& hex) {
+  const std::uint64_t bits = std::stoull(hex, nullptr, 16);
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
 }
 
 std::string format_number(double v) {

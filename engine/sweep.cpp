@@ -85,17 +85,6 @@ class SplitMix {
   std::uint64_t s_;
 };
 
-std::vector<std::string> split_dotted(std::string_view dotted) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (true) {
-    const auto dot = dotted.find('.', start);
-    parts.emplace_back(dotted.substr(start, dot == std::string_view::npos ? dotted.npos : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return parts;
-}
 
 // Sets a number, keeping an integer key an integer when the value is whole.
 void set_number(toml::table& doc, const std::string& path, double v) {
@@ -160,20 +149,6 @@ struct EvalSpec {
 
 // Checkpoint lines: "point hex(mean) hex(q05) hex(q95) ..." after a header line that
 // identifies the sweep; doubles as exact bit patterns so a resumed sweep is byte-identical.
-std::string hex_bits(double v) {
-  std::uint64_t b;
-  std::memcpy(&b, &v, sizeof b);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(b));
-  return buf;
-}
-double from_hex_bits(const std::string& h) {
-  const std::uint64_t b = std::stoull(h, nullptr, 16);
-  double v;
-  std::memcpy(&v, &b, sizeof v);
-  return v;
-}
-
 class Checkpoint {
  public:
   Checkpoint(const EvalSpec& e, std::size_t n_outcomes) : n_(n_outcomes) {
@@ -505,7 +480,7 @@ void check_set_spec(const toml::table& doc, const SetSpec& spec) {
     }
   } else {
     // Walk the path to say where it leaves the scenario, with the closest name.
-    const auto parts = split_dotted(spec.path);
+    const auto parts = split_dotted_path(spec.path);
     const toml::node* cur = &doc;
     std::string walked;
     for (std::size_t p = 0; p < parts.size(); ++p) {

@@ -91,4 +91,45 @@ border = 1.0
 )" + extra;
 }
 
+// Two actors A and B with no budget and one soft lever (culture, decay 0.2 per year,
+// dt 0.25), 2000-2002: nobody adds effort, so a culture stock S0 is S0 * 0.95^n at
+// quarter n — a series known in closed form. `extra` adds relations and the like.
+inline std::string decay_only_scenario(const std::string& extra) {
+  return R"(
+[scenario]
+name = "decay only"
+start = 2000.0
+end = 2002.0
+dt = 0.25
+
+[[levers]]
+id = "culture"
+kind = "soft"
+decay = 0.2
+
+[[actors]]
+id = "A"
+budget = 0.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+
+[[actors]]
+id = "B"
+budget = 0.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+)" + extra;
+}
+
+// The decay-only scenario with A's stock toward B a free parameter in [1, 10] (S0 = 9).
+inline std::string calibration_toy() {
+  return decay_only_scenario(R"(
+[relations.A.B]
+stocks = { culture = 9.0 }
+
+[[calibration.parameters]]
+path = "relations.A.B.stocks.culture"
+lo = 1.0
+hi = 10.0
+)");
+}
+
 }  // namespace sptest

@@ -14,36 +14,7 @@ using namespace smartpower;
 namespace {
 // No budgets: the culture stock of A toward B is S0 * 0.95^n, so the claims below pin
 // S0 = 3.1 / 0.95^4 = 3.807 (the 2001 value 3.1, within the 3.0..3.2 range).
-const char* kScenario = R"(
-[scenario]
-name = "calibration toy"
-start = 2000.0
-end = 2002.0
-dt = 0.25
-
-[[levers]]
-id = "culture"
-kind = "soft"
-decay = 0.2
-
-[[actors]]
-id = "A"
-budget = 0.0
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-
-[[actors]]
-id = "B"
-budget = 0.0
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-
-[relations.A.B]
-stocks = { culture = 9.0 }
-
-[[calibration.parameters]]
-path = "relations.A.B.stocks.culture"
-lo = 1.0
-hi = 10.0
-)";
+const std::string kScenario = sptest::calibration_toy();
 
 const char* kClaims = R"(
 [settings]

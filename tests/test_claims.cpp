@@ -15,34 +15,13 @@ namespace {
 
 // Two actors with no budget: nobody adds effort, so the culture stock of A toward B is
 // 4 * 0.95^n at quarter n (decay 0.2 per year, dt 0.25), and B's toward A 1 * 0.95^n.
-const char* kDecayOnly = R"(
-[scenario]
-name = "decay only"
-start = 2000.0
-end = 2002.0
-dt = 0.25
-
-[[levers]]
-id = "culture"
-kind = "soft"
-decay = 0.2
-
-[[actors]]
-id = "A"
-budget = 0.0
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-
-[[actors]]
-id = "B"
-budget = 0.0
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-
+const std::string kDecayOnly = sptest::decay_only_scenario(R"(
 [relations.A.B]
 stocks = { culture = 4.0 }
 
 [relations.B.A]
 stocks = { culture = 1.0 }
-)";
+)");
 
 ClaimReport evaluate(const std::string& checks) {
   const auto dir = sptest::temp_dir("claims");

@@ -46,31 +46,7 @@ TEST_CASE("mpirun -np 2 run --series all, sweep and calibrate give the same byte
   REQUIRE(sptest::run(kMpirun + sptest::bin() + sweep + (dir / "two.csv").string(), &text) == 0);
   CHECK(sptest::read((dir / "one.csv").string()) == sptest::read((dir / "two.csv").string()));
   // Calibration: every rank follows the same search; rank 0 writes.
-  const auto toy = sptest::write(dir / "toy.toml", R"(
-[scenario]
-name = "toy"
-start = 2000.0
-end = 2002.0
-dt = 0.25
-[[levers]]
-id = "culture"
-kind = "soft"
-decay = 0.2
-[[actors]]
-id = "A"
-budget = 0.0
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-[[actors]]
-id = "B"
-budget = 0.0
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-[relations.A.B]
-stocks = { culture = 9.0 }
-[[calibration.parameters]]
-path = "relations.A.B.stocks.culture"
-lo = 1.0
-hi = 10.0
-)");
+  const auto toy = sptest::write(dir / "toy.toml", sptest::calibration_toy());
   const auto claims = sptest::write(dir / "claims.toml", R"(
 [[claims]]
 id = "T"

@@ -55,6 +55,8 @@ void remove_actor(toml::table& root, std::string_view id);
 void set_path(toml::table& root, std::string_view dotted, toml::node&& value,
               const SourcePos& origin = {});
 void set_path(toml::table& root, std::string_view dotted, double value);
+// "a.b.c" -> {"a", "b", "c"}.
+std::vector<std::string> split_dotted_path(std::string_view dotted);
 // The value at a dotted path, or nullptr.
 const toml::node* get_path(const toml::table& root, std::string_view dotted);
 

@@ -57,6 +57,11 @@ class OutputFolder {
 void check_output_budget(const Model& model, long long runs, bool per_run_series, const std::string& out_dir = ".",
                          double max_output_bytes = 20e9, double max_memory_bytes = 4e9);
 
+// A double as 16 hex digits of its bit pattern, and back: checkpoints store values
+// exactly, so a resumed search or sweep ends byte-identical to an uninterrupted one.
+std::string hex_bits(double v);
+double from_hex_bits(const std::string& hex);
+
 // Shortest round-trip text of a double (std::to_chars): deterministic and exact.
 std::string format_number(double v);
 
