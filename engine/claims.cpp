@@ -388,7 +388,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
   for (std::size_t ci = 0; ci < set.claims.size(); ++ci) {
     const Claim& claim = set.claims[ci];
     ClaimOutcome out;
-    out.claim = &claim;
+    out.claim = std::make_shared<const Claim>(claim);
     out.required_share = claim.share >= 0 ? claim.share : set.share;
     std::vector<double> margins(opt.runs), shortfalls(opt.runs);
     int passes = 0;

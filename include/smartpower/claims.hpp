@@ -82,7 +82,8 @@ struct CheckOutcome {
 };
 
 struct ClaimOutcome {
-  const Claim* claim = nullptr;
+  // The claim itself (shared, so a report outlives the ClaimSet it came from).
+  std::shared_ptr<const Claim> claim;
   bool pass = false;
   double pass_share = 0;     // share of runs in which every check held
   double required_share = 0;

@@ -2,12 +2,15 @@
 # Installs the build into a scratch prefix, then builds and runs a consumer project
 # that uses find_package(smartpower).
 set -euo pipefail
-build=$1 src=$2
+build=$1 src=$2 sanitize=${3:-OFF}
+# A sanitized library needs the sanitizer runtime in the consumer too.
+flags=()
+if [[ $sanitize == ON ]]; then flags=(-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined); fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 test -x "$tmp/prefix/bin/smartpower"
 test -f "$tmp/prefix/include/smartpower/simulation.hpp"
-cmake -S "$src/tests/package" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake -S "$src/tests/package" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" "${flags[@]}" >/dev/null
 cmake --build "$tmp/consumer" >/dev/null
 "$tmp/consumer/c" "$src/scenarios/baseline.toml"
