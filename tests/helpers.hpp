@@ -132,4 +132,19 @@ hi = 10.0
 )");
 }
 
+// A claim the calibration toy can meet exactly: A's stock toward B is 3.1 in 2001.
+inline std::string calibration_toy_fit_claim() {
+  return R"(
+[[claims]]
+id = "T2"
+text = "and fits 3.1"
+section = "test"
+[[claims.checks]]
+kind = "data"
+metric = "stock[A,B,culture]"
+points = [[2001.0, 3.1]]
+tolerance = 0.05
+)";
+}
+
 }  // namespace sptest

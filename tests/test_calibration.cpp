@@ -16,7 +16,7 @@ namespace {
 // S0 = 3.1 / 0.95^4 = 3.807 (the 2001 value 3.1, within the 3.0..3.2 range).
 const std::string kScenario = sptest::calibration_toy();
 
-const char* kClaims = R"(
+const std::string kClaims = R"(
 [settings]
 margin = 0.01
 
@@ -30,17 +30,7 @@ metric = "stock[A,B,culture]"
 at = 2001.0
 min = 3.0
 max = 3.2
-
-[[claims]]
-id = "T2"
-text = "and fits 3.1"
-section = "test"
-[[claims.checks]]
-kind = "data"
-metric = "stock[A,B,culture]"
-points = [[2001.0, 3.1]]
-tolerance = 0.05
-)";
+)" + sptest::calibration_toy_fit_claim();
 }  // namespace
 
 TEST_CASE("calibration moves a parameter from a poor start to where the claims hold", "[calibration]") {

@@ -47,17 +47,7 @@ TEST_CASE("mpirun -np 2 run --series all, sweep and calibrate give the same byte
   CHECK(sptest::read((dir / "one.csv").string()) == sptest::read((dir / "two.csv").string()));
   // Calibration: every rank follows the same search; rank 0 writes.
   const auto toy = sptest::write(dir / "toy.toml", sptest::calibration_toy());
-  const auto claims = sptest::write(dir / "claims.toml", R"(
-[[claims]]
-id = "T"
-text = "fit"
-section = "test"
-[[claims.checks]]
-kind = "data"
-metric = "stock[A,B,culture]"
-points = [[2001.0, 3.1]]
-tolerance = 0.05
-)");
+  const auto claims = sptest::write(dir / "claims.toml", sptest::calibration_toy_fit_claim());
   // Same output name (the command line is recorded in the file), different folders.
   const auto c1 = sptest::temp_dir("mpi-cal1"), c2 = sptest::temp_dir("mpi-cal2");
   std::filesystem::copy_file(toy, c1 / "toy.toml");
