@@ -40,13 +40,15 @@ namespace {
 // Mean and sum of squared deviations over the first W lanes (x[q * P + r]) of every entry
 // q in `live` (the others stay 0). One pass on values shifted by lane 0's, eight partial
 // sums combined in a fixed tree: the result depends only on the values, never on the
-// instruction set.
+// instruction set. Returns whether every sum was finite, which it is when every value is
+// (unless a sum overflows): the batch's finiteness check, for free.
 typedef double v8d __attribute__((vector_size(64)));  // 8 lanes: zmm, 2 ymm or 4 xmm
 
-SP_KERNEL void lane_stats(const double* x, std::size_t P, std::size_t W,
+SP_KERNEL bool lane_stats(const double* x, std::size_t P, std::size_t W,
                           const std::vector<std::pair<std::size_t, std::size_t>>& live, double* mean, double* m2) {
   const double inv_w = 1.0 / static_cast<double>(W);
   const std::size_t full = W / 8 * 8;
+  double check = 0;  // stays finite while every shifted sum and every lane 0 is
   for (const auto& [begin, end] : live) {
     for (std::size_t q = begin; q < end; ++q) {
       const double* v = x + q * P;
@@ -68,8 +70,10 @@ SP_KERNEL void lane_stats(const double* x, std::size_t P, std::size_t W,
       const double b = ((s2[0] + s2[1]) + (s2[2] + s2[3])) + ((s2[4] + s2[5]) + (s2[6] + s2[7]));
       mean[q] = c + a * inv_w;
       m2[q] = std::max(0.0, b - a * a * inv_w);
+      check += (c - c) + (a - a);
     }
   }
+  return check == 0;
 }
 
 // Chan et al.'s pairwise update: (na, mean, m2) absorbs a chunk's (nb, mean_b, m2_b).
@@ -97,24 +101,31 @@ struct ChunkResult {
 // Records a batch: per-instant statistics, per-run series, and the finals.
 class ChunkObserver : public BatchObserver {
  public:
-  ChunkObserver(std::size_t metrics, std::size_t instants, bool stats, bool series,
+  ChunkObserver(std::size_t metrics, std::size_t instants, int last_step, bool stats, bool series,
                 const std::vector<std::size_t>& final_columns, double* finals)
-      : M_(metrics), I_(instants), stats_(stats), series_(series), cols_(final_columns), finals_(finals) {}
+      : M_(metrics), I_(instants), last_(last_step), stats_(stats), series_(series), cols_(final_columns),
+        finals_(finals) {}
+  // Statistics reduce every live entry of every run: they double as the finiteness check.
+  bool checks_finite() const override { return stats_; }
+  bool saw_finite() const override { return finite_; }
   void begin(ChunkResult& cr) {
     cr_ = &cr;
     instant_ = 0;
   }
-  void record(int, double, const BatchSimulator& b) override {
+  void record(int step, double, const BatchSimulator& b) override {
     const std::size_t P = b.stride(), W = static_cast<std::size_t>(cr_->count);
     const double* x = b.lanes(0);
-    if (stats_) lane_stats(x, P, W, b.live(), cr_->buf.mean.data() + instant_ * M_, cr_->buf.m2.data() + instant_ * M_);
+    if (stats_) {
+      finite_ = lane_stats(x, P, W, b.live(), cr_->buf.mean.data() + instant_ * M_, cr_->buf.m2.data() + instant_ * M_);
+    }
     if (series_) {
       for (std::size_t r = 0; r < W; ++r) {
         double* row = cr_->buf.series.data() + (r * I_ + instant_) * M_;
         for (std::size_t q = 0; q < M_; ++q) row[q] = x[q * P + r];
       }
     }
-    if (++instant_ == I_) {  // the last instant: keep the final columns
+    ++instant_;
+    if (step == last_) {  // the last instant: keep the final columns
       const std::size_t F = cols_.size();
       for (std::size_t r = 0; r < W; ++r) {
         double* out = finals_ + (static_cast<std::size_t>(cr_->first) + r) * F;  // disjoint rows
@@ -125,7 +136,8 @@ class ChunkObserver : public BatchObserver {
 
  private:
   std::size_t M_, I_;
-  bool stats_, series_;
+  int last_;
+  bool stats_, series_, finite_ = true;
   const std::vector<std::size_t>& cols_;
   double* finals_;
   ChunkResult* cr_ = nullptr;
@@ -206,7 +218,10 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
 
   auto worker = [&]() {
     BatchSimulator sim(model, chunk);
-    ChunkObserver rec(M, I, opt.series_stats, keep_series, res.final_columns, res.finals.data());
+    ChunkObserver rec(M, I, model.steps(), opt.series_stats, keep_series, res.final_columns, res.finals.data());
+    // Finals only: record just the last instant, so the steps before it skip the
+    // record-only metrics.
+    const int every = opt.series_stats || keep_series ? std::max(1, opt.record_every) : std::max(1, model.steps());
     std::vector<std::uint64_t> seeds(chunk);
     while (true) {
       ChunkResult cr;
@@ -236,7 +251,7 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
         for (int r = 0; r < cr.count; ++r) seeds[r] = run_seed(opt.seed, static_cast<std::uint64_t>(cr.first + r));
         sim.reset(std::span<const std::uint64_t>(seeds.data(), cr.count));
         rec.begin(cr);
-        sim.run(&rec, opt.record_every);
+        sim.run(&rec, every);
       } catch (...) {
         cr.error = std::current_exception();
       }

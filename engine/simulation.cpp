@@ -22,6 +22,9 @@
 // scalar tail) computed them. Every operation below is a correctly rounded +, -, *, /,
 // sqrt, an explicit std::fma (one rounding everywhere) or a select, so the vector and
 // scalar paths give the same bits.
+// (CMakeLists.txt also compiles this file with -fno-math-errno: std::sqrt is then the IEEE
+// instruction itself, inlined and vectorised. Not as a pragma here: functions from the
+// headers above would then differ in options and stop being inlined.)
 #pragma GCC optimize("fp-contract=off", "vect-cost-model=unlimited")
 
 namespace smartpower {
@@ -152,36 +155,6 @@ std::uint64_t run_seed(std::uint64_t seed, std::uint64_t run) {
 // lanes: no branches (selects only), no tables, no library calls except the square root
 // below. Accuracy: exp within ~1 ulp, log within ~2 ulp of the correctly rounded value,
 // well inside the 1e-9 of the differential test against the NumPy reference.
-namespace detail {
-
-#if SMARTPOWER_X86
-// Square roots of n lanes. One version per instruction set, picked once at load time;
-// all are IEEE sqrt (correctly rounded), so they give the same bits.
-__attribute__((target("default"))) void sqrt_lanes(double* d, const double* s, std::size_t n) {
-  std::size_t r = 0;
-  for (; r + 2 <= n; r += 2) _mm_storeu_pd(d + r, _mm_sqrt_pd(_mm_loadu_pd(s + r)));
-  for (; r < n; ++r) d[r] = _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(s[r])));
-}
-__attribute__((target("avx"))) void sqrt_lanes(double* d, const double* s, std::size_t n) {
-  std::size_t r = 0;
-  for (; r + 4 <= n; r += 4) _mm256_storeu_pd(d + r, _mm256_sqrt_pd(_mm256_loadu_pd(s + r)));
-  for (; r < n; ++r) d[r] = _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(s[r])));
-}
-__attribute__((target("avx512f"))) void sqrt_lanes(double* d, const double* s, std::size_t n) {
-  std::size_t r = 0;
-  for (; r + 8 <= n; r += 8) {
-    const __m512d v = _mm512_loadu_pd(s + r);
-    _mm512_storeu_pd(d + r, _mm512_mask_sqrt_pd(v, 0xFF, v));  // (not _mm512_sqrt_pd: GCC 12 false warning)
-  }
-  for (; r < n; ++r) d[r] = _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(s[r])));
-}
-#else
-void sqrt_lanes(double* d, const double* s, std::size_t n) {
-  for (std::size_t r = 0; r < n; ++r) d[r] = std::sqrt(s[r]);
-}
-#endif
-
-}  // namespace detail
 
 namespace {
 
@@ -336,15 +309,47 @@ SP_INLINE double fexp_nonpositive(double x) {
 
 SP_INLINE std::uint64_t rotl64(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-// x^gamma (docs/model.md eq. 6; 0^gamma = 0) of n lanes, in place.
-SP_INLINE void pow_returns_lanes(double* v, std::size_t n, double gamma) {
-  for (std::size_t r = 0; r < n; ++r) v[r] = v[r] > 0 ? v[r] : 0.0;
-  if (gamma == 1.0) return;
-  if (gamma == 0.5) {
-    detail::sqrt_lanes(v, v, n);
-    return;
+// Returns to engagement x^gamma (docs/model.md eq. 6; 0^gamma = 0, x < 0 counts as 0),
+// with the exponent's common cases (1 and 1/2) picked once per loop, not per lane.
+enum class Returns { linear, sqrt, power };
+Returns returns_kind(double gamma) {
+  return gamma == 1.0 ? Returns::linear : gamma == 0.5 ? Returns::sqrt : Returns::power;
+}
+template <Returns R>
+SP_INLINE double returns_of(double x, double gamma) {
+  const double v = x > 0 ? x : 0.0;
+  if constexpr (R == Returns::linear) {
+    return v;
+  } else if constexpr (R == Returns::sqrt) {
+    return std::sqrt(v);
+  } else {
+    return v > 0 ? fexp(gamma * flog(v)) : 0.0;
   }
-  for (std::size_t r = 0; r < n; ++r) v[r] = v[r] > 0 ? fexp(gamma * flog(v[r])) : 0.0;
+}
+
+// [4] [6] [7] [11] for lever k and dyad (i, j): influence of j over i, added to i's soft
+// or hard power from j; and j's threat pressure on i. `R_soft` is i's soft receptivity
+// to j (soft levers), `R_hard` the hard one (hard levers). One pass over the lanes.
+template <Returns R>
+SP_INLINE void influence_lanes(const double* __restrict sji, const double* __restrict sij, double* __restrict out,
+                               double* __restrict acc, double* __restrict press, const double* __restrict R_soft,
+                               double R_hard, std::size_t P, double wk, double rec, double gamma, double th) {
+  if (R_soft) {
+    for (std::size_t r = 0; r < P; ++r) {
+      const double e = returns_of<R>(sji[r] + rec * sij[r], gamma);  // j's engagement toward i
+      out[r] = wk * e * R_soft[r];
+      acc[r] += out[r];
+    }
+  } else {
+    for (std::size_t r = 0; r < P; ++r) {
+      const double e = returns_of<R>(sji[r] + rec * sij[r], gamma);
+      out[r] = wk * e * R_hard;
+      acc[r] += out[r];
+    }
+  }
+  if (th != 0) {
+    for (std::size_t r = 0; r < P; ++r) press[r] += th * returns_of<R>(sji[r], gamma);  // S[k](j,i)^gamma
+  }
 }
 
 }  // namespace
@@ -366,6 +371,7 @@ struct BatchSimulator::Work {
   std::vector<std::int64_t> top;        // P
   std::vector<std::uint64_t> rng;       // 4 * P: xoshiro256++ state, word-major
   std::vector<std::pair<std::size_t, std::size_t>> live;  // entries that can be non-zero
+  std::vector<std::pair<std::size_t, std::size_t>> carried;  // live, less the record-only metrics
 
   Work(const Model& model, int capacity)
       : m(model), L(model.layout()), N(model.n_actors()), K(model.n_levers()), T(model.steps()) {
@@ -406,13 +412,24 @@ struct BatchSimulator::Work {
         }
       }
     }
+    auto add = [](std::vector<std::pair<std::size_t, std::size_t>>& ranges, std::size_t q) {
+      if (!ranges.empty() && ranges.back().second == q) {
+        ranges.back().second = q + 1;
+      } else {
+        ranges.emplace_back(q, q + 1);
+      }
+    };
+    auto record_only = [&](std::size_t q) {
+      for (Metric metric : {Metric::lever_dependence, Metric::real, Metric::volume}) {
+        const std::size_t o = L.offset(metric);
+        if (q >= o && q < o + K * NN) return true;
+      }
+      return false;
+    };
     for (std::size_t q = 0; q < M; ++q) {
       if (!on[q]) continue;
-      if (!live.empty() && live.back().second == q) {
-        live.back().second = q + 1;
-      } else {
-        live.emplace_back(q, q + 1);
-      }
+      add(live, q);
+      if (!record_only(q)) add(carried, q);
     }
   }
   double* X(Metric metric) { return x.data() + L.offset(metric) * P; }
@@ -465,7 +482,9 @@ SP_INLINE void ces_lanes(double* out, const double* h, const double* s, std::siz
   }
 }
 
-SP_KERNEL void derive_batch(Work& w, int n) {
+// `full`: also the metrics only recorded, never read by the model (lever_dependence, real,
+// volume); skipped at the instants nobody records.
+SP_KERNEL void derive_batch(Work& w, int n, bool full) {
   const Model& m = w.m;
   const Scenario& sc = m.scenario();
   const ModelParams& p = sc.params;
@@ -537,38 +556,31 @@ SP_KERNEL void derive_batch(Work& w, int n) {
     const double* Rh = w.rh.data() + static_cast<int>(lv.capability) * NN;
     double* acc = is_soft ? soft : hard;
     const double wk = lv.weight, rec = lv.reciprocity, gamma = lv.returns, th = lv.threat;
+    const Returns kind = returns_kind(gamma);
     for (int i = 0; i < N; ++i) {
       for (int j = 0; j < N; ++j) {
         if (i == j) continue;
         const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
+        const double* R_soft = is_soft ? rs + ij * P : nullptr;
         const double* sji = Sk + ji * P;
         const double* sij = Sk + ij * P;
-        for (std::size_t r = 0; r < P; ++r) E[r] = sji[r] + rec * sij[r];  // j's engagement toward i
-        pow_returns_lanes(E, P, gamma);
         double* out = infk + ij * P;
         double* ac = acc + ij * P;
-        if (is_soft) {
-          const double* R = rs + ij * P;
-          for (std::size_t r = 0; r < P; ++r) {
-            out[r] = wk * E[r] * R[r];
-            ac[r] += out[r];
-          }
-        } else {
-          const double R = Rh[ij];
-          for (std::size_t r = 0; r < P; ++r) {
-            out[r] = wk * E[r] * R;
-            ac[r] += out[r];
-          }
-        }
-        if (th != 0) {
-          std::copy(sji, sji + P, G);
-          pow_returns_lanes(G, P, gamma);  // S[k](j,i)^gamma
-          double* pr = press + ij * P;
-          for (std::size_t r = 0; r < P; ++r) pr[r] += th * G[r];
+        double* pr = press + ij * P;
+        switch (kind) {
+          case Returns::linear:
+            influence_lanes<Returns::linear>(sji, sij, out, ac, pr, R_soft, Rh[ij], P, wk, rec, gamma, th);
+            break;
+          case Returns::sqrt:
+            influence_lanes<Returns::sqrt>(sji, sij, out, ac, pr, R_soft, Rh[ij], P, wk, rec, gamma, th);
+            break;
+          case Returns::power:
+            influence_lanes<Returns::power>(sji, sij, out, ac, pr, R_soft, Rh[ij], P, wk, rec, gamma, th);
+            break;
         }
       }
     }
-    if (lv.unit_scale > 0) {
+    if (full && lv.unit_scale > 0) {
       const double us = lv.unit_scale;
       for (int i = 0; i < N; ++i) {
         for (int j = 0; j < N; ++j) {
@@ -619,7 +631,7 @@ SP_KERNEL void derive_batch(Work& w, int n) {
       bi[r] = partners < 2 ? 0.0 : std::clamp(1 - (h[r] - even) / (1 - even), 0.0, 1.0);
     }
     std::fill(bud + static_cast<std::size_t>(i) * P, bud + static_cast<std::size_t>(i + 1) * P, m.budget(n, i));
-    for (int k = 0; k < K; ++k) {
+    for (int k = 0; k < K && full; ++k) {
       const double* infk = inf + (k * NN + static_cast<std::size_t>(i) * N) * P;
       double* ld = ldep + (k * NN + static_cast<std::size_t>(i) * N) * P;
       double* lt = w.t2.data();
@@ -845,9 +857,9 @@ SP_KERNEL void update_batch(Work& w) {
   }
 }
 
-// Per-lane sum of every entry that can be non-zero: finite exactly when every entry is
-// (or almost: a sum can overflow, and then the search below reports the step).
-SP_KERNEL bool batch_finite(Work& w) {
+// Per-lane sum of the entries in `ranges`: finite exactly when every entry is (or almost:
+// a sum can overflow, and then the search below finds nothing and the run goes on).
+SP_KERNEL bool batch_finite(const Work& w, const std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
   typedef double v8d __attribute__((vector_size(64)));
   const std::size_t P = w.P, W = static_cast<std::size_t>(w.W);
   const double* x = w.x.data();
@@ -855,7 +867,7 @@ SP_KERNEL bool batch_finite(Work& w) {
   std::size_t g = 0;
   for (; g + 8 <= W; g += 8) {  // 8 lanes at a time, accumulated in registers
     v8d acc[4] = {};  // four chains: the adds' latency overlaps
-    for (const auto& [begin, end] : w.live) {
+    for (const auto& [begin, end] : ranges) {
       for (std::size_t q = begin; q < end; ++q) {
         v8d a;
         __builtin_memcpy(&a, x + q * P + g, sizeof a);
@@ -868,7 +880,7 @@ SP_KERNEL bool batch_finite(Work& w) {
   }
   for (; g < W; ++g) {
     double acc = 0;
-    for (const auto& [begin, end] : w.live) {
+    for (const auto& [begin, end] : ranges) {
       for (std::size_t q = begin; q < end; ++q) acc += x[q * P + g];
     }
     ok = ok && acc - acc == 0;
@@ -876,6 +888,8 @@ SP_KERNEL bool batch_finite(Work& w) {
   return ok;
 }
 
+// Throws NumericalError naming the first non-finite entry; returns if there is none
+// (a check's sum overflowed on finite values).
 [[gnu::noinline, gnu::cold]] void report_non_finite(const Work& w, int n) {
   const Scenario& sc = w.m.scenario();
   const int N = w.N;
@@ -905,7 +919,6 @@ SP_KERNEL bool batch_finite(Work& w) {
       }
     }
   }
-  throw NumericalError("non-finite value at step " + std::to_string(n));
 }
 
 }  // namespace
@@ -946,11 +959,17 @@ void BatchSimulator::run(BatchObserver* observer, int record_every) {
   const int T = w.T;
   if (record_every < 1) record_every = 1;
   for (int n = 0; n <= T; ++n) {
+    const bool recorded = observer && (n % record_every == 0 || n == T);
     if (n < T) apply_events(w, n);
-    derive_batch(w, n);
+    derive_batch(w, n, recorded || n == T);
     decide_batch(w, n);
-    if (!batch_finite(w)) report_non_finite(w, n);
-    if (observer && (n % record_every == 0 || n == T)) observer->record(n, w.m.time_at(n), *this);
+    if (recorded && observer->checks_finite()) {
+      observer->record(n, w.m.time_at(n), *this);
+      if (!observer->saw_finite()) report_non_finite(w, n);
+    } else {
+      if (!batch_finite(w, recorded || n == T ? w.live : w.carried)) report_non_finite(w, n);
+      if (recorded) observer->record(n, w.m.time_at(n), *this);
+    }
     if (n < T) update_batch(w);
   }
 }

@@ -110,6 +110,12 @@ class BatchObserver {
  public:
   virtual ~BatchObserver() = default;
   virtual void record(int step, double time, const BatchSimulator& batch) = 0;
+  // An observer that reduces every live entry of every run at each instant it records
+  // (ensemble statistics do) may say so: the batch then skips its own pass over the
+  // state at those instants, asks saw_finite() after record(), and scans the state only
+  // when the answer is false. Other observers are called only with finite values.
+  virtual bool checks_finite() const { return false; }
+  virtual bool saw_finite() const { return true; }
 };
 
 // R runs of one Model stepped together (docs/performance.md). State is laid out
@@ -128,7 +134,10 @@ class BatchSimulator {
   // Starts runs.size() <= capacity runs, lane r seeded with seeds[r].
   void reset(std::span<const std::uint64_t> seeds);
   // Steps the whole horizon, calling observer (if any) at steps 0, every, 2*every, ...
-  // and always at the last one. Throws NumericalError on NaN/inf in any run.
+  // and always at the last one. Throws NumericalError on NaN/inf in any run: every
+  // metric is checked at the recorded instants (and the last), the state and every
+  // metric that feeds it at the others. Metrics that nothing downstream reads
+  // (lever_dependence, real, volume) are computed only at recorded instants.
   void run(BatchObserver* observer, int record_every = 1);
 
   const Model& model() const;
