@@ -352,6 +352,52 @@ SP_INLINE void influence_lanes(const double* __restrict sji, const double* __res
   }
 }
 
+// The same for both dyads (i, j) and (j, i) of a lever with full reciprocity, whose
+// engagement S(j,i) + S(i,j) is the same both ways: one power per pair, not two.
+template <Returns R>
+SP_INLINE void influence_pair_lanes(const double* __restrict sji, const double* __restrict sij,
+                                    double* __restrict out_ij, double* __restrict out_ji, double* __restrict acc_ij,
+                                    double* __restrict acc_ji, const double* __restrict rs_ij,
+                                    const double* __restrict rs_ji, double rh_ij, double rh_ji, std::size_t P,
+                                    double wk, double gamma) {
+  if (rs_ij) {
+    for (std::size_t r = 0; r < P; ++r) {
+      const double e = returns_of<R>(sji[r] + sij[r], gamma);
+      out_ij[r] = wk * e * rs_ij[r];
+      out_ji[r] = wk * e * rs_ji[r];
+      acc_ij[r] += out_ij[r];
+      acc_ji[r] += out_ji[r];
+    }
+  } else {
+    for (std::size_t r = 0; r < P; ++r) {
+      const double e = returns_of<R>(sji[r] + sij[r], gamma);
+      out_ij[r] = wk * e * rh_ij;
+      out_ji[r] = wk * e * rh_ji;
+      acc_ij[r] += out_ij[r];
+      acc_ji[r] += out_ji[r];
+    }
+  }
+}
+
+template <Returns R>
+SP_INLINE void influence_lever(int N, std::size_t P, const double* Sk, double* infk, double* acc, double* press,
+                               const double* rs, const double* Rh, double wk, double rec, double gamma, double th) {
+  const bool pairs = rec == 1.0 && th == 0;
+  for (int i = 0; i < N; ++i) {
+    for (int j = pairs ? i + 1 : 0; j < N; ++j) {
+      if (i == j) continue;
+      const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
+      if (pairs) {
+        influence_pair_lanes<R>(Sk + ji * P, Sk + ij * P, infk + ij * P, infk + ji * P, acc + ij * P, acc + ji * P,
+                                rs ? rs + ij * P : nullptr, rs ? rs + ji * P : nullptr, Rh[ij], Rh[ji], P, wk, gamma);
+      } else {
+        influence_lanes<R>(Sk + ji * P, Sk + ij * P, infk + ij * P, acc + ij * P, press + ij * P,
+                           rs ? rs + ij * P : nullptr, Rh[ij], P, wk, rec, gamma, th);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -556,29 +602,17 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
     const double* Rh = w.rh.data() + static_cast<int>(lv.capability) * NN;
     double* acc = is_soft ? soft : hard;
     const double wk = lv.weight, rec = lv.reciprocity, gamma = lv.returns, th = lv.threat;
-    const Returns kind = returns_kind(gamma);
-    for (int i = 0; i < N; ++i) {
-      for (int j = 0; j < N; ++j) {
-        if (i == j) continue;
-        const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
-        const double* R_soft = is_soft ? rs + ij * P : nullptr;
-        const double* sji = Sk + ji * P;
-        const double* sij = Sk + ij * P;
-        double* out = infk + ij * P;
-        double* ac = acc + ij * P;
-        double* pr = press + ij * P;
-        switch (kind) {
-          case Returns::linear:
-            influence_lanes<Returns::linear>(sji, sij, out, ac, pr, R_soft, Rh[ij], P, wk, rec, gamma, th);
-            break;
-          case Returns::sqrt:
-            influence_lanes<Returns::sqrt>(sji, sij, out, ac, pr, R_soft, Rh[ij], P, wk, rec, gamma, th);
-            break;
-          case Returns::power:
-            influence_lanes<Returns::power>(sji, sij, out, ac, pr, R_soft, Rh[ij], P, wk, rec, gamma, th);
-            break;
-        }
-      }
+    const double* R_soft = is_soft ? rs : nullptr;
+    switch (returns_kind(gamma)) {
+      case Returns::linear:
+        influence_lever<Returns::linear>(N, P, Sk, infk, acc, press, R_soft, Rh, wk, rec, gamma, th);
+        break;
+      case Returns::sqrt:
+        influence_lever<Returns::sqrt>(N, P, Sk, infk, acc, press, R_soft, Rh, wk, rec, gamma, th);
+        break;
+      case Returns::power:
+        influence_lever<Returns::power>(N, P, Sk, infk, acc, press, R_soft, Rh, wk, rec, gamma, th);
+        break;
     }
     if (full && lv.unit_scale > 0) {
       const double us = lv.unit_scale;
@@ -817,6 +851,25 @@ SP_KERNEL void decide_batch(Work& w, int n) {
   }
 }
 
+// [16] for the dyads (i, j) and (j, i) of one pair. __restrict: GCC vectorises without
+// run-time alias checks (too many pointers for it to version otherwise).
+SP_INLINE void alignment_pair_lanes(const double* __restrict s_ij, const double* __restrict s_ji,
+                                    const double* __restrict h_ij, const double* __restrict h_ji,
+                                    const double* __restrict t_ij, const double* __restrict t_ji,
+                                    const double* __restrict c_ij, const double* __restrict c_ji,
+                                    double* __restrict a_ij, double* __restrict a_ji, std::size_t P,
+                                    const ModelParams& p, double c0_ij, double c0_ji, double rate_dt) {
+  const double w_ex = p.w_exchange, w_in = p.w_interdependence, w_th = p.w_threat, w_co = p.w_counter;
+  for (std::size_t r = 0; r < P; ++r) {
+    const double us = s_ij[r] + s_ji[r], uh = h_ij[r] + h_ji[r];
+    const double ex = w_ex * us / (1 + us), in = w_in * uh / (1 + uh);
+    const double z_ij = c0_ij + ex + in - w_th * t_ij[r] + w_co * c_ij[r];
+    const double z_ji = c0_ji + ex + in - w_th * t_ji[r] + w_co * c_ji[r];
+    a_ij[r] = a_ij[r] + rate_dt * (ftanh(z_ij) - a_ij[r]);
+    a_ji[r] = a_ji[r] + rate_dt * (ftanh(z_ji) - a_ji[r]);
+  }
+}
+
 // [16] alignment, then [15] stocks, from the values of the current instant.
 SP_KERNEL void update_batch(Work& w) {
   const Model& m = w.m;
@@ -833,17 +886,15 @@ SP_KERNEL void update_batch(Work& w) {
   const double* threat = w.X(Metric::threat);
   const double* counter = w.X(Metric::counter);
   const double rate_dt = p.alignment_rate * dt;
+  // The exchange and interdependence terms are the same for (i, j) and (j, i): computed
+  // once per pair (x + y == y + x exactly).
   for (int i = 0; i < N; ++i) {
-    for (int j = 0; j < N; ++j) {
-      if (i == j) continue;
+    for (int j = i + 1; j < N; ++j) {
       const std::size_t ij = (static_cast<std::size_t>(i) * N + j) * P, ji = (static_cast<std::size_t>(j) * N + i) * P;
-      const double c0 = p.alignment_bias + p.w_identity * (2 * m.similarity(i, j) - 1);
-      for (std::size_t r = 0; r < P; ++r) {
-        const double us = soft[ij + r] + soft[ji + r], uh = hard[ij + r] + hard[ji + r];
-        const double zz = c0 + p.w_exchange * us / (1 + us) + p.w_interdependence * uh / (1 + uh) -
-                          p.w_threat * threat[ij + r] + p.w_counter * counter[ij + r];
-        A[ij + r] = A[ij + r] + rate_dt * (ftanh(zz) - A[ij + r]);
-      }
+      const double c0_ij = p.alignment_bias + p.w_identity * (2 * m.similarity(i, j) - 1);
+      const double c0_ji = p.alignment_bias + p.w_identity * (2 * m.similarity(j, i) - 1);
+      alignment_pair_lanes(soft + ij, soft + ji, hard + ij, hard + ji, threat + ij, threat + ji, counter + ij,
+                           counter + ji, A + ij, A + ji, P, p, c0_ij, c0_ji, rate_dt);
     }
   }
   for (int k = 0; k < K; ++k) {
