@@ -217,7 +217,7 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   bool abort = false;
 
   auto worker = [&]() {
-    BatchSimulator sim(model, chunk);
+    BatchSimulator sim(model, std::min(chunk, opt.runs));  // no idle lanes in small ensembles
     ChunkObserver rec(M, I, model.steps(), opt.series_stats, keep_series, res.final_columns, res.finals.data());
     // Finals only: record just the last instant, so the steps before it skip the
     // record-only metrics.

@@ -379,19 +379,24 @@ SP_INLINE void influence_pair_lanes(const double* __restrict sji, const double* 
   }
 }
 
+// Lever k for every dyad. `infk` null: the influences are not kept (only their sums),
+// and go through the lane-sized scratch buffers instead.
 template <Returns R>
-SP_INLINE void influence_lever(int N, std::size_t P, const double* Sk, double* infk, double* acc, double* press,
-                               const double* rs, const double* Rh, double wk, double rec, double gamma, double th) {
+SP_INLINE void influence_lever(int N, std::size_t P, const double* Sk, double* infk, double* scratch0,
+                               double* scratch1, double* acc, double* press, const double* rs, const double* Rh,
+                               double wk, double rec, double gamma, double th) {
   const bool pairs = rec == 1.0 && th == 0;
   for (int i = 0; i < N; ++i) {
     for (int j = pairs ? i + 1 : 0; j < N; ++j) {
       if (i == j) continue;
       const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
+      double* out_ij = infk ? infk + ij * P : scratch0;
+      double* out_ji = infk ? infk + ji * P : scratch1;
       if (pairs) {
-        influence_pair_lanes<R>(Sk + ji * P, Sk + ij * P, infk + ij * P, infk + ji * P, acc + ij * P, acc + ji * P,
+        influence_pair_lanes<R>(Sk + ji * P, Sk + ij * P, out_ij, out_ji, acc + ij * P, acc + ji * P,
                                 rs ? rs + ij * P : nullptr, rs ? rs + ji * P : nullptr, Rh[ij], Rh[ji], P, wk, gamma);
       } else {
-        influence_lanes<R>(Sk + ji * P, Sk + ij * P, infk + ij * P, acc + ij * P, press + ij * P,
+        influence_lanes<R>(Sk + ji * P, Sk + ij * P, out_ij, acc + ij * P, press + ij * P,
                            rs ? rs + ij * P : nullptr, Rh[ij], P, wk, rec, gamma, th);
       }
     }
@@ -417,7 +422,10 @@ struct BatchSimulator::Work {
   std::vector<std::int64_t> top;        // P
   std::vector<std::uint64_t> rng;       // 4 * P: xoshiro256++ state, word-major
   std::vector<std::pair<std::size_t, std::size_t>> live;  // entries that can be non-zero
-  std::vector<std::pair<std::size_t, std::size_t>> carried;  // live, less the record-only metrics
+  // Live entries checked at unrecorded instants: the state, the efforts and the dyad
+  // metrics, through which any non-finite influence, lever dependence or real value
+  // would reach the state (those are not kept, or not computed, there).
+  std::vector<std::pair<std::size_t, std::size_t>> carried;
 
   Work(const Model& model, int capacity)
       : m(model), L(model.layout()), N(model.n_actors()), K(model.n_levers()), T(model.steps()) {
@@ -465,8 +473,8 @@ struct BatchSimulator::Work {
         ranges.emplace_back(q, q + 1);
       }
     };
-    auto record_only = [&](std::size_t q) {
-      for (Metric metric : {Metric::lever_dependence, Metric::real, Metric::volume}) {
+    auto unchecked = [&](std::size_t q) {
+      for (Metric metric : {Metric::influence, Metric::lever_dependence, Metric::real, Metric::volume}) {
         const std::size_t o = L.offset(metric);
         if (q >= o && q < o + K * NN) return true;
       }
@@ -475,7 +483,7 @@ struct BatchSimulator::Work {
     for (std::size_t q = 0; q < M; ++q) {
       if (!on[q]) continue;
       add(live, q);
-      if (!record_only(q)) add(carried, q);
+      if (!unchecked(q)) add(carried, q);
     }
   }
   double* X(Metric metric) { return x.data() + L.offset(metric) * P; }
@@ -529,7 +537,7 @@ SP_INLINE void ces_lanes(double* out, const double* h, const double* s, std::siz
 }
 
 // `full`: also the metrics only recorded, never read by the model (lever_dependence, real,
-// volume); skipped at the instants nobody records.
+// volume), and the influences kept per lever; skipped at the instants nobody records.
 SP_KERNEL void derive_batch(Work& w, int n, bool full) {
   const Model& m = w.m;
   const Scenario& sc = m.scenario();
@@ -597,7 +605,7 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
   for (int k = 0; k < K; ++k) {
     const Lever& lv = sc.levers[k];
     const double* Sk = S + k * NN * P;
-    double* infk = inf + k * NN * P;
+    double* infk = full ? inf + k * NN * P : nullptr;  // kept only where recorded
     const bool is_soft = lv.kind == LeverKind::soft;
     const double* Rh = w.rh.data() + static_cast<int>(lv.capability) * NN;
     double* acc = is_soft ? soft : hard;
@@ -605,13 +613,13 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
     const double* R_soft = is_soft ? rs : nullptr;
     switch (returns_kind(gamma)) {
       case Returns::linear:
-        influence_lever<Returns::linear>(N, P, Sk, infk, acc, press, R_soft, Rh, wk, rec, gamma, th);
+        influence_lever<Returns::linear>(N, P, Sk, infk, E, G, acc, press, R_soft, Rh, wk, rec, gamma, th);
         break;
       case Returns::sqrt:
-        influence_lever<Returns::sqrt>(N, P, Sk, infk, acc, press, R_soft, Rh, wk, rec, gamma, th);
+        influence_lever<Returns::sqrt>(N, P, Sk, infk, E, G, acc, press, R_soft, Rh, wk, rec, gamma, th);
         break;
       case Returns::power:
-        influence_lever<Returns::power>(N, P, Sk, infk, acc, press, R_soft, Rh, wk, rec, gamma, th);
+        influence_lever<Returns::power>(N, P, Sk, infk, E, G, acc, press, R_soft, Rh, wk, rec, gamma, th);
         break;
     }
     if (full && lv.unit_scale > 0) {

@@ -6,6 +6,7 @@
 #include "helpers.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
+#include "smartpower/error.hpp"
 
 using namespace smartpower;
 
@@ -71,4 +72,75 @@ TEST_CASE("quantiles interpolate between order statistics", "[ensemble]") {
   CHECK(quantile(v, 1.0) == 5.0);
   CHECK(quantile(v, 0.25) == 2.0);
   CHECK(quantile(v, 0.1) == Approx(1.4));
+}
+
+TEST_CASE("finals do not depend on which instants are recorded", "[ensemble][determinism]") {
+  // Unrecorded instants skip the record-only metrics (lever dependence, real, volume, the
+  // kept influences); the last instant is always whole.
+  const Model m(load_scenario(sptest::scenario("baseline.toml")));
+  EnsembleOptions o;
+  o.runs = 11;
+  o.seed = 3;
+  o.chunk = 4;
+  for (std::size_t c = 0; c < m.layout().size(); ++c) o.final_columns.push_back(c);
+  const auto every_step = run_ensemble(m, o);
+  o.record_every = 7;
+  const auto sparse = run_ensemble(m, o);
+  o.series_stats = false;
+  const auto finals_only = run_ensemble(m, o);
+  CHECK(same_bytes(every_step.finals, sparse.finals));
+  CHECK(same_bytes(every_step.finals, finals_only.finals));
+  // ... and the batch has as many lanes as the ensemble has runs, no more.
+  o.chunk = 64;
+  const auto wide = run_ensemble(m, o);
+  CHECK(same_bytes(every_step.finals, wide.finals));
+}
+
+TEST_CASE("a non-finite value stops the ensemble whatever is recorded", "[ensemble][numerics]") {
+  // Economy growing at 100 % a year for 800 years overflows to infinity.
+  const auto dir = sptest::temp_dir("nan-ensemble");
+  const auto file = sptest::write(dir / "overflow.toml", R"(
+[scenario]
+name = "overflow"
+start = 0.0
+end = 800.0
+dt = 1.0
+
+[[levers]]
+id = "trade"
+kind = "hard"
+decay = 0.5
+
+[[actors]]
+id = "A"
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+growth = { economy = 1.0 }
+
+[[actors]]
+id = "B"
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+growth = { economy = 1.0 }
+
+[relations.A.B]
+stocks = { trade = 1.0 }
+)");
+  const Model m(load_scenario(file));
+  EnsembleOptions o;
+  o.runs = 3;
+  std::string with_stats;
+  try {
+    run_ensemble(m, o);  // statistics at every instant: their sums are the check
+  } catch (const NumericalError& e) {
+    with_stats = e.what();
+  }
+  CHECK_THAT(with_stats, Catch::Contains("non-finite") && Catch::Contains("step"));
+  o.series_stats = false;  // finals only: the batch checks state, efforts and dyad metrics
+  std::string finals_only;
+  try {
+    run_ensemble(m, o);
+  } catch (const NumericalError& e) {
+    finals_only = e.what();
+  }
+  CHECK_THAT(finals_only, Catch::Contains("non-finite") && Catch::Contains("step"));
+  CHECK(finals_only == with_stats);  // found at the same step, in the same metric
 }

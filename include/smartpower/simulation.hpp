@@ -135,9 +135,10 @@ class BatchSimulator {
   void reset(std::span<const std::uint64_t> seeds);
   // Steps the whole horizon, calling observer (if any) at steps 0, every, 2*every, ...
   // and always at the last one. Throws NumericalError on NaN/inf in any run: every
-  // metric is checked at the recorded instants (and the last), the state and every
-  // metric that feeds it at the others. Metrics that nothing downstream reads
-  // (lever_dependence, real, volume) are computed only at recorded instants.
+  // metric is checked at the recorded instants (and the last); at the others, the
+  // state, the efforts and the dyad metrics, through which any non-finite value would
+  // reach the state. Metrics the model never reads again (lever_dependence, real,
+  // volume) are computed, and influences kept, only at recorded instants and the last.
   void run(BatchObserver* observer, int record_every = 1);
 
   const Model& model() const;
