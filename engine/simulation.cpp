@@ -379,27 +379,18 @@ SP_INLINE void influence_pair_lanes(const double* __restrict sji, const double* 
   }
 }
 
-// Lever k for every dyad. `infk` null: the influences are not kept (only their sums),
-// and go through the lane-sized scratch buffers instead.
+// Lever k for the pair {i, j}: both dyads, one call. `out_*` may be lane-sized scratch
+// buffers where the influences are not kept.
 template <Returns R>
-SP_INLINE void influence_lever(int N, std::size_t P, const double* Sk, double* infk, double* scratch0,
-                               double* scratch1, double* acc, double* press, const double* rs, const double* Rh,
-                               double wk, double rec, double gamma, double th) {
-  const bool pairs = rec == 1.0 && th == 0;
-  for (int i = 0; i < N; ++i) {
-    for (int j = pairs ? i + 1 : 0; j < N; ++j) {
-      if (i == j) continue;
-      const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
-      double* out_ij = infk ? infk + ij * P : scratch0;
-      double* out_ji = infk ? infk + ji * P : scratch1;
-      if (pairs) {
-        influence_pair_lanes<R>(Sk + ji * P, Sk + ij * P, out_ij, out_ji, acc + ij * P, acc + ji * P,
-                                rs ? rs + ij * P : nullptr, rs ? rs + ji * P : nullptr, Rh[ij], Rh[ji], P, wk, gamma);
-      } else {
-        influence_lanes<R>(Sk + ji * P, Sk + ij * P, out_ij, acc + ij * P, press + ij * P,
-                           rs ? rs + ij * P : nullptr, Rh[ij], P, wk, rec, gamma, th);
-      }
-    }
+SP_INLINE void influence_both(const double* sij, const double* sji, double* out_ij, double* out_ji, double* acc_ij,
+                              double* acc_ji, double* press_ij, double* press_ji, const double* rs_ij,
+                              const double* rs_ji, double rh_ij, double rh_ji, std::size_t P, double wk, double rec,
+                              double gamma, double th) {
+  if (rec == 1.0 && th == 0) {
+    influence_pair_lanes<R>(sji, sij, out_ij, out_ji, acc_ij, acc_ji, rs_ij, rs_ji, rh_ij, rh_ji, P, wk, gamma);
+  } else {
+    influence_lanes<R>(sji, sij, out_ij, acc_ij, press_ij, rs_ij, rh_ij, P, wk, rec, gamma, th);
+    influence_lanes<R>(sij, sji, out_ji, acc_ji, press_ji, rs_ji, rh_ji, P, wk, rec, gamma, th);
   }
 }
 
@@ -598,30 +589,50 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
       }
     }
   }
-  // [4] [6] [7] influence, soft and hard; [11] threat pressure.
+  // [4] [6] [7] influence, soft and hard; [11] threat pressure. Pair by pair, every
+  // lever in order: each stock is read once, and a dyad's sums (lever 0 first, as
+  // always) stay in cache while they are built.
   std::fill(soft, soft + NN * P, 0.0);
   std::fill(hard, hard + NN * P, 0.0);
   std::fill(press, press + NN * P, p.threat_base);
+  for (int i = 0; i < N; ++i) {
+    for (int j = i + 1; j < N; ++j) {
+      const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
+      for (int k = 0; k < K; ++k) {
+        const Lever& lv = sc.levers[k];
+        const double* Sk = S + k * NN * P;
+        double* infk = inf + k * NN * P;
+        double* out_ij = full ? infk + ij * P : E;  // influences kept only where recorded
+        double* out_ji = full ? infk + ji * P : G;
+        double* acc = lv.kind == LeverKind::soft ? soft : hard;
+        const double* R_soft = lv.kind == LeverKind::soft ? rs : nullptr;
+        const double* Rh = w.rh.data() + static_cast<int>(lv.capability) * NN;
+        const double* rs_ij = R_soft ? R_soft + ij * P : nullptr;
+        const double* rs_ji = R_soft ? R_soft + ji * P : nullptr;
+        const double wk = lv.weight, rec = lv.reciprocity, gamma = lv.returns, th = lv.threat;
+        switch (returns_kind(gamma)) {
+          case Returns::linear:
+            influence_both<Returns::linear>(Sk + ij * P, Sk + ji * P, out_ij, out_ji, acc + ij * P, acc + ji * P,
+                                            press + ij * P, press + ji * P, rs_ij, rs_ji, Rh[ij], Rh[ji], P, wk, rec,
+                                            gamma, th);
+            break;
+          case Returns::sqrt:
+            influence_both<Returns::sqrt>(Sk + ij * P, Sk + ji * P, out_ij, out_ji, acc + ij * P, acc + ji * P,
+                                          press + ij * P, press + ji * P, rs_ij, rs_ji, Rh[ij], Rh[ji], P, wk, rec,
+                                          gamma, th);
+            break;
+          case Returns::power:
+            influence_both<Returns::power>(Sk + ij * P, Sk + ji * P, out_ij, out_ji, acc + ij * P, acc + ji * P,
+                                           press + ij * P, press + ji * P, rs_ij, rs_ji, Rh[ij], Rh[ji], P, wk, rec,
+                                           gamma, th);
+            break;
+        }
+      }
+    }
+  }
   for (int k = 0; k < K; ++k) {
     const Lever& lv = sc.levers[k];
     const double* Sk = S + k * NN * P;
-    double* infk = full ? inf + k * NN * P : nullptr;  // kept only where recorded
-    const bool is_soft = lv.kind == LeverKind::soft;
-    const double* Rh = w.rh.data() + static_cast<int>(lv.capability) * NN;
-    double* acc = is_soft ? soft : hard;
-    const double wk = lv.weight, rec = lv.reciprocity, gamma = lv.returns, th = lv.threat;
-    const double* R_soft = is_soft ? rs : nullptr;
-    switch (returns_kind(gamma)) {
-      case Returns::linear:
-        influence_lever<Returns::linear>(N, P, Sk, infk, E, G, acc, press, R_soft, Rh, wk, rec, gamma, th);
-        break;
-      case Returns::sqrt:
-        influence_lever<Returns::sqrt>(N, P, Sk, infk, E, G, acc, press, R_soft, Rh, wk, rec, gamma, th);
-        break;
-      case Returns::power:
-        influence_lever<Returns::power>(N, P, Sk, infk, E, G, acc, press, R_soft, Rh, wk, rec, gamma, th);
-        break;
-    }
     if (full && lv.unit_scale > 0) {
       const double us = lv.unit_scale;
       for (int i = 0; i < N; ++i) {
