@@ -366,20 +366,30 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
     eo.seed = seed;
     eo.threads = opt.threads;
     eo.series_stats = false;
-    // One batch per thread, as wide as that allows up to 16 runs: the lane loops want 8
-    // lanes or more, and each batch holds its runs' whole series (0.9 MB a run), which
-    // should stay in cache. Per-run values do not depend on the chunk.
+    // One batch per thread, as wide as that allows up to 64 runs (the lane loops want 8
+    // lanes or more). Per-run values do not depend on the chunk.
     const int threads = std::max(1, opt.threads);
-    eo.chunk = std::clamp((opt.runs + threads - 1) / threads, 1, 16);
+    eo.chunk = std::clamp((opt.runs + threads - 1) / threads, 1, 64);
     eo.stop = opt.stop;
     eo.final_columns = {0};
+    // Keep only the entries the probes read: column[idx] is entry idx's place in a row.
+    std::vector<std::size_t> column(M, M);
+    for (const auto& probe : p.probes) {
+      for (std::size_t idx : probe.indices) column[idx] = 0;
+    }
+    for (std::size_t idx = 0; idx < M; ++idx) {
+      if (column[idx] == M) continue;
+      column[idx] = eo.series_columns.size();
+      eo.series_columns.push_back(idx);
+    }
+    const std::size_t C = eo.series_columns.size();
     eo.on_series = [&](int first, int count, std::span<const double> s) {
       for (int r = 0; r < count; ++r) {
-        const double* run = s.data() + static_cast<std::size_t>(r) * I * M;
+        const double* run = s.data() + static_cast<std::size_t>(r) * I * C;
         double* out = p.values.data() + static_cast<std::size_t>(first + r) * P;
         for (std::size_t q = 0; q < P; ++q) {
           double v = 0;
-          for (std::size_t idx : p.probes[q].indices) v += run[static_cast<std::size_t>(p.probes[q].instant) * M + idx];
+          for (std::size_t idx : p.probes[q].indices) v += run[static_cast<std::size_t>(p.probes[q].instant) * C + column[idx]];
           out[q] = v;
         }
       }

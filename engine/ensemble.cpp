@@ -89,7 +89,7 @@ SP_KERNEL void merge_stats(double na, double nb, std::size_t n, double* mean, do
 
 struct ChunkBuffers {
   std::vector<double> mean, m2;  // instants x metrics: the chunk's own mean and M2
-  std::vector<double> series;    // runs x instants x metrics (only for on_series)
+  std::vector<double> series;    // runs x instants x series columns (only for on_series)
 };
 
 struct ChunkResult {
@@ -102,9 +102,10 @@ struct ChunkResult {
 class ChunkObserver : public BatchObserver {
  public:
   ChunkObserver(std::size_t metrics, std::size_t instants, int last_step, bool stats, bool series,
-                const std::vector<std::size_t>& final_columns, double* finals)
-      : M_(metrics), I_(instants), last_(last_step), stats_(stats), series_(series), cols_(final_columns),
-        finals_(finals) {}
+                const std::vector<std::size_t>& series_columns, const std::vector<std::size_t>& final_columns,
+                double* finals)
+      : M_(metrics), I_(instants), last_(last_step), stats_(stats), series_(series), scols_(series_columns),
+        cols_(final_columns), finals_(finals) {}
   // Statistics reduce every live entry of every run: they double as the finiteness check.
   bool checks_finite() const override { return stats_; }
   bool saw_finite() const override { return finite_; }
@@ -119,9 +120,14 @@ class ChunkObserver : public BatchObserver {
       finite_ = lane_stats(x, P, W, b.live(), cr_->buf.mean.data() + instant_ * M_, cr_->buf.m2.data() + instant_ * M_);
     }
     if (series_) {
+      const std::size_t C = scols_.empty() ? M_ : scols_.size();
       for (std::size_t r = 0; r < W; ++r) {
-        double* row = cr_->buf.series.data() + (r * I_ + instant_) * M_;
-        for (std::size_t q = 0; q < M_; ++q) row[q] = x[q * P + r];
+        double* row = cr_->buf.series.data() + (r * I_ + instant_) * C;
+        if (scols_.empty()) {
+          for (std::size_t q = 0; q < M_; ++q) row[q] = x[q * P + r];
+        } else {
+          for (std::size_t c = 0; c < C; ++c) row[c] = x[scols_[c] * P + r];
+        }
       }
     }
     ++instant_;
@@ -138,6 +144,7 @@ class ChunkObserver : public BatchObserver {
   std::size_t M_, I_;
   int last_;
   bool stats_, series_, finite_ = true;
+  const std::vector<std::size_t>& scols_;
   const std::vector<std::size_t>& cols_;
   double* finals_;
   ChunkResult* cr_ = nullptr;
@@ -187,6 +194,10 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   const std::size_t F = res.final_columns.size();
   res.finals.assign(static_cast<std::size_t>(opt.runs) * F, 0.0);
   const bool keep_series = static_cast<bool>(opt.on_series);
+  for (std::size_t c : opt.series_columns) {
+    if (c >= M) throw InputError("series column " + std::to_string(c) + " is outside the metric vector");
+  }
+  const std::size_t C = opt.series_columns.empty() ? M : opt.series_columns.size();  // series columns
   if (opt.series_stats) {
     res.mean.assign(I * M, 0.0);
     res.sd.assign(I * M, 0.0);
@@ -204,7 +215,7 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   const int threads = std::clamp(opt.threads, 1, std::max(1, own_chunks));
   // Chunks computed but not yet merged hold memory: bound them (at least one per thread).
   const std::size_t chunk_bytes =
-      sizeof(double) * ((opt.series_stats ? 2 * I * M : 0) + (keep_series ? static_cast<std::size_t>(chunk) * I * M : 0));
+      sizeof(double) * ((opt.series_stats ? 2 * I * M : 0) + (keep_series ? static_cast<std::size_t>(chunk) * I * C : 0));
   const std::size_t budget = std::size_t{256} << 20;
   const int max_in_flight = std::clamp(static_cast<int>(budget / std::max<std::size_t>(chunk_bytes, 1)), threads + 1,
                                        2 * threads + 2);
@@ -218,7 +229,8 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
 
   auto worker = [&]() {
     BatchSimulator sim(model, std::min(chunk, opt.runs));  // no idle lanes in small ensembles
-    ChunkObserver rec(M, I, model.steps(), opt.series_stats, keep_series, res.final_columns, res.finals.data());
+    ChunkObserver rec(M, I, model.steps(), opt.series_stats, keep_series, opt.series_columns, res.final_columns,
+                      res.finals.data());
     // Finals only: record just the last instant, so the steps before it skip the
     // record-only metrics.
     const int every = opt.series_stats || keep_series ? std::max(1, opt.record_every) : std::max(1, model.steps());
@@ -247,7 +259,7 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
           cr.buf.mean.resize(I * M);
           cr.buf.m2.resize(I * M);
         }
-        if (keep_series) cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * M);
+        if (keep_series) cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
         for (int r = 0; r < cr.count; ++r) seeds[r] = run_seed(opt.seed, static_cast<std::uint64_t>(cr.first + r));
         sim.reset(std::span<const std::uint64_t>(seeds.data(), cr.count));
         rec.begin(cr);
@@ -317,7 +329,7 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
         detail::broadcast_bytes(res.finals.data() + static_cast<std::size_t>(cr.first) * F,
                                 static_cast<std::size_t>(cr.count) * F * sizeof(double), src);
         if (keep_series) {
-          cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * M);
+          cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
           detail::broadcast_bytes(cr.buf.series.data(), cr.buf.series.size() * sizeof(double), src);
         }
       }

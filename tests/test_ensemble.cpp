@@ -144,3 +144,31 @@ stocks = { trade = 1.0 }
   CHECK_THAT(finals_only, Catch::Contains("non-finite") && Catch::Contains("step"));
   CHECK(finals_only == with_stats);  // found at the same step, in the same metric
 }
+
+TEST_CASE("per-run series can keep only some columns, in the order asked", "[ensemble]") {
+  const Model m(load_scenario(sptest::scenario("baseline.toml")));
+  const std::size_t M = m.layout().size(), I = static_cast<std::size_t>(m.steps()) + 1;
+  EnsembleOptions o;
+  o.runs = 5;
+  o.chunk = 2;
+  o.series_stats = false;
+  std::vector<double> all, some;
+  o.on_series = [&](int, int, std::span<const double> s) { all.insert(all.end(), s.begin(), s.end()); };
+  run_ensemble(m, o);
+  const std::vector<std::size_t> cols = {m.layout().index(Metric::effort, 0, 1, 3), 0,
+                                         m.layout().index(Metric::stock, 2, 0, 1)};
+  o.series_columns = cols;
+  o.on_series = [&](int, int, std::span<const double> s) { some.insert(some.end(), s.begin(), s.end()); };
+  run_ensemble(m, o);
+  REQUIRE(all.size() == 5 * I * M);
+  REQUIRE(some.size() == 5 * I * cols.size());
+  for (std::size_t run = 0; run < 5; ++run) {
+    for (std::size_t t = 0; t < I; ++t) {
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        REQUIRE(some[(run * I + t) * cols.size() + c] == all[(run * I + t) * M + cols[c]]);
+      }
+    }
+  }
+  o.series_columns = {M};
+  CHECK_THROWS_AS(run_ensemble(m, o), InputError);
+}

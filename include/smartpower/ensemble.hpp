@@ -29,9 +29,13 @@ struct EnsembleOptions {
   // metrics, see outcome_columns()).
   std::vector<std::size_t> final_columns;
   bool series_stats = true;  // mean and standard deviation of every metric per instant
-  // Called in run order with each chunk's per-run series (runs x instants x metrics),
+  // Called in run order with each chunk's per-run series (runs x instants x columns),
   // so per-run output streams to disk without holding the whole ensemble.
   std::function<void(int first_run, int count, std::span<const double> series)> on_series;
+  // The metric entries the per-run series keep, in this order (default: all of them, in
+  // MetricLayout order). A claims check reads a handful of entries: keeping only those
+  // spares copying and holding the rest.
+  std::vector<std::size_t> series_columns;
   // Called on the calling thread as runs complete (done, total).
   std::function<void(int, int)> progress;
   const std::atomic<bool>* stop = nullptr;  // set to stop early (throws Interrupted)
