@@ -31,7 +31,7 @@ std::vector<int> recorded_steps(int steps, int every) {
 
 namespace {
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && !defined(SMARTPOWER_NO_CLONES)
 #define SP_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), flatten))
 #else
 #define SP_KERNEL
