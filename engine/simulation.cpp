@@ -929,33 +929,20 @@ SP_KERNEL void update_batch(Work& w) {
 
 // Per-lane sum of the entries in `ranges`: finite exactly when every entry is (or almost:
 // a sum can overflow, and then the search below finds nothing and the run goes on).
-SP_KERNEL bool batch_finite(const Work& w, const std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
-  typedef double v8d __attribute__((vector_size(64)));
+SP_KERNEL bool batch_finite(Work& w, const std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
   const std::size_t P = w.P, W = static_cast<std::size_t>(w.W);
   const double* x = w.x.data();
-  bool ok = true;
-  std::size_t g = 0;
-  for (; g + 8 <= W; g += 8) {  // 8 lanes at a time, accumulated in registers
-    v8d acc[4] = {};  // four chains: the adds' latency overlaps
-    for (const auto& [begin, end] : ranges) {
-      for (std::size_t q = begin; q < end; ++q) {
-        v8d a;
-        __builtin_memcpy(&a, x + q * P + g, sizeof a);
-        acc[q & 3] += a;
-      }
+  double* acc = w.t2.data();  // one sum per lane, entry after entry (contiguous rows)
+  std::fill(acc, acc + P, 0.0);
+  for (const auto& [begin, end] : ranges) {
+    for (std::size_t q = begin; q < end; ++q) {
+      const double* row = x + q * P;
+      for (std::size_t r = 0; r < W; ++r) acc[r] += row[r];
     }
-    const v8d sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    const v8d z = sum - sum;  // 0 where finite, NaN where not
-    for (int l = 0; l < 8; ++l) ok = ok && z[l] == 0;
   }
-  for (; g < W; ++g) {
-    double acc = 0;
-    for (const auto& [begin, end] : ranges) {
-      for (std::size_t q = begin; q < end; ++q) acc += x[q * P + g];
-    }
-    ok = ok && acc - acc == 0;
-  }
-  return ok;
+  double z = 0;  // 0 while every lane's sum is finite, NaN otherwise
+  for (std::size_t r = 0; r < W; ++r) z += acc[r] - acc[r];
+  return z == 0;
 }
 
 // Throws NumericalError naming the first non-finite entry; returns if there is none
