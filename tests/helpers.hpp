@@ -91,6 +91,35 @@ border = 1.0
 )" + extra;
 }
 
+// Economy growing at 100 % a year for 800 years: overflows to infinity (step 710).
+inline std::string overflow_scenario() {
+  return R"(
+[scenario]
+name = "overflow"
+start = 0.0
+end = 800.0
+dt = 1.0
+
+[[levers]]
+id = "trade"
+kind = "hard"
+decay = 0.5
+
+[[actors]]
+id = "A"
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+growth = { economy = 1.0 }
+
+[[actors]]
+id = "B"
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+growth = { economy = 1.0 }
+
+[relations.A.B]
+stocks = { trade = 1.0 }
+)";
+}
+
 // Two actors A and B with no budget and one soft lever (culture, decay 0.2 per year,
 // dt 0.25), 2000-2002: nobody adds effort, so a culture stock S0 is S0 * 0.95^n at
 // quarter n — a series known in closed form. `extra` adds relations and the like.

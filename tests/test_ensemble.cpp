@@ -97,33 +97,8 @@ TEST_CASE("finals do not depend on which instants are recorded", "[ensemble][det
 }
 
 TEST_CASE("a non-finite value stops the ensemble whatever is recorded", "[ensemble][numerics]") {
-  // Economy growing at 100 % a year for 800 years overflows to infinity.
   const auto dir = sptest::temp_dir("nan-ensemble");
-  const auto file = sptest::write(dir / "overflow.toml", R"(
-[scenario]
-name = "overflow"
-start = 0.0
-end = 800.0
-dt = 1.0
-
-[[levers]]
-id = "trade"
-kind = "hard"
-decay = 0.5
-
-[[actors]]
-id = "A"
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-growth = { economy = 1.0 }
-
-[[actors]]
-id = "B"
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-growth = { economy = 1.0 }
-
-[relations.A.B]
-stocks = { trade = 1.0 }
-)");
+  const auto file = sptest::write(dir / "overflow.toml", sptest::overflow_scenario());
   const Model m(load_scenario(file));
   EnsembleOptions o;
   o.runs = 3;

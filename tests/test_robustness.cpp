@@ -100,33 +100,8 @@ TEST_CASE("absurd sizes are refused before any work starts", "[robustness][limit
 }
 
 TEST_CASE("a NaN or infinity stops the run and names step, metric, actor and partner", "[robustness][numerics]") {
-  // Economy growing at 100 % a year for 800 years overflows to infinity.
   const auto dir = sptest::temp_dir("nan");
-  const auto file = sptest::write(dir / "overflow.toml", R"(
-[scenario]
-name = "overflow"
-start = 0.0
-end = 800.0
-dt = 1.0
-
-[[levers]]
-id = "trade"
-kind = "hard"
-decay = 0.5
-
-[[actors]]
-id = "A"
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-growth = { economy = 1.0 }
-
-[[actors]]
-id = "B"
-capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
-growth = { economy = 1.0 }
-
-[relations.A.B]
-stocks = { trade = 1.0 }
-)");
+  const auto file = sptest::write(dir / "overflow.toml", sptest::overflow_scenario());
   std::string out;
   CHECK(sptest::run(sptest::bin() + " run " + file + " -q --out " + (dir / "o").string(), &out) == 3);
   CHECK_THAT(out, Catch::Contains("non-finite") && Catch::Contains("step") && Catch::Contains("metric") &&
