@@ -32,6 +32,7 @@ std::vector<int> recorded_steps(int steps, int every) {
 namespace {
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && !defined(SMARTPOWER_NO_CLONES)
+#define SP_CLONES 1
 #define SP_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), flatten))
 #else
 #define SP_KERNEL
@@ -63,7 +64,7 @@ SP_INLINE_STATS bool lane_stats_body(const double* x, std::size_t P, std::size_t
       const double* v = x + q * P;
       const double c = v[0];
       vec a1[H], a2[H];
-      for (int h = 0; h < H; ++h) a1[h] = a2[h] = vec{} ;
+      for (int h = 0; h < H; ++h) a1[h] = a2[h] = vec{};
       for (std::size_t r = 0; r < full; r += 8) {
         for (int h = 0; h < H; ++h) {
           vec a;
@@ -101,8 +102,7 @@ SP_KERNEL bool lane_stats4(const double* x, std::size_t P, std::size_t W,
   return lane_stats_body<4>(x, P, W, live, mean, m2);
 }
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(SMARTPOWER_NO_CLONES)
+#ifdef SP_CLONES
 __attribute__((target("arch=x86-64-v4"), flatten)) bool lane_stats8(
     const double* x, std::size_t P, std::size_t W, const std::vector<std::pair<std::size_t, std::size_t>>& live,
     double* mean, double* m2) {
