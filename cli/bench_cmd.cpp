@@ -143,7 +143,7 @@ void register_bench(CLI::App& app, Context& ctx) {
   cmd->add_option("--runs,-r", a.runs, "runs in the ensemble")->check(CLI::Range(1, 100'000'000))->capture_default_str();
   cmd->add_option("--steps", a.steps, "steps (default: the file's horizon; 120 for a generated scenario)")->check(CLI::Range(1, 1'000'000));
   cmd->add_option("--threads,-t", a.threads, "worker threads (default: every core)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--chunk", a.chunk, "runs per batch (default: the ensemble default, 64)")->check(CLI::Range(1, 100000));
+  cmd->add_option("--chunk", a.chunk, "runs per batch (default: the ensemble default, 128)")->check(CLI::Range(1, 100000));
   cmd->add_option("--series", a.series, "aggregated output: mean (per-instant mean and sd of every metric, as `run`) or none (finals only)")
       ->check(CLI::IsMember({"mean", "none"}))->capture_default_str();
   cmd->add_option("--seed,-s", a.seed, "master seed (and the generator's)")->check(CLI::NonNegativeNumber)->capture_default_str();

@@ -169,14 +169,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-SP_INLINE double exact_u53(std::uint64_t m) {
-  // m < 2^53 to double without a 64-bit integer conversion (which AVX2 lacks): exact.
-  const double two52 = 4503599627370496.0;
-  const double hi = std::bit_cast<double>((m >> 1) | 0x4330000000000000ull) - two52;
-  const double lo = std::bit_cast<double>((m & 1) | 0x4330000000000000ull) - two52;
-  return hi * 2.0 + lo;
-}
-
 // e^x. |error| ~ 1 ulp for x in [-708, 709.78]; 0 below, +inf above, NaN stays NaN.
 SP_INLINE double fexp(double x) {
   constexpr double kShifter = 6755399441055744.0;  // 1.5 * 2^52
@@ -252,30 +244,31 @@ SP_INLINE double ftanh(double z) {
   return z < 0 ? -t : t;
 }
 
-// ln x for a positive normal x (no special cases): the logistic noise's log(u / (1 - u)).
-SP_INLINE double flog_normal(double x) {
-  constexpr double kLn2Hi = 6.93147180369123816490e-01;
-  constexpr double kLn2Lo = 1.90821492927058770002e-10;
-  const std::uint64_t b = std::bit_cast<std::uint64_t>(x);
-  double m = std::bit_cast<double>((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
-  double e = std::bit_cast<double>((b >> 52) | 0x4330000000000000ull) - (4503599627370496.0 + 1023.0);
-  const bool big = m > 1.4142135623730951;
-  m = big ? m * 0.5 : m;
-  e = big ? e + 1.0 : e;
-  const double f = m - 1.0;
-  const double s = f / (2.0 + f);
-  const double t = s * s;
-  double q = 1.0 / 19.0;
-  q = std::fma(q, t, 1.0 / 17.0);
-  q = std::fma(q, t, 1.0 / 15.0);
-  q = std::fma(q, t, 1.0 / 13.0);
-  q = std::fma(q, t, 1.0 / 11.0);
-  q = std::fma(q, t, 1.0 / 9.0);
-  q = std::fma(q, t, 1.0 / 7.0);
-  q = std::fma(q, t, 1.0 / 5.0);
-  q = std::fma(q, t, 1.0 / 3.0);
-  const double s2 = 2.0 * s;
-  return std::fma(e, kLn2Hi, std::fma(e, kLn2Lo, std::fma(s2, t * q, s2)));
+// ln x in single precision for a positive normal float x (no special cases), ~1 ulp:
+// the logistic noise's log(u / (1 - u)). Sixteen lanes to a 512-bit vector, a shorter
+// series and a single-precision division: the noise needs no more digits than its
+// 24-bit uniforms carry.
+SP_INLINE float flogf_normal(float x) {
+  const std::uint32_t b = std::bit_cast<std::uint32_t>(x);
+  float m = std::bit_cast<float>((b & 0x007FFFFFu) | 0x3F800000u);  // [1, 2)
+  float e = static_cast<float>(static_cast<std::int32_t>(b >> 23) - 127);
+  const bool big = m > 1.41421356f;
+  m = big ? m * 0.5f : m;
+  e = big ? e + 1.0f : e;
+  const float f = m - 1.0f;
+  const float s = f / (2.0f + f);
+  const float t = s * s;
+  float q = 1.0f / 9.0f;  // 2 atanh(s) = 2s (1 + s^2/3 + ... + s^8/9), |s| <= 0.172
+  q = std::fma(q, t, 1.0f / 7.0f);
+  q = std::fma(q, t, 1.0f / 5.0f);
+  q = std::fma(q, t, 1.0f / 3.0f);
+  const float s2 = 2.0f * s;
+  return std::fma(e, 0.693147182f, std::fma(s2, t * q, s2));
+}
+
+// A uniform in (0, 1) from 24 random bits m: (m + 1/2) / 2^24, exact in single precision.
+SP_INLINE float uniform24(std::uint64_t m) {
+  return (static_cast<float>(static_cast<std::int32_t>(m & 0xFFFFFFu)) + 0.5f) * 0x1.0p-24f;
 }
 
 // e^x for x <= 0 (the softmax's exp(u - max u)); 0 below -708.
@@ -404,6 +397,15 @@ SP_INLINE void influence_both(const double* sij, const double* sji, double* out_
   }
 }
 
+// One option (lever k, partner j) of the deciding actor: its utility's terms and where
+// its lanes go.
+struct Option {
+  double bias;       // actors.lever_bias[k]
+  const double* cm;  // partner terms
+  const double* ex;  // lever-kind terms for the partner
+  double* u;         // utilities, then softmax weights
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -418,6 +420,7 @@ struct BatchSimulator::Work {
   std::vector<double> rs, press;        // NN * P: soft receptivity, threat pressure
   std::vector<double> rh, pm;           // 4 * NN, NN: hard receptivity, proximity * military share (same for all runs)
   std::vector<double> util;             // K * (N - 1) * P: one actor's options
+  std::vector<Option> options;          // K * (N - 1): the same options' terms
   std::vector<double> common, sx, hx;   // N * P: per-partner utility terms of one actor
   std::vector<double> t0, t1, t2, umax, tmax;  // P
   std::vector<std::int64_t> top;        // P
@@ -440,6 +443,7 @@ struct BatchSimulator::Work {
     rh.assign(4 * NN, 0.0);
     pm.assign(NN, 0.0);
     util.assign(static_cast<std::size_t>(K) * std::max(N - 1, 1) * P, 0.0);
+    options.assign(static_cast<std::size_t>(K) * std::max(N - 1, 1), Option{});
     common.assign(static_cast<std::size_t>(N) * P, 0.0);
     sx.assign(common.size(), 0.0);
     hx.assign(common.size(), 0.0);
@@ -730,13 +734,17 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
   }
 }
 
-// Utilities of one option for every lane, with the run's logistic noise (xoshiro256++,
-// one stream per run). __restrict: the buffers never overlap, so GCC vectorises without
-// run-time alias checks (too many pointers for it to version otherwise).
+// Utilities of options a and b (Two) or a alone, every lane, with the run's logistic
+// noise: one xoshiro256++ draw per lane gives both options' uniforms (bits 40-63 for a,
+// 16-39 for b). __restrict: the buffers never overlap, so GCC vectorises without run-time
+// alias checks (too many pointers for it to version otherwise).
+template <bool Two>
 SP_INLINE void noisy_utilities(std::uint64_t* __restrict s0, std::uint64_t* __restrict s1,
                                std::uint64_t* __restrict s2, std::uint64_t* __restrict s3,
-                               const double* __restrict cm, const double* __restrict ex, double* __restrict u,
-                               double* __restrict umax, std::size_t P, double lb, double sigma, double inv_t) {
+                               const double* __restrict cma, const double* __restrict exa, double* __restrict ua,
+                               const double* __restrict cmb, const double* __restrict exb, double* __restrict ub,
+                               double* __restrict umax, std::size_t P, double lba, double lbb, double sigma,
+                               double inv_t) {
   constexpr double kScale = 0.55132889542179204;  // sqrt(3) / pi: logistic with unit variance
   for (std::size_t r = 0; r < P; ++r) {
     const std::uint64_t res = rotl64(s0[r] + s3[r], 23) + s0[r];
@@ -747,10 +755,17 @@ SP_INLINE void noisy_utilities(std::uint64_t* __restrict s0, std::uint64_t* __re
     s0[r] ^= s3[r];
     s2[r] ^= t;
     s3[r] = rotl64(s3[r], 45);
-    const double uni = (exact_u53(res >> 11) + 0.5) * 0x1.0p-53;  // in (0, 1)
-    const double v = (lb + cm[r] + ex[r] + sigma * (kScale * flog_normal(uni / (1.0 - uni)))) * inv_t;
-    u[r] = v;
-    umax[r] = std::max(umax[r], v);
+    const float x = uniform24(res >> 40);
+    const double va = (lba + cma[r] + exa[r] + sigma * (kScale * double(flogf_normal(x / (1.0f - x))))) * inv_t;
+    ua[r] = va;
+    if constexpr (Two) {
+      const float y = uniform24(res >> 16);
+      const double vb = (lbb + cmb[r] + exb[r] + sigma * (kScale * double(flogf_normal(y / (1.0f - y))))) * inv_t;
+      ub[r] = vb;
+      umax[r] = std::max(umax[r], std::max(va, vb));
+    } else {
+      umax[r] = std::max(umax[r], va);
+    }
   }
 }
 
@@ -808,31 +823,43 @@ SP_KERNEL void decide_batch(Work& w, int n) {
         he[r] = expansion - mix;
       }
     }
-    // Utilities of every (lever, partner) option, noise drawn in that order per run.
-    std::fill(umax, umax + P, -kInf);
+    // Utilities of every (lever, partner) option, lever-major; noise drawn in that order
+    // per run, two options per draw.
+    Option* ops = w.options.data();
+    std::size_t opts = 0;
     for (int k = 0; k < K; ++k) {
-      const double lb = a.lever_bias[k];
       const double* extra = sc.levers[k].kind == LeverKind::soft ? w.sx.data() : w.hx.data();
-      std::size_t o = static_cast<std::size_t>(k) * partners;
       for (int j = 0; j < N; ++j) {
         if (j == i) continue;
-        const double* cm = w.common.data() + static_cast<std::size_t>(j) * P;
-        const double* ex = extra + static_cast<std::size_t>(j) * P;
-        double* u = w.util.data() + o * P;
-        if (sigma > 0) {
-          noisy_utilities(s0, s1, s2, s3, cm, ex, u, umax, P, lb, sigma, inv_t);
-        } else {
-          for (std::size_t r = 0; r < P; ++r) {
-            const double v = (lb + cm[r] + ex[r]) * inv_t;
-            u[r] = v;
-            umax[r] = std::max(umax[r], v);
-          }
+        const std::size_t jp = static_cast<std::size_t>(j) * P;
+        ops[opts] = {a.lever_bias[k], w.common.data() + jp, extra + jp, w.util.data() + opts * P};
+        ++opts;
+      }
+    }
+    std::fill(umax, umax + P, -kInf);
+    if (sigma > 0) {
+      std::size_t o = 0;
+      for (; o + 1 < opts; o += 2) {
+        const Option &x = ops[o], &y = ops[o + 1];
+        noisy_utilities<true>(s0, s1, s2, s3, x.cm, x.ex, x.u, y.cm, y.ex, y.u, umax, P, x.bias, y.bias, sigma,
+                              inv_t);
+      }
+      if (o < opts) {
+        const Option& x = ops[o];
+        noisy_utilities<false>(s0, s1, s2, s3, x.cm, x.ex, x.u, nullptr, nullptr, nullptr, umax, P, x.bias, 0.0,
+                               sigma, inv_t);
+      }
+    } else {
+      for (std::size_t o = 0; o < opts; ++o) {
+        const Option& x = ops[o];
+        for (std::size_t r = 0; r < P; ++r) {
+          const double v = (x.bias + x.cm[r] + x.ex[r]) * inv_t;
+          x.u[r] = v;
+          umax[r] = std::max(umax[r], v);
         }
-        ++o;
       }
     }
     // Softmax (max subtracted for stability), scaled to the budget.
-    const std::size_t opts = static_cast<std::size_t>(K) * partners;
     std::fill(z, z + P, 0.0);
     for (std::size_t o = 0; o < opts; ++o) {
       double* u = w.util.data() + o * P;

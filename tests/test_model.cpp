@@ -223,3 +223,87 @@ effort = 0.5
   CHECK(obs.xs[3][L.index(Metric::effort, 0, 1, 1)] != Approx(0.5));
   CHECK(obs.xs[0][L.index(Metric::effort, 0, 1, 1)] != Approx(0.5));
 }
+
+TEST_CASE("the decision noise is logistic with unit variance, independent across options", "[model][noise]") {
+  // One deciding actor, three levers of equal utility (no strategy terms, no biases): the
+  // efforts' log ratios are the noise differences eps_k - eps_l, whatever the budget.
+  // Options 0 and 1 take their uniforms from one random draw, option 2 from the next.
+  auto doc = load_document_from_string(R"(
+[scenario]
+name = "noise"
+start = 0.0
+end = 25.0
+dt = 0.25
+
+[[levers]]
+id = "a"
+kind = "soft"
+decay = 0.5
+[[levers]]
+id = "b"
+kind = "soft"
+decay = 0.5
+[[levers]]
+id = "c"
+kind = "soft"
+decay = 0.5
+
+[[actors]]
+id = "A"
+noise = 1.0
+temperature = 1.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+
+[[actors]]
+id = "B"
+budget = 0.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+)",
+                                       "noise.toml");
+  const Model m(build_scenario(*doc.table));
+  struct Diffs : Observer {
+    const MetricLayout* L;
+    std::vector<double> d01, d02, d12;
+    void record(int, double, std::span<const double> x) override {
+      const double e0 = x[L->index(Metric::effort, 0, 1, 0)], e1 = x[L->index(Metric::effort, 0, 1, 1)],
+                   e2 = x[L->index(Metric::effort, 0, 1, 2)];
+      d01.push_back(std::log(e0 / e1));
+      d02.push_back(std::log(e0 / e2));
+      d12.push_back(std::log(e1 / e2));
+    }
+  } obs;
+  obs.L = &m.layout();
+  Simulator sim(m);
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    sim.reset(seed);
+    sim.run(&obs);
+  }
+  const auto mean = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return s / static_cast<double>(v.size());
+  };
+  const auto cov = [&](const std::vector<double>& a, const std::vector<double>& b) {
+    const double ma = mean(a), mb = mean(b);
+    double s = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) s += (a[i] - ma) * (b[i] - mb);
+    return s / static_cast<double>(a.size() - 1);
+  };
+  REQUIRE(obs.d01.size() == 300u * 101u);
+  const double n = static_cast<double>(obs.d01.size());
+  for (const auto* d : {&obs.d01, &obs.d02, &obs.d12}) {
+    // A difference of two independent unit-variance logistic variables: mean 0, variance 2.
+    CHECK(std::abs(mean(*d)) < 4 * std::sqrt(2.0 / n));
+    CHECK(cov(*d, *d) == Approx(2.0).epsilon(0.03));
+  }
+  // cov(e0 - e2, e1 - e2) = var(e2) = 1 when the three are independent (correlation 1/2);
+  // options sharing a draw would show here.
+  CHECK(cov(obs.d02, obs.d12) == Approx(1.0).epsilon(0.05));
+  CHECK(cov(obs.d01, obs.d12) == Approx(-1.0).epsilon(0.05));  // -var(e1)
+  // Logistic, not normal: P(|eps_k - eps_l| > 3 sd) is 0.61 % for this difference (its
+  // excess kurtosis is 0.6), 0.27 % for a normal one.
+  double tail = 0;
+  for (double x : obs.d01) tail += std::abs(x) > 3 * std::sqrt(2.0) ? 1 : 0;
+  CHECK(tail / n > 0.0045);
+  CHECK(tail / n < 0.0080);
+}

@@ -23,7 +23,7 @@ struct EnsembleOptions {
   // Runs per chunk (= per batch). The series statistics are merged per chunk, so their
   // last bits depend on it: part of the result's definition, keep it fixed. The finals
   // do not depend on it.
-  int chunk = 64;
+  int chunk = 128;
   int record_every = 1;  // record every n-th step (and always the last)
   // Keep these metric columns of every run's final instant (default: actor and dyad
   // metrics, see outcome_columns()).
