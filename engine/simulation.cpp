@@ -300,6 +300,27 @@ SP_INLINE double fexp_nonpositive(double x) {
   return x < -708.0 ? 0.0 : y;
 }
 
+// e^x in single precision for x <= 0, ~1 ulp; 0 below -87 (the noisy softmax's weights,
+// which need no more digits than its noise carries).
+SP_INLINE float fexpf_nonpositive(float x) {
+  constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23
+  const float xc = std::max(x, -87.0f);
+  const float t = xc * 1.44269504f + kShifter;
+  const float k = t - kShifter;  // nearest integer to x / ln 2, in [-126, 0]
+  const float r = std::fma(-k, -2.12194440e-4f, std::fma(-k, 0.693359375f, xc));  // ln 2 = 0.693359375 - 2.12194440e-4
+  float p = 1.0f / 5040.0f;  // Taylor to r^7, |r| <= 0.35
+  p = std::fma(p, r, 1.0f / 720.0f);
+  p = std::fma(p, r, 1.0f / 120.0f);
+  p = std::fma(p, r, 1.0f / 24.0f);
+  p = std::fma(p, r, 1.0f / 6.0f);
+  p = std::fma(p, r, 0.5f);
+  p = std::fma(p, r, 1.0f);
+  p = std::fma(p, r, 1.0f);
+  const std::uint32_t ki = std::bit_cast<std::uint32_t>(t) - std::bit_cast<std::uint32_t>(kShifter);
+  const float y = p * std::bit_cast<float>((ki + 127u) << 23);  // 2^k
+  return x < -87.0f ? 0.0f : y;
+}
+
 SP_INLINE std::uint64_t rotl64(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 // Returns to engagement x^gamma (docs/model.md eq. 6; 0^gamma = 0, x < 0 counts as 0),
@@ -860,12 +881,20 @@ SP_KERNEL void decide_batch(Work& w, int n) {
       }
     }
     // Softmax (max subtracted for stability), scaled to the budget.
+    // With noise the weights are single precision, like the noise itself.
     std::fill(z, z + P, 0.0);
     for (std::size_t o = 0; o < opts; ++o) {
       double* u = w.util.data() + o * P;
-      for (std::size_t r = 0; r < P; ++r) {
-        u[r] = fexp_nonpositive(u[r] - umax[r]);
-        z[r] += u[r];
+      if (sigma > 0) {
+        for (std::size_t r = 0; r < P; ++r) {
+          u[r] = fexpf_nonpositive(static_cast<float>(u[r] - umax[r]));
+          z[r] += u[r];
+        }
+      } else {
+        for (std::size_t r = 0; r < P; ++r) {
+          u[r] = fexp_nonpositive(u[r] - umax[r]);
+          z[r] += u[r];
+        }
       }
     }
     const double budget = m.budget(n, i);
@@ -941,13 +970,21 @@ SP_KERNEL void update_batch(Work& w) {
                            counter + ji, A + ij, A + ji, P, p, c0_ij, c0_ji, rate_dt);
     }
   }
+  // Stocks, row by row around the diagonal (i = j stays 0).
   for (int k = 0; k < K; ++k) {
     const double keep = 1 - sc.levers[k].decay * dt;
-    double* Sk = S + k * NN * P;
-    const double* ek = effort + k * NN * P;
-    for (std::size_t q = 0; q < NN * P; ++q) {
-      const double v = keep * Sk[q] + dt * ek[q];
-      Sk[q] = v > 0 ? v : 0.0;
+    for (int i = 0; i < N; ++i) {
+      const std::size_t row = (k * NN + static_cast<std::size_t>(i) * N) * P;
+      const std::size_t cuts[2][2] = {{0, static_cast<std::size_t>(i) * P},
+                                      {static_cast<std::size_t>(i + 1) * P, static_cast<std::size_t>(N) * P}};
+      for (const auto& [b, e] : cuts) {
+        double* Sk = S + row;
+        const double* ek = effort + row;
+        for (std::size_t q = b; q < e; ++q) {
+          const double v = keep * Sk[q] + dt * ek[q];
+          Sk[q] = v > 0 ? v : 0.0;
+        }
+      }
     }
   }
 }
