@@ -419,12 +419,13 @@ SP_INLINE void influence_both(const double* sij, const double* sji, double* out_
 }
 
 // One option (lever k, partner j) of the deciding actor: its utility's terms and where
-// its lanes go.
+// its lanes go (double without noise, float with).
+template <class T>
 struct Option {
-  double bias;       // actors.lever_bias[k]
-  const double* cm;  // partner terms
-  const double* ex;  // lever-kind terms for the partner
-  double* u;         // utilities, then softmax weights
+  T bias;       // actors.lever_bias[k]
+  const T* cm;  // partner terms
+  const T* ex;  // lever-kind terms for the partner
+  T* u;         // utilities, then softmax weights
 };
 
 }  // namespace
@@ -441,7 +442,10 @@ struct BatchSimulator::Work {
   std::vector<double> rs, press;        // NN * P: soft receptivity, threat pressure
   std::vector<double> rh, pm;           // 4 * NN, NN: hard receptivity, proximity * military share (same for all runs)
   std::vector<double> util;             // K * (N - 1) * P: one actor's options
-  std::vector<Option> options;          // K * (N - 1): the same options' terms
+  std::vector<Option<double>> options;  // K * (N - 1): the same options' terms
+  // The same in single precision, for actors with noise.
+  std::vector<float> futil, fcommon, fsx, fhx, fumax, fz;
+  std::vector<Option<float>> foptions;
   std::vector<double> common, sx, hx;   // N * P: per-partner utility terms of one actor
   std::vector<double> t0, t1, t2, umax, tmax;  // P
   std::vector<std::int64_t> top;        // P
@@ -464,7 +468,11 @@ struct BatchSimulator::Work {
     rh.assign(4 * NN, 0.0);
     pm.assign(NN, 0.0);
     util.assign(static_cast<std::size_t>(K) * std::max(N - 1, 1) * P, 0.0);
-    options.assign(static_cast<std::size_t>(K) * std::max(N - 1, 1), Option{});
+    options.assign(static_cast<std::size_t>(K) * std::max(N - 1, 1), Option<double>{});
+    foptions.assign(options.size(), Option<float>{});
+    futil.assign(util.size(), 0.0f);
+    for (auto* v : {&fcommon, &fsx, &fhx}) v->assign(static_cast<std::size_t>(N) * P, 0.0f);
+    for (auto* v : {&fumax, &fz}) v->assign(P, 0.0f);
     common.assign(static_cast<std::size_t>(N) * P, 0.0);
     sx.assign(common.size(), 0.0);
     hx.assign(common.size(), 0.0);
@@ -756,17 +764,15 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
 }
 
 // Utilities of options a and b (Two) or a alone, every lane, with the run's logistic
-// noise: one xoshiro256++ draw per lane gives both options' uniforms (bits 40-63 for a,
-// 16-39 for b). __restrict: the buffers never overlap, so GCC vectorises without run-time
-// alias checks (too many pointers for it to version otherwise).
+// noise, in single precision: one xoshiro256++ draw per lane gives both options' uniforms
+// (bits 40-63 for a, 16-39 for b). __restrict: the buffers never overlap, so GCC
+// vectorises without run-time alias checks (too many pointers for it to version otherwise).
 template <bool Two>
 SP_INLINE void noisy_utilities(std::uint64_t* __restrict s0, std::uint64_t* __restrict s1,
                                std::uint64_t* __restrict s2, std::uint64_t* __restrict s3,
-                               const double* __restrict cma, const double* __restrict exa, double* __restrict ua,
-                               const double* __restrict cmb, const double* __restrict exb, double* __restrict ub,
-                               double* __restrict umax, std::size_t P, double lba, double lbb, double sigma,
-                               double inv_t) {
-  constexpr double kScale = 0.55132889542179204;  // sqrt(3) / pi: logistic with unit variance
+                               const float* __restrict cma, const float* __restrict exa, float* __restrict ua,
+                               const float* __restrict cmb, const float* __restrict exb, float* __restrict ub,
+                               float* __restrict umax, std::size_t P, float lba, float lbb, float sk, float inv_t) {
   for (std::size_t r = 0; r < P; ++r) {
     const std::uint64_t res = rotl64(s0[r] + s3[r], 23) + s0[r];
     const std::uint64_t t = s1[r] << 17;
@@ -777,11 +783,11 @@ SP_INLINE void noisy_utilities(std::uint64_t* __restrict s0, std::uint64_t* __re
     s2[r] ^= t;
     s3[r] = rotl64(s3[r], 45);
     const float x = uniform24(res >> 40);
-    const double va = (lba + cma[r] + exa[r] + sigma * (kScale * double(flogf_normal(x / (1.0f - x))))) * inv_t;
+    const float va = (lba + cma[r] + exa[r] + sk * flogf_normal(x / (1.0f - x))) * inv_t;
     ua[r] = va;
     if constexpr (Two) {
       const float y = uniform24(res >> 16);
-      const double vb = (lbb + cmb[r] + exb[r] + sigma * (kScale * double(flogf_normal(y / (1.0f - y))))) * inv_t;
+      const float vb = (lbb + cmb[r] + exb[r] + sk * flogf_normal(y / (1.0f - y))) * inv_t;
       ub[r] = vb;
       umax[r] = std::max(umax[r], std::max(va, vb));
     } else {
@@ -809,7 +815,6 @@ SP_KERNEL void decide_batch(Work& w, int n) {
   std::uint64_t* s2 = s1 + P;
   std::uint64_t* s3 = s2 + P;
   double* umax = w.umax.data();
-  double* z = w.t1.data();
   const auto moves = m.moves_at(n);
 
   for (int i = 0; i < N; ++i) {
@@ -821,92 +826,115 @@ SP_KERNEL void decide_batch(Work& w, int n) {
     }
     const double sigma = a.noise * p.noise;
     const double inv_t = 1.0 / a.temperature;
-    // Terms that depend on the partner only (and on the lever's kind).
-    for (int j = 0; j < N; ++j) {
-      if (j == i) continue;
-      const std::size_t ij = (static_cast<std::size_t>(i) * N + j) * P, ji = (static_cast<std::size_t>(j) * N + i) * P;
-      double* cm = w.common.data() + static_cast<std::size_t>(j) * P;
-      double* se = w.sx.data() + static_cast<std::size_t>(j) * P;
-      double* he = w.hx.data() + static_cast<std::size_t>(j) * P;
-      const double sphere = st.sphere * sc.border[static_cast<std::size_t>(i) * N + j];
-      const double expansion =
-          st.expansion != 0 && econ_total > 0 ? st.expansion * m.capability(n, j, 0) / econ_total : 0.0;
-      for (std::size_t r = 0; r < P; ++r) {
-        double c = a.partner_bias[j];
-        c += st.diversify * (1 - partners * dep[ij + r]);
-        c += st.counter_threat * counter[ij + r];
-        c += sphere * (1 - dep[ji + r]);
-        cm[r] = c;
-        // smart_mix: i's own power over j is (soft, hard)[j][i].
-        const double tot = soft[ji + r] + hard[ji + r];
-        const double mix = st.smart_mix * ((tot > 0 ? hard[ji + r] / tot : p.alpha) - p.alpha);
-        se[r] = st.affinity * aff[ij + r] + mix;
-        he[r] = expansion - mix;
-      }
-    }
-    // Utilities of every (lever, partner) option, lever-major; noise drawn in that order
-    // per run, two options per draw.
-    Option* ops = w.options.data();
-    std::size_t opts = 0;
-    for (int k = 0; k < K; ++k) {
-      const double* extra = sc.levers[k].kind == LeverKind::soft ? w.sx.data() : w.hx.data();
+    // Terms that depend on the partner only (and on the lever's kind); T is double without
+    // noise, float with.
+    auto partner_terms = [&](auto* common, auto* sx, auto* hx) {
+      using T = std::remove_pointer_t<decltype(common)>;
       for (int j = 0; j < N; ++j) {
         if (j == i) continue;
-        const std::size_t jp = static_cast<std::size_t>(j) * P;
-        ops[opts] = {a.lever_bias[k], w.common.data() + jp, extra + jp, w.util.data() + opts * P};
-        ++opts;
+        const std::size_t ij = (static_cast<std::size_t>(i) * N + j) * P,
+                          ji = (static_cast<std::size_t>(j) * N + i) * P;
+        T* cm = common + static_cast<std::size_t>(j) * P;
+        T* se = sx + static_cast<std::size_t>(j) * P;
+        T* he = hx + static_cast<std::size_t>(j) * P;
+        const double sphere = st.sphere * sc.border[static_cast<std::size_t>(i) * N + j];
+        const double expansion =
+            st.expansion != 0 && econ_total > 0 ? st.expansion * m.capability(n, j, 0) / econ_total : 0.0;
+        for (std::size_t r = 0; r < P; ++r) {
+          double c = a.partner_bias[j];
+          c += st.diversify * (1 - partners * dep[ij + r]);
+          c += st.counter_threat * counter[ij + r];
+          c += sphere * (1 - dep[ji + r]);
+          cm[r] = static_cast<T>(c);
+          // smart_mix: i's own power over j is (soft, hard)[j][i].
+          const double tot = soft[ji + r] + hard[ji + r];
+          const double mix = st.smart_mix * ((tot > 0 ? hard[ji + r] / tot : p.alpha) - p.alpha);
+          se[r] = static_cast<T>(st.affinity * aff[ij + r] + mix);
+          he[r] = static_cast<T>(expansion - mix);
+        }
       }
-    }
-    std::fill(umax, umax + P, -kInf);
+    };
+    // Every (lever, partner) option, lever-major.
+    auto options = [&](auto* ops, auto* common, auto* sx, auto* hx, auto* util) {
+      std::size_t opts = 0;
+      for (int k = 0; k < K; ++k) {
+        const auto* extra = sc.levers[k].kind == LeverKind::soft ? sx : hx;
+        for (int j = 0; j < N; ++j) {
+          if (j == i) continue;
+          const std::size_t jp = static_cast<std::size_t>(j) * P;
+          ops[opts] = {static_cast<std::remove_pointer_t<decltype(util)>>(a.lever_bias[k]), common + jp, extra + jp,
+                       util + opts * P};
+          ++opts;
+        }
+      }
+      return opts;
+    };
+    const double budget = m.budget(n, i);
+    double* zinv = w.t1.data();
     if (sigma > 0) {
+      // With noise: utilities, noise and softmax weights in single precision (the noise
+      // carries no more digits); noise drawn in option order per run, two options a draw.
+      partner_terms(w.fcommon.data(), w.fsx.data(), w.fhx.data());
+      Option<float>* ops = w.foptions.data();
+      const std::size_t opts = options(ops, w.fcommon.data(), w.fsx.data(), w.fhx.data(), w.futil.data());
+      constexpr double kScale = 0.55132889542179204;  // sqrt(3) / pi: logistic with unit variance
+      const float sk = static_cast<float>(sigma * kScale), inv_tf = static_cast<float>(inv_t);
+      float* fumax = w.fumax.data();
+      float* fz = w.fz.data();
+      std::fill(fumax, fumax + P, -std::numeric_limits<float>::infinity());
       std::size_t o = 0;
       for (; o + 1 < opts; o += 2) {
-        const Option &x = ops[o], &y = ops[o + 1];
-        noisy_utilities<true>(s0, s1, s2, s3, x.cm, x.ex, x.u, y.cm, y.ex, y.u, umax, P, x.bias, y.bias, sigma,
-                              inv_t);
+        const Option<float>&x = ops[o], &y = ops[o + 1];
+        noisy_utilities<true>(s0, s1, s2, s3, x.cm, x.ex, x.u, y.cm, y.ex, y.u, fumax, P, x.bias, y.bias, sk, inv_tf);
       }
       if (o < opts) {
-        const Option& x = ops[o];
-        noisy_utilities<false>(s0, s1, s2, s3, x.cm, x.ex, x.u, nullptr, nullptr, nullptr, umax, P, x.bias, 0.0,
-                               sigma, inv_t);
+        const Option<float>& x = ops[o];
+        noisy_utilities<false>(s0, s1, s2, s3, x.cm, x.ex, x.u, nullptr, nullptr, nullptr, fumax, P, x.bias, 0.0f,
+                               sk, inv_tf);
+      }
+      std::fill(fz, fz + P, 0.0f);
+      for (o = 0; o < opts; ++o) {
+        float* u = ops[o].u;
+        for (std::size_t r = 0; r < P; ++r) {
+          u[r] = fexpf_nonpositive(u[r] - fumax[r]);
+          fz[r] += u[r];
+        }
+      }
+      for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / static_cast<double>(fz[r]);
+      for (o = 0; o < opts; ++o) {
+        const int k = static_cast<int>(o) / partners, jj = static_cast<int>(o) % partners, j = jj < i ? jj : jj + 1;
+        const float* u = ops[o].u;
+        double* e = effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P;
+        for (std::size_t r = 0; r < P; ++r) e[r] = static_cast<double>(u[r]) * zinv[r];
       }
     } else {
+      partner_terms(w.common.data(), w.sx.data(), w.hx.data());
+      Option<double>* ops = w.options.data();
+      const std::size_t opts = options(ops, w.common.data(), w.sx.data(), w.hx.data(), w.util.data());
+      std::fill(umax, umax + P, -kInf);
       for (std::size_t o = 0; o < opts; ++o) {
-        const Option& x = ops[o];
+        const Option<double>& x = ops[o];
         for (std::size_t r = 0; r < P; ++r) {
           const double v = (x.bias + x.cm[r] + x.ex[r]) * inv_t;
           x.u[r] = v;
           umax[r] = std::max(umax[r], v);
         }
       }
-    }
-    // Softmax (max subtracted for stability), scaled to the budget.
-    // With noise the weights are single precision, like the noise itself.
-    std::fill(z, z + P, 0.0);
-    for (std::size_t o = 0; o < opts; ++o) {
-      double* u = w.util.data() + o * P;
-      if (sigma > 0) {
-        for (std::size_t r = 0; r < P; ++r) {
-          u[r] = fexpf_nonpositive(static_cast<float>(u[r] - umax[r]));
-          z[r] += u[r];
-        }
-      } else {
+      // Softmax (max subtracted for stability), scaled to the budget.
+      std::fill(zinv, zinv + P, 0.0);
+      for (std::size_t o = 0; o < opts; ++o) {
+        double* u = ops[o].u;
         for (std::size_t r = 0; r < P; ++r) {
           u[r] = fexp_nonpositive(u[r] - umax[r]);
-          z[r] += u[r];
+          zinv[r] += u[r];
         }
       }
-    }
-    const double budget = m.budget(n, i);
-    for (std::size_t r = 0; r < P; ++r) z[r] = budget / z[r];
-    for (int k = 0; k < K; ++k) {
-      std::size_t o = static_cast<std::size_t>(k) * partners;
-      for (int j = 0; j < N; ++j) {
-        if (j == i) continue;
-        const double* u = w.util.data() + o * P;
+      for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / zinv[r];
+      for (std::size_t o = 0; o < opts; ++o) {
+        const int k = static_cast<int>(o) / partners, jj = static_cast<int>(o) % partners, j = jj < i ? jj : jj + 1;
+        const double* u = ops[o].u;
         double* e = effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P;
-        for (std::size_t r = 0; r < P; ++r) e[r] = u[r] * z[r];
-        ++o;
+        for (std::size_t r = 0; r < P; ++r) e[r] = u[r] * zinv[r];
       }
     }
     for (int mi : moves) {
