@@ -203,23 +203,22 @@ SP_INLINE double fexp(double x) {
   return x != x ? x : y;
 }
 
-// ln x. ~2 ulp; ln 0 = -inf, ln(x < 0) = NaN, ln inf = inf.
-SP_INLINE double flog(double x) {
+// ln x for a positive normal x, no special cases (an infinity gives 709.78, a NaN some
+// finite value), ~2 ulp: the CES powers, whose callers clamp the arguments and restore
+// the NaNs.
+SP_INLINE double flog_positive(double x) {
   constexpr double kLn2Hi = 6.93147180369123816490e-01;
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
-  const bool sub = x < 2.2250738585072014e-308;
-  const double xs = sub ? x * 18014398509481984.0 : x;  // 2^54: subnormals to normal
-  const std::uint64_t b = std::bit_cast<std::uint64_t>(xs);
+  const std::uint64_t b = std::bit_cast<std::uint64_t>(x);
   double m = std::bit_cast<double>((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);  // [1, 2)
   double e = std::bit_cast<double>(((b >> 52) & 0x7FF) | 0x4330000000000000ull) - (4503599627370496.0 + 1023.0);
-  e = sub ? e - 54.0 : e;
   const bool big = m > 1.4142135623730951;
   m = big ? m * 0.5 : m;
   e = big ? e + 1.0 : e;
   const double f = m - 1.0;
   const double s = f / (2.0 + f);
   const double t = s * s;
-  double q = 1.0 / 19.0;  // 2 atanh(s) = 2s (1 + s^2/3 + s^4/5 + ...), |s| <= 0.172
+  double q = 1.0 / 19.0;
   q = std::fma(q, t, 1.0 / 17.0);
   q = std::fma(q, t, 1.0 / 15.0);
   q = std::fma(q, t, 1.0 / 13.0);
@@ -229,8 +228,15 @@ SP_INLINE double flog(double x) {
   q = std::fma(q, t, 1.0 / 5.0);
   q = std::fma(q, t, 1.0 / 3.0);
   const double s2 = 2.0 * s;
-  const double lm = std::fma(s2, t * q, s2);
-  double y = std::fma(e, kLn2Hi, std::fma(e, kLn2Lo, lm));
+  return std::fma(e, kLn2Hi, std::fma(e, kLn2Lo, std::fma(s2, t * q, s2)));
+}
+
+// ln x. ~2 ulp; ln 0 = -inf, ln(x < 0) = NaN, ln inf = inf.
+SP_INLINE double flog(double x) {
+  const bool sub = x < 2.2250738585072014e-308;
+  const double xs = sub ? x * 18014398509481984.0 : x;  // 2^54: subnormals to normal
+  double y = flog_positive(xs);
+  y = sub ? y - 37.42994775023705 : y;  // 54 ln 2
   y = x == 0.0 ? -kInf : y;
   y = x == kInf ? kInf : y;
   y = x < 0.0 ? std::numeric_limits<double>::quiet_NaN() : y;
@@ -558,6 +564,22 @@ SP_INLINE void ces_lanes(double* out, const double* h, const double* s, std::siz
     return;
   }
   const double inv = 1 / rho, oma = 1 - alpha;
+  if (alpha > 0 && alpha < 1) {
+    // t >= min(alpha, 1 - alpha) > 0: both logarithms take positive normal arguments (the
+    // ratio clamped to the smallest normal), special cases handled here once.
+    const double x0 = rho > 0 ? 0.0 : kInf;  // ratio^rho at ratio = 0
+    for (std::size_t r = 0; r < n; ++r) {
+      const bool hb = h[r] >= s[r];
+      const double big = hb ? h[r] : s[r], small = hb ? s[r] : h[r];
+      const double wb = hb ? alpha : oma, ws = hb ? oma : alpha;
+      const double ratio = small / big;  // in [0, 1]; NaN for 0/0 (zero below) or a NaN input
+      const double x = ratio > 0 ? fexp(rho * flog_positive(std::max(ratio, 2.2250738585072014e-308))) : x0;
+      const double c = big * fexp(inv * flog_positive(std::fma(ws, x, wb)));
+      const bool zero = rho < 0 ? (h[r] <= 0 || s[r] <= 0) : (h[r] <= 0 && s[r] <= 0);
+      out[r] = zero ? 0.0 : (ratio != ratio ? ratio : c);
+    }
+    return;
+  }
   for (std::size_t r = 0; r < n; ++r) {
     const bool hb = h[r] >= s[r];
     const double big = hb ? h[r] : s[r], small = hb ? s[r] : h[r];
