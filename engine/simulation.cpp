@@ -424,6 +424,11 @@ SP_INLINE void influence_both(const double* sij, const double* sji, double* out_
   }
 }
 
+// Finiteness sums: acc[r] += v[r] (a NaN or infinity in any lane's values stays in its sum).
+SP_INLINE void add_lanes(double* __restrict acc, const double* __restrict v, std::size_t P) {
+  for (std::size_t r = 0; r < P; ++r) acc[r] += v[r];
+}
+
 // One option (lever k, partner j) of the deciding actor: its utility's terms and where
 // its lanes go (double without noise, float with).
 template <class T>
@@ -454,13 +459,10 @@ struct BatchSimulator::Work {
   std::vector<Option<float>> foptions;
   std::vector<double> common, sx, hx;   // N * P: per-partner utility terms of one actor
   std::vector<double> t0, t1, t2, umax, tmax;  // P
+  std::vector<double> chk;                     // P: finiteness sums of the unrecorded instants
   std::vector<std::int64_t> top;        // P
   std::vector<std::uint64_t> rng;       // 4 * P: xoshiro256++ state, word-major
   std::vector<std::pair<std::size_t, std::size_t>> live;  // entries that can be non-zero
-  // Live entries checked at unrecorded instants: the state, the efforts and the dyad
-  // metrics, through which any non-finite influence, lever dependence or real value
-  // would reach the state (those are not kept, or not computed, there).
-  std::vector<std::pair<std::size_t, std::size_t>> carried;
 
   Work(const Model& model, int capacity)
       : m(model), L(model.layout()), N(model.n_actors()), K(model.n_levers()), T(model.steps()) {
@@ -482,7 +484,7 @@ struct BatchSimulator::Work {
     common.assign(static_cast<std::size_t>(N) * P, 0.0);
     sx.assign(common.size(), 0.0);
     hx.assign(common.size(), 0.0);
-    for (auto* v : {&t0, &t1, &t2, &umax, &tmax}) v->assign(P, 0.0);
+    for (auto* v : {&t0, &t1, &t2, &umax, &tmax, &chk}) v->assign(P, 0.0);
     top.assign(P, 0);
     rng.assign(4 * P, 0);
     // Entries that can be non-zero: i == j entries stay 0, and so do real/volume of
@@ -506,24 +508,13 @@ struct BatchSimulator::Work {
         }
       }
     }
-    auto add = [](std::vector<std::pair<std::size_t, std::size_t>>& ranges, std::size_t q) {
-      if (!ranges.empty() && ranges.back().second == q) {
-        ranges.back().second = q + 1;
-      } else {
-        ranges.emplace_back(q, q + 1);
-      }
-    };
-    auto unchecked = [&](std::size_t q) {
-      for (Metric metric : {Metric::influence, Metric::lever_dependence, Metric::real, Metric::volume}) {
-        const std::size_t o = L.offset(metric);
-        if (q >= o && q < o + K * NN) return true;
-      }
-      return false;
-    };
     for (std::size_t q = 0; q < M; ++q) {
       if (!on[q]) continue;
-      add(live, q);
-      if (!unchecked(q)) add(carried, q);
+      if (!live.empty() && live.back().second == q) {
+        live.back().second = q + 1;
+      } else {
+        live.emplace_back(q, q + 1);
+      }
     }
   }
   double* X(Metric metric) { return x.data() + L.offset(metric) * P; }
@@ -594,7 +585,10 @@ SP_INLINE void ces_lanes(double* out, const double* h, const double* s, std::siz
 
 // `full`: also the metrics only recorded, never read by the model (lever_dependence, real,
 // volume), and the influences kept per lever; skipped at the instants nobody records.
-SP_KERNEL void derive_batch(Work& w, int n, bool full) {
+// `check`: add every dyad and actor metric to the lanes' finiteness sums w.chk as it is
+// written (the state reaches them: stocks through the influences, alignment through the
+// affinity), instead of a separate pass over the batch.
+SP_KERNEL void derive_batch(Work& w, int n, bool full, bool check) {
   const Model& m = w.m;
   const Scenario& sc = m.scenario();
   const ModelParams& p = sc.params;
@@ -647,6 +641,7 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
       const double* al = A + ij * P;
       double* q = rs + ij * P;
       for (std::size_t r = 0; r < P; ++r) a[r] = c0 + c1 * (1 + al[r]);
+      if (check) add_lanes(w.chk.data(), a, P);
       if (kappa == 1.0) {
         for (std::size_t r = 0; r < P; ++r) q[r] = p.soft_floor + omr0 * a[r];
       } else {
@@ -719,6 +714,9 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
         soft_share[o + r] = sh > 0 ? soft[o + r] / sh : 0.0;
         total[r] += smart[o + r];
       }
+      if (check) {
+        for (const double* v : {soft + o, hard + o, smart + o, soft_share + o}) add_lanes(w.chk.data(), v, P);
+      }
     }
     std::fill(h, h + P, 0.0);
     for (int j = 0; j < N; ++j) {
@@ -735,6 +733,10 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
     for (std::size_t r = 0; r < P; ++r) {
       ci[r] = h[r];
       bi[r] = partners < 2 ? 0.0 : std::clamp(1 - (h[r] - even) / (1 - even), 0.0, 1.0);
+    }
+    if (check) {  // h sums the squared shares, so it covers every dependence entry of row i
+      add_lanes(w.chk.data(), ci, P);
+      add_lanes(w.chk.data(), bi, P);
     }
     std::fill(bud + static_cast<std::size_t>(i) * P, bud + static_cast<std::size_t>(i + 1) * P, m.budget(n, i));
     for (int k = 0; k < K && full; ++k) {
@@ -771,6 +773,7 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
         tmax[r] = more ? t : tmax[r];
         top[r] = more ? j : top[r];
       }
+      if (check) add_lanes(w.chk.data(), threat + o, P);
     }
     for (int j = 0; j < N; ++j) {
       if (i == j) continue;
@@ -781,6 +784,7 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full) {
         const double a = Aj[static_cast<std::size_t>(t) * P + r];
         co[r] = (top[r] < 0 || top[r] == j) ? 0.0 : tmax[r] * (1 - std::max(0.0, a));
       }
+      if (check) add_lanes(w.chk.data(), co, P);
     }
   }
 }
@@ -819,7 +823,7 @@ SP_INLINE void noisy_utilities(std::uint64_t* __restrict s0, std::uint64_t* __re
 }
 
 // [13] [14]: utilities, noise and the softmax allocation of every actor's budget.
-SP_KERNEL void decide_batch(Work& w, int n) {
+SP_KERNEL void decide_batch(Work& w, int n, bool check) {
   const Model& m = w.m;
   const Scenario& sc = m.scenario();
   const ModelParams& p = sc.params;
@@ -971,6 +975,13 @@ SP_KERNEL void decide_batch(Work& w, int n) {
         }
       }
     }
+    if (check) {  // the efforts feed the stocks: the last of the step's finiteness sums
+      for (int k = 0; k < K; ++k) {
+        for (int j = 0; j < N; ++j) {
+          if (j != i) add_lanes(w.chk.data(), effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P, P);
+        }
+      }
+    }
   }
 }
 
@@ -1039,6 +1050,13 @@ SP_KERNEL void update_batch(Work& w) {
   }
 }
 
+// Whether every lane's finiteness sum is finite.
+bool lanes_finite(const double* acc, std::size_t W) {
+  double z = 0;  // 0 while every lane's sum is finite, NaN otherwise
+  for (std::size_t r = 0; r < W; ++r) z += acc[r] - acc[r];
+  return z == 0;
+}
+
 // Per-lane sum of the entries in `ranges`: finite exactly when every entry is (or almost:
 // a sum can overflow, and then the search below finds nothing and the run goes on).
 SP_KERNEL bool batch_finite(Work& w, const std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
@@ -1052,9 +1070,7 @@ SP_KERNEL bool batch_finite(Work& w, const std::vector<std::pair<std::size_t, st
       for (std::size_t r = 0; r < W; ++r) acc[r] += row[r];
     }
   }
-  double z = 0;  // 0 while every lane's sum is finite, NaN otherwise
-  for (std::size_t r = 0; r < W; ++r) z += acc[r] - acc[r];
-  return z == 0;
+  return lanes_finite(acc, W);
 }
 
 // Throws NumericalError naming the first non-finite entry; returns if there is none
@@ -1130,13 +1146,19 @@ void BatchSimulator::run(BatchObserver* observer, int record_every) {
   for (int n = 0; n <= T; ++n) {
     const bool recorded = observer && (n % record_every == 0 || n == T);
     if (n < T) apply_events(w, n);
-    derive_batch(w, n, recorded || n == T);
-    decide_batch(w, n);
-    if (recorded && observer->checks_finite()) {
+    // Unrecorded instants check finiteness on the way (derive and decide add what they
+    // write to w.chk); recorded ones in the observer's statistics, or in a pass here.
+    const bool folded = !recorded && n < T;
+    if (folded) std::fill(w.chk.begin(), w.chk.end(), 0.0);
+    derive_batch(w, n, recorded || n == T, folded);
+    decide_batch(w, n, folded);
+    if (folded) {
+      if (!lanes_finite(w.chk.data(), static_cast<std::size_t>(w.W))) report_non_finite(w, n);
+    } else if (recorded && observer->checks_finite()) {
       observer->record(n, w.m.time_at(n), *this);
       if (!observer->saw_finite()) report_non_finite(w, n);
     } else {
-      if (!batch_finite(w, recorded || n == T ? w.live : w.carried)) report_non_finite(w, n);
+      if (!batch_finite(w, w.live)) report_non_finite(w, n);
       if (recorded) observer->record(n, w.m.time_at(n), *this);
     }
     if (n < T) update_batch(w);

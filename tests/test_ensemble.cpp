@@ -109,7 +109,16 @@ TEST_CASE("a non-finite value stops the ensemble whatever is recorded", "[ensemb
     with_stats = e.what();
   }
   CHECK_THAT(with_stats, Catch::Contains("non-finite") && Catch::Contains("step"));
-  o.series_stats = false;  // finals only: the batch checks state, efforts and dyad metrics
+  o.record_every = 7;  // step 710 is not recorded: derive and decide check as they write
+  std::string sparse;
+  try {
+    run_ensemble(m, o);
+  } catch (const NumericalError& e) {
+    sparse = e.what();
+  }
+  CHECK(sparse == with_stats);  // found at the same step, in the same metric
+  o.record_every = 1;
+  o.series_stats = false;  // finals only: every instant but the last is checked on the way
   std::string finals_only;
   try {
     run_ensemble(m, o);
@@ -117,7 +126,7 @@ TEST_CASE("a non-finite value stops the ensemble whatever is recorded", "[ensemb
     finals_only = e.what();
   }
   CHECK_THAT(finals_only, Catch::Contains("non-finite") && Catch::Contains("step"));
-  CHECK(finals_only == with_stats);  // found at the same step, in the same metric
+  CHECK(finals_only == with_stats);
 }
 
 TEST_CASE("per-run series can keep only some columns, in the order asked", "[ensemble]") {
