@@ -424,6 +424,13 @@ SP_INLINE void influence_both(const double* sij, const double* sji, double* out_
   }
 }
 
+// Whether every lane's finiteness sum is finite.
+SP_INLINE bool lanes_finite(const double* acc, std::size_t W) {
+  double z = 0;  // 0 while every lane's sum is finite, NaN otherwise
+  for (std::size_t r = 0; r < W; ++r) z += acc[r] - acc[r];
+  return z == 0;
+}
+
 // Calls f(i, j) for every pair i < j, in 16 x 16 tiles of actors: the (j, i) entries a pair
 // also reads then lie in 16 rows of 16 neighbouring entries, not in one row per pair (at
 // N = 256 the rows of an 8-run batch's metric are 16 KB apart: every (j, i) of a row-major
@@ -476,6 +483,7 @@ struct BatchSimulator::Work {
   std::vector<double> common, sx, hx;   // N * P: per-partner utility terms of one actor
   std::vector<double> t0, t1, t2, umax, tmax;  // P
   std::vector<double> chk;                     // P: finiteness sums of the unrecorded instants
+  int stock_rows_done = 0;                     // stock rows decide already updated this step
   std::vector<std::int64_t> top;        // P
   std::vector<std::uint64_t> rng;       // 4 * P: xoshiro256++ state, word-major
   std::vector<std::pair<std::size_t, std::size_t>> live;  // entries that can be non-zero
@@ -836,6 +844,30 @@ SP_INLINE void noisy_utilities(std::uint64_t* __restrict s0, std::uint64_t* __re
   }
 }
 
+// [15] stocks of actor i's row, every lever (i = j stays 0).
+SP_INLINE void update_stock_row(Work& w, int i) {
+  const Scenario& sc = w.m.scenario();
+  const int N = w.N, K = w.K;
+  const std::size_t NN = w.NN, P = w.P;
+  const double dt = sc.info.dt;
+  double* S = w.X(Metric::stock);
+  const double* effort = w.X(Metric::effort);
+  for (int k = 0; k < K; ++k) {
+    const double keep = 1 - sc.levers[k].decay * dt;
+    const std::size_t row = (k * NN + static_cast<std::size_t>(i) * N) * P;
+    const std::size_t cuts[2][2] = {{0, static_cast<std::size_t>(i) * P},
+                                    {static_cast<std::size_t>(i + 1) * P, static_cast<std::size_t>(N) * P}};
+    for (const auto& [b, e] : cuts) {
+      double* Sk = S + row;
+      const double* ek = effort + row;
+      for (std::size_t q = b; q < e; ++q) {
+        const double v = keep * Sk[q] + dt * ek[q];
+        Sk[q] = v > 0 ? v : 0.0;
+      }
+    }
+  }
+}
+
 // [13] [14]: utilities, noise and the softmax allocation of every actor's budget.
 SP_KERNEL void decide_batch(Work& w, int n, bool check) {
   const Model& m = w.m;
@@ -989,11 +1021,21 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
         }
       }
     }
-    if (check) {  // the efforts feed the stocks: the last of the step's finiteness sums
+    if (check) {
+      // The efforts feed the stocks: the last of the step's finiteness sums. Where nobody
+      // records this instant, actor i's stocks are updated here, while its efforts are in
+      // cache, if they are finite (otherwise update_batch does it after the report).
+      double* sum = w.t2.data();
+      std::fill(sum, sum + P, 0.0);
       for (int k = 0; k < K; ++k) {
         for (int j = 0; j < N; ++j) {
-          if (j != i) add_lanes(w.chk.data(), effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P, P);
+          if (j != i) add_lanes(sum, effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P, P);
         }
+      }
+      add_lanes(w.chk.data(), sum, P);
+      if (w.stock_rows_done == i && lanes_finite(sum, static_cast<std::size_t>(w.W))) {
+        update_stock_row(w, i);
+        w.stock_rows_done = i + 1;
       }
     }
   }
@@ -1018,16 +1060,15 @@ SP_INLINE void alignment_pair_lanes(const double* __restrict s_ij, const double*
   }
 }
 
-// [16] alignment, then [15] stocks, from the values of the current instant.
+// [16] alignment, then [15] stocks, from the values of the current instant (the rows
+// decide has not already updated).
 SP_KERNEL void update_batch(Work& w) {
   const Model& m = w.m;
   const Scenario& sc = m.scenario();
   const ModelParams& p = sc.params;
-  const int N = w.N, K = w.K;
-  const std::size_t NN = w.NN, P = w.P;
+  const int N = w.N;
+  const std::size_t P = w.P;
   const double dt = sc.info.dt;
-  double* S = w.X(Metric::stock);
-  const double* effort = w.X(Metric::effort);
   double* A = w.X(Metric::alignment);
   const double* soft = w.X(Metric::soft);
   const double* hard = w.X(Metric::hard);
@@ -1043,30 +1084,8 @@ SP_KERNEL void update_batch(Work& w) {
       alignment_pair_lanes(soft + ij, soft + ji, hard + ij, hard + ji, threat + ij, threat + ji, counter + ij,
                            counter + ji, A + ij, A + ji, P, p, c0_ij, c0_ji, rate_dt);
   });
-  // Stocks, row by row around the diagonal (i = j stays 0).
-  for (int k = 0; k < K; ++k) {
-    const double keep = 1 - sc.levers[k].decay * dt;
-    for (int i = 0; i < N; ++i) {
-      const std::size_t row = (k * NN + static_cast<std::size_t>(i) * N) * P;
-      const std::size_t cuts[2][2] = {{0, static_cast<std::size_t>(i) * P},
-                                      {static_cast<std::size_t>(i + 1) * P, static_cast<std::size_t>(N) * P}};
-      for (const auto& [b, e] : cuts) {
-        double* Sk = S + row;
-        const double* ek = effort + row;
-        for (std::size_t q = b; q < e; ++q) {
-          const double v = keep * Sk[q] + dt * ek[q];
-          Sk[q] = v > 0 ? v : 0.0;
-        }
-      }
-    }
-  }
-}
-
-// Whether every lane's finiteness sum is finite.
-bool lanes_finite(const double* acc, std::size_t W) {
-  double z = 0;  // 0 while every lane's sum is finite, NaN otherwise
-  for (std::size_t r = 0; r < W; ++r) z += acc[r] - acc[r];
-  return z == 0;
+  for (int i = w.stock_rows_done; i < N; ++i) update_stock_row(w, i);
+  w.stock_rows_done = 0;
 }
 
 // Per-lane sum of the entries in `ranges`: finite exactly when every entry is (or almost:
