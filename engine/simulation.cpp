@@ -811,17 +811,33 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full, bool check) {
   }
 }
 
+// Calls body(r) for every lane r < P; when P is a multiple of 8 but not of 16, in blocks of
+// 8 lanes: loops of a known trip count, which GCC vectorises at a width that fits them. A
+// plain loop over the P = 8 lanes of a large-N batch would never reach its 16-float
+// vector body (the single-precision loops) and run scalar.
+template <class Body>
+SP_INLINE void for_lanes(std::size_t P, Body&& body) {
+  if (P % 8 == 0 && P % 16 != 0) {
+    for (std::size_t b = 0; b < P; b += 8) {
+      for (std::size_t r = b; r < b + 8; ++r) body(r);
+    }
+  } else {
+    for (std::size_t r = 0; r < P; ++r) body(r);
+  }
+}
+
 // Utilities of options a and b (Two) or a alone, every lane, with the run's logistic
 // noise, in single precision: one xoshiro256++ draw per lane gives both options' uniforms
 // (bits 40-63 for a, 16-39 for b). __restrict: the buffers never overlap, so GCC
 // vectorises without run-time alias checks (too many pointers for it to version otherwise).
-template <bool Two>
-SP_INLINE void noisy_utilities(std::uint64_t* __restrict s0, std::uint64_t* __restrict s1,
-                               std::uint64_t* __restrict s2, std::uint64_t* __restrict s3,
-                               const float* __restrict cma, const float* __restrict exa, float* __restrict ua,
-                               const float* __restrict cmb, const float* __restrict exb, float* __restrict ub,
-                               float* __restrict umax, std::size_t P, float lba, float lbb, float sk, float inv_t) {
-  for (std::size_t r = 0; r < P; ++r) {
+template <bool Two, std::size_t B>
+SP_INLINE void noisy_block(std::uint64_t* __restrict s0, std::uint64_t* __restrict s1, std::uint64_t* __restrict s2,
+                           std::uint64_t* __restrict s3, const float* __restrict cma, const float* __restrict exa,
+                           float* __restrict ua, const float* __restrict cmb, const float* __restrict exb,
+                           float* __restrict ub, float* __restrict umax, std::size_t P, float lba, float lbb, float sk,
+                           float inv_t) {
+  for (std::size_t b = 0; b < P; b += B) {
+  for (std::size_t r = b; r < b + B; ++r) {
     const std::uint64_t res = rotl64(s0[r] + s3[r], 23) + s0[r];
     const std::uint64_t t = s1[r] << 17;
     s2[r] ^= s0[r];
@@ -841,6 +857,17 @@ SP_INLINE void noisy_utilities(std::uint64_t* __restrict s0, std::uint64_t* __re
     } else {
       umax[r] = std::max(umax[r], va);
     }
+  }
+  }
+}
+template <bool Two>
+SP_INLINE void noisy_utilities(std::uint64_t* s0, std::uint64_t* s1, std::uint64_t* s2, std::uint64_t* s3,
+                               const float* cma, const float* exa, float* ua, const float* cmb, const float* exb,
+                               float* ub, float* umax, std::size_t P, float lba, float lbb, float sk, float inv_t) {
+  if (P % 8 == 0 && P % 16 != 0) {  // see for_lanes
+    noisy_block<Two, 8>(s0, s1, s2, s3, cma, exa, ua, cmb, exb, ub, umax, P, lba, lbb, sk, inv_t);
+  } else {
+    noisy_block<Two, 1>(s0, s1, s2, s3, cma, exa, ua, cmb, exb, ub, umax, P, lba, lbb, sk, inv_t);
   }
 }
 
@@ -912,7 +939,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
         const double sphere = st.sphere * sc.border[static_cast<std::size_t>(i) * N + j];
         const double expansion =
             st.expansion != 0 && econ_total > 0 ? st.expansion * m.capability(n, j, 0) / econ_total : 0.0;
-        for (std::size_t r = 0; r < P; ++r) {
+        for_lanes(P, [&](std::size_t r) {
           double c = a.partner_bias[j];
           c += st.diversify * (1 - partners * dep[ij + r]);
           c += st.counter_threat * counter[ij + r];
@@ -923,7 +950,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
           const double mix = st.smart_mix * ((tot > 0 ? hard[ji + r] / tot : p.alpha) - p.alpha);
           se[r] = static_cast<T>(st.affinity * aff[ij + r] + mix);
           he[r] = static_cast<T>(expansion - mix);
-        }
+        });
       }
     };
     // Every (lever, partner) option, lever-major.
@@ -967,17 +994,17 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       std::fill(fz, fz + P, 0.0f);
       for (o = 0; o < opts; ++o) {
         float* u = ops[o].u;
-        for (std::size_t r = 0; r < P; ++r) {
+        for_lanes(P, [&](std::size_t r) {
           u[r] = fexpf_nonpositive(u[r] - fumax[r]);
           fz[r] += u[r];
-        }
+        });
       }
       for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / static_cast<double>(fz[r]);
       for (o = 0; o < opts; ++o) {
         const int k = static_cast<int>(o) / partners, jj = static_cast<int>(o) % partners, j = jj < i ? jj : jj + 1;
         const float* u = ops[o].u;
         double* e = effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P;
-        for (std::size_t r = 0; r < P; ++r) e[r] = static_cast<double>(u[r]) * zinv[r];
+        for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r]; });
       }
     } else {
       partner_terms(w.common.data(), w.sx.data(), w.hx.data());
