@@ -252,7 +252,12 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   }
   std::vector<double> m2(opt.series_stats ? I * M : 0, 0.0);
 
-  const int chunk = std::max(1, opt.chunk);
+  // Runs per chunk: as asked, but no more than keeps one batch's state under 256 MiB (at
+  // least 8 runs): a function of the scenario's size only, so results still do not depend
+  // on threads or ranks. At N = 256 actors a run's state is 30 MB.
+  const std::size_t run_bytes = M * sizeof(double);
+  const int cap = static_cast<int>(std::max<std::size_t>(8, (std::size_t{256} << 20) / run_bytes / 8 * 8));
+  const int chunk = std::max(1, std::min(opt.chunk, cap));
   const int n_chunks = (opt.runs + chunk - 1) / chunk;
   // Several processes (mpirun): chunk c is computed on rank c mod P; every rank takes part
   // in every chunk's merge, so all of them end with the same result.

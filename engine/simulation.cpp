@@ -203,15 +203,15 @@ SP_INLINE double fexp(double x) {
   return x != x ? x : y;
 }
 
-// ln x for a positive normal x, no special cases (an infinity gives 709.78, a NaN some
-// finite value), ~2 ulp: the CES powers, whose callers clamp the arguments and restore
-// the NaNs.
-SP_INLINE double flog_positive(double x) {
+// ln of a positive normal x times 2^-54 if `sub` (a subnormal scaled up by the caller),
+// no special cases (an infinity gives 709.78, a NaN some finite value), ~2 ulp.
+SP_INLINE double flog_core(double x, bool sub) {
   constexpr double kLn2Hi = 6.93147180369123816490e-01;
   constexpr double kLn2Lo = 1.90821492927058770002e-10;
   const std::uint64_t b = std::bit_cast<std::uint64_t>(x);
   double m = std::bit_cast<double>((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);  // [1, 2)
   double e = std::bit_cast<double>(((b >> 52) & 0x7FF) | 0x4330000000000000ull) - (4503599627370496.0 + 1023.0);
+  e = sub ? e - 54.0 : e;
   const bool big = m > 1.4142135623730951;
   m = big ? m * 0.5 : m;
   e = big ? e + 1.0 : e;
@@ -231,12 +231,15 @@ SP_INLINE double flog_positive(double x) {
   return std::fma(e, kLn2Hi, std::fma(e, kLn2Lo, std::fma(s2, t * q, s2)));
 }
 
+// ln x for x > 0, finite or not (special cases left to the caller): the CES powers.
+SP_INLINE double flog_positive(double x) {
+  const bool sub = x < 2.2250738585072014e-308;
+  return flog_core(sub ? x * 18014398509481984.0 : x, sub);  // 2^54: subnormals to normal
+}
+
 // ln x. ~2 ulp; ln 0 = -inf, ln(x < 0) = NaN, ln inf = inf.
 SP_INLINE double flog(double x) {
-  const bool sub = x < 2.2250738585072014e-308;
-  const double xs = sub ? x * 18014398509481984.0 : x;  // 2^54: subnormals to normal
-  double y = flog_positive(xs);
-  y = sub ? y - 37.42994775023705 : y;  // 54 ln 2
+  double y = flog_positive(x);
   y = x == 0.0 ? -kInf : y;
   y = x == kInf ? kInf : y;
   y = x < 0.0 ? std::numeric_limits<double>::quiet_NaN() : y;
@@ -272,9 +275,13 @@ SP_INLINE float flogf_normal(float x) {
   return std::fma(e, 0.693147182f, std::fma(s2, t * q, s2));
 }
 
-// A uniform in (0, 1) from 24 random bits m: (m + 1/2) / 2^24, exact in single precision.
-SP_INLINE float uniform24(std::uint64_t m) {
-  return (static_cast<float>(static_cast<std::int32_t>(m & 0xFFFFFFu)) + 0.5f) * 0x1.0p-24f;
+// A standard logistic variable (scale 1) from 24 random bits m: u = (h + 1/2) / 2^24 in
+// (0, 1/2) from the low 23 bits h (exact in single precision), ln(u / (1 - u)) < 0, and
+// bit 23 its sign: the logistic law, symmetric, |value| <= 17.33.
+SP_INLINE float logistic24(std::uint64_t m) {
+  const float u = (static_cast<float>(static_cast<std::int32_t>(m & 0x7FFFFFu)) + 0.5f) * 0x1.0p-24f;
+  const float l = flogf_normal(u / (1.0f - u));
+  return (m & 0x800000u) ? -l : l;
 }
 
 // e^x for x <= 0 (the softmax's exp(u - max u)); 0 below -708.
@@ -478,7 +485,7 @@ struct BatchSimulator::Work {
   std::vector<double> util;             // K * (N - 1) * P: one actor's options
   std::vector<Option<double>> options;  // K * (N - 1): the same options' terms
   // The same in single precision, for actors with noise.
-  std::vector<float> futil, fcommon, fsx, fhx, fumax, fz;
+  std::vector<float> futil, fcommon, fsx, fhx, fumax;
   std::vector<Option<float>> foptions;
   std::vector<double> common, sx, hx;   // N * P: per-partner utility terms of one actor
   std::vector<double> t0, t1, t2, umax, tmax;  // P
@@ -504,7 +511,7 @@ struct BatchSimulator::Work {
     foptions.assign(options.size(), Option<float>{});
     futil.assign(util.size(), 0.0f);
     for (auto* v : {&fcommon, &fsx, &fhx}) v->assign(static_cast<std::size_t>(N) * P, 0.0f);
-    for (auto* v : {&fumax, &fz}) v->assign(P, 0.0f);
+    fumax.assign(P, 0.0f);
     common.assign(static_cast<std::size_t>(N) * P, 0.0);
     sx.assign(common.size(), 0.0);
     hx.assign(common.size(), 0.0);
@@ -579,17 +586,20 @@ SP_INLINE void ces_lanes(double* out, const double* h, const double* s, std::siz
     return;
   }
   const double inv = 1 / rho, oma = 1 - alpha;
-  if (alpha > 0 && alpha < 1) {
-    // t >= min(alpha, 1 - alpha) > 0: both logarithms take positive normal arguments (the
-    // ratio clamped to the smallest normal), special cases handled here once.
+  if (alpha >= 2.2250738585072014e-308 && alpha < 1) {
+    // The special cases of the two logarithms handled once here, not in every call: the
+    // ratio is 0 (below), positive or NaN (restored at the end); t >= min(alpha, 1 - alpha)
+    // is normal, or infinite when ratio^rho overflows (rho < 0), and then t^(1/rho) = 0.
+    // The same values as with the general logarithm.
     const double x0 = rho > 0 ? 0.0 : kInf;  // ratio^rho at ratio = 0
     for (std::size_t r = 0; r < n; ++r) {
       const bool hb = h[r] >= s[r];
       const double big = hb ? h[r] : s[r], small = hb ? s[r] : h[r];
       const double wb = hb ? alpha : oma, ws = hb ? oma : alpha;
       const double ratio = small / big;  // in [0, 1]; NaN for 0/0 (zero below) or a NaN input
-      const double x = ratio > 0 ? fexp(rho * flog_positive(std::max(ratio, 2.2250738585072014e-308))) : x0;
-      const double c = big * fexp(inv * flog_positive(std::fma(ws, x, wb)));
+      const double x = ratio > 0 ? fexp(rho * flog_positive(ratio)) : x0;
+      const double t = std::fma(ws, x, wb);
+      const double c = t == kInf ? 0.0 : big * fexp(inv * flog_core(t, false));
       const bool zero = rho < 0 ? (h[r] <= 0 || s[r] <= 0) : (h[r] <= 0 && s[r] <= 0);
       out[r] = zero ? 0.0 : (ratio != ratio ? ratio : c);
     }
@@ -811,6 +821,18 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full, bool check) {
   }
 }
 
+// x as a T; to float, clamped to the float range (NaN stays NaN), so that a value too large
+// for a float shows as the largest float instead of being an undefined conversion.
+template <class T>
+SP_INLINE T narrow(double x) {
+  if constexpr (std::is_same_v<T, float>) {
+    constexpr double kMax = std::numeric_limits<float>::max();
+    return static_cast<float>(x > kMax ? kMax : (x < -kMax ? -kMax : x));
+  } else {
+    return x;
+  }
+}
+
 // Calls body(r) for every lane r < P; when P is a multiple of 8 but not of 16, in blocks of
 // 8 lanes: loops of a known trip count, which GCC vectorises at a width that fits them. A
 // plain loop over the P = 8 lanes of a large-N batch would never reach its 16-float
@@ -827,43 +849,41 @@ SP_INLINE void for_lanes(std::size_t P, Body&& body) {
 }
 
 // Utilities of options a and b (Two) or a alone, every lane, with the run's logistic
-// noise, in single precision: one xoshiro256++ draw per lane gives both options' uniforms
-// (bits 40-63 for a, 16-39 for b). __restrict: the buffers never overlap, so GCC
-// vectorises without run-time alias checks (too many pointers for it to version otherwise).
-template <bool Two, std::size_t B>
+// noise, in T (float; double where a float would overflow): one xoshiro256++ draw per lane
+// gives both options' noise (bits 40-63 for a, 16-39 for b). __restrict: the buffers never
+// overlap, so GCC vectorises without run-time alias checks (too many pointers for it to
+// version otherwise).
+template <bool Two, std::size_t B, class T>
 SP_INLINE void noisy_block(std::uint64_t* __restrict s0, std::uint64_t* __restrict s1, std::uint64_t* __restrict s2,
-                           std::uint64_t* __restrict s3, const float* __restrict cma, const float* __restrict exa,
-                           float* __restrict ua, const float* __restrict cmb, const float* __restrict exb,
-                           float* __restrict ub, float* __restrict umax, std::size_t P, float lba, float lbb, float sk,
-                           float inv_t) {
+                           std::uint64_t* __restrict s3, const T* __restrict cma, const T* __restrict exa,
+                           T* __restrict ua, const T* __restrict cmb, const T* __restrict exb, T* __restrict ub,
+                           T* __restrict umax, std::size_t P, T lba, T lbb, T sk, T inv_t) {
   for (std::size_t b = 0; b < P; b += B) {
-  for (std::size_t r = b; r < b + B; ++r) {
-    const std::uint64_t res = rotl64(s0[r] + s3[r], 23) + s0[r];
-    const std::uint64_t t = s1[r] << 17;
-    s2[r] ^= s0[r];
-    s3[r] ^= s1[r];
-    s1[r] ^= s2[r];
-    s0[r] ^= s3[r];
-    s2[r] ^= t;
-    s3[r] = rotl64(s3[r], 45);
-    const float x = uniform24(res >> 40);
-    const float va = (lba + cma[r] + exa[r] + sk * flogf_normal(x / (1.0f - x))) * inv_t;
-    ua[r] = va;
-    if constexpr (Two) {
-      const float y = uniform24(res >> 16);
-      const float vb = (lbb + cmb[r] + exb[r] + sk * flogf_normal(y / (1.0f - y))) * inv_t;
-      ub[r] = vb;
-      umax[r] = std::max(umax[r], std::max(va, vb));
-    } else {
-      umax[r] = std::max(umax[r], va);
+    for (std::size_t r = b; r < b + B; ++r) {
+      const std::uint64_t res = rotl64(s0[r] + s3[r], 23) + s0[r];
+      const std::uint64_t t = s1[r] << 17;
+      s2[r] ^= s0[r];
+      s3[r] ^= s1[r];
+      s1[r] ^= s2[r];
+      s0[r] ^= s3[r];
+      s2[r] ^= t;
+      s3[r] = rotl64(s3[r], 45);
+      const T va = (lba + cma[r] + exa[r] + sk * static_cast<T>(logistic24(res >> 40))) * inv_t;
+      ua[r] = va;
+      if constexpr (Two) {
+        const T vb = (lbb + cmb[r] + exb[r] + sk * static_cast<T>(logistic24(res >> 16))) * inv_t;
+        ub[r] = vb;
+        umax[r] = std::max(umax[r], std::max(va, vb));
+      } else {
+        umax[r] = std::max(umax[r], va);
+      }
     }
   }
-  }
 }
-template <bool Two>
+template <bool Two, class T>
 SP_INLINE void noisy_utilities(std::uint64_t* s0, std::uint64_t* s1, std::uint64_t* s2, std::uint64_t* s3,
-                               const float* cma, const float* exa, float* ua, const float* cmb, const float* exb,
-                               float* ub, float* umax, std::size_t P, float lba, float lbb, float sk, float inv_t) {
+                               const T* cma, const T* exa, T* ua, const T* cmb, const T* exb, T* ub, T* umax,
+                               std::size_t P, T lba, T lbb, T sk, T inv_t) {
   if (P % 8 == 0 && P % 16 != 0) {  // see for_lanes
     noisy_block<Two, 8>(s0, s1, s2, s3, cma, exa, ua, cmb, exb, ub, umax, P, lba, lbb, sk, inv_t);
   } else {
@@ -925,8 +945,8 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
     }
     const double sigma = a.noise * p.noise;
     const double inv_t = 1.0 / a.temperature;
-    // Terms that depend on the partner only (and on the lever's kind); T is double without
-    // noise, float with.
+    // Terms that depend on the partner only (and on the lever's kind), in T (float or
+    // double, see below).
     auto partner_terms = [&](auto* common, auto* sx, auto* hx) {
       using T = std::remove_pointer_t<decltype(common)>;
       for (int j = 0; j < N; ++j) {
@@ -944,12 +964,12 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
           c += st.diversify * (1 - partners * dep[ij + r]);
           c += st.counter_threat * counter[ij + r];
           c += sphere * (1 - dep[ji + r]);
-          cm[r] = static_cast<T>(c);
+          cm[r] = narrow<T>(c);
           // smart_mix: i's own power over j is (soft, hard)[j][i].
           const double tot = soft[ji + r] + hard[ji + r];
           const double mix = st.smart_mix * ((tot > 0 ? hard[ji + r] / tot : p.alpha) - p.alpha);
-          se[r] = static_cast<T>(st.affinity * aff[ij + r] + mix);
-          he[r] = static_cast<T>(expansion - mix);
+          se[r] = narrow<T>(st.affinity * aff[ij + r] + mix);
+          he[r] = narrow<T>(expansion - mix);
         });
       }
     };
@@ -970,36 +990,51 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
     };
     const double budget = m.budget(n, i);
     double* zinv = w.t1.data();
+    constexpr double kScale = 0.55132889542179204;  // sqrt(3) / pi: logistic with unit variance
+    const double sk = sigma * kScale;
+    bool single = false;
     if (sigma > 0) {
-      // With noise: utilities, noise and softmax weights in single precision (the noise
-      // carries no more digits); noise drawn in option order per run, two options a draw.
+      // With noise, utilities, noise and softmax weights are single precision (the noise
+      // carries no more digits), unless a utility over the temperature could leave the
+      // float range (|logistic24| <= 17.33).
       partner_terms(w.fcommon.data(), w.fsx.data(), w.fhx.data());
+      float lim = 0;
+      for (const auto* v : {&w.fcommon, &w.fsx, &w.fhx}) {
+        for (float x : *v) lim = std::max(lim, std::fabs(x));
+      }
+      double lb = 0;
+      for (int k = 0; k < K; ++k) lb = std::max(lb, std::fabs(a.lever_bias[k]));
+      single = inv_t < 1e37 && (lb + 2.0 * lim + sk * 17.4) * std::max(inv_t, 1.0) < 1e37;
+    }
+    if (single) {
+      // Noise drawn in option order per run, two options a draw.
       Option<float>* ops = w.foptions.data();
       const std::size_t opts = options(ops, w.fcommon.data(), w.fsx.data(), w.fhx.data(), w.futil.data());
-      constexpr double kScale = 0.55132889542179204;  // sqrt(3) / pi: logistic with unit variance
-      const float sk = static_cast<float>(sigma * kScale), inv_tf = static_cast<float>(inv_t);
+      const float skf = static_cast<float>(sk), inv_tf = static_cast<float>(inv_t);
       float* fumax = w.fumax.data();
-      float* fz = w.fz.data();
       std::fill(fumax, fumax + P, -std::numeric_limits<float>::infinity());
       std::size_t o = 0;
       for (; o + 1 < opts; o += 2) {
         const Option<float>&x = ops[o], &y = ops[o + 1];
-        noisy_utilities<true>(s0, s1, s2, s3, x.cm, x.ex, x.u, y.cm, y.ex, y.u, fumax, P, x.bias, y.bias, sk, inv_tf);
+        noisy_utilities<true>(s0, s1, s2, s3, x.cm, x.ex, x.u, y.cm, y.ex, y.u, fumax, P, x.bias, y.bias, skf,
+                              inv_tf);
       }
       if (o < opts) {
         const Option<float>& x = ops[o];
-        noisy_utilities<false>(s0, s1, s2, s3, x.cm, x.ex, x.u, nullptr, nullptr, nullptr, fumax, P, x.bias, 0.0f,
-                               sk, inv_tf);
+        noisy_utilities<false, float>(s0, s1, s2, s3, x.cm, x.ex, x.u, nullptr, nullptr, nullptr, fumax, P, x.bias, 0.0f,
+                               skf, inv_tf);
       }
-      std::fill(fz, fz + P, 0.0f);
+      // Softmax weights in single precision, summed in double (each float is exact as a
+      // double): the efforts spend the budget to double precision.
+      std::fill(zinv, zinv + P, 0.0);
       for (o = 0; o < opts; ++o) {
         float* u = ops[o].u;
         for_lanes(P, [&](std::size_t r) {
           u[r] = fexpf_nonpositive(u[r] - fumax[r]);
-          fz[r] += u[r];
+          zinv[r] += static_cast<double>(u[r]);
         });
       }
-      for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / static_cast<double>(fz[r]);
+      for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / zinv[r];
       for (o = 0; o < opts; ++o) {
         const int k = static_cast<int>(o) / partners, jj = static_cast<int>(o) % partners, j = jj < i ? jj : jj + 1;
         const float* u = ops[o].u;
@@ -1007,16 +1042,30 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
         for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r]; });
       }
     } else {
+      // Double precision: no noise, or utilities too large for a float.
       partner_terms(w.common.data(), w.sx.data(), w.hx.data());
       Option<double>* ops = w.options.data();
       const std::size_t opts = options(ops, w.common.data(), w.sx.data(), w.hx.data(), w.util.data());
       std::fill(umax, umax + P, -kInf);
-      for (std::size_t o = 0; o < opts; ++o) {
-        const Option<double>& x = ops[o];
-        for (std::size_t r = 0; r < P; ++r) {
-          const double v = (x.bias + x.cm[r] + x.ex[r]) * inv_t;
-          x.u[r] = v;
-          umax[r] = std::max(umax[r], v);
+      if (sigma > 0) {
+        std::size_t o = 0;
+        for (; o + 1 < opts; o += 2) {
+          const Option<double>&x = ops[o], &y = ops[o + 1];
+          noisy_utilities<true>(s0, s1, s2, s3, x.cm, x.ex, x.u, y.cm, y.ex, y.u, umax, P, x.bias, y.bias, sk, inv_t);
+        }
+        if (o < opts) {
+          const Option<double>& x = ops[o];
+          noisy_utilities<false, double>(s0, s1, s2, s3, x.cm, x.ex, x.u, nullptr, nullptr, nullptr, umax, P, x.bias, 0.0, sk,
+                                 inv_t);
+        }
+      } else {
+        for (std::size_t o = 0; o < opts; ++o) {
+          const Option<double>& x = ops[o];
+          for (std::size_t r = 0; r < P; ++r) {
+            const double v = (x.bias + x.cm[r] + x.ex[r]) * inv_t;
+            x.u[r] = v;
+            umax[r] = std::max(umax[r], v);
+          }
         }
       }
       // Softmax (max subtracted for stability), scaled to the budget.
@@ -1181,6 +1230,7 @@ void BatchSimulator::reset(std::span<const std::uint64_t> seeds) {
   Work& w = *w_;
   const std::size_t P = w.P;
   w.W = runs_ = static_cast<int>(seeds.size());
+  w.stock_rows_done = 0;
   for (std::size_t r = 0; r < P; ++r) {
     std::uint64_t s = seeds[r % seeds.size()];  // spare lanes repeat real runs
     for (int word = 0; word < 4; ++word) w.rng[word * P + r] = splitmix64(s);
@@ -1207,6 +1257,7 @@ void BatchSimulator::run(BatchObserver* observer, int record_every) {
     // Unrecorded instants check finiteness on the way (derive and decide add what they
     // write to w.chk); recorded ones in the observer's statistics, or in a pass here.
     const bool folded = !recorded && n < T;
+    w.stock_rows_done = 0;  // also after a step that threw (a reused simulator)
     if (folded) std::fill(w.chk.begin(), w.chk.end(), 0.0);
     derive_batch(w, n, recorded || n == T, folded);
     decide_batch(w, n, folded);

@@ -2,10 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "helpers.hpp"
 #include "smartpower/document.hpp"
+#include "smartpower/error.hpp"
 #include "smartpower/simulation.hpp"
 
 using namespace smartpower;
@@ -306,4 +308,74 @@ capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
   for (double x : obs.d01) tail += std::abs(x) > 3 * std::sqrt(2.0) ? 1 : 0;
   CHECK(tail / n > 0.0045);
   CHECK(tail / n < 0.0080);
+}
+
+TEST_CASE("noisy decisions spend the budget to double precision and survive extreme temperatures",
+          "[model][noise]") {
+  // 17 actors, 8 levers: 128 options per actor, whose single-precision weights are summed
+  // in double; and one actor so cold (temperature 1e-37) that its utilities over the
+  // temperature leave the float range, which sends it to the double-precision path.
+  std::string text = R"(
+[scenario]
+name = "budget"
+start = 0.0
+end = 5.0
+dt = 0.25
+)";
+  for (int k = 0; k < 8; ++k) {
+    text += "[[levers]]\nid = \"l" + std::to_string(k) + "\"\nkind = \"" + (k % 2 ? "hard" : "soft") +
+            "\"\ndecay = 0.3\n";
+  }
+  for (int i = 0; i < 17; ++i) {
+    text += "[[actors]]\nid = \"A" + std::to_string(i) + "\"\nnoise = 1.0\nbudget = " + std::to_string(1 + i) +
+            ".0\ncapabilities = { economy = " + std::to_string(1 + i % 5) +
+            ".0, military = 1.0, population = 1.0 }\nstrategy = { diversify = 1.0, affinity = 0.5 }\n";
+    if (i == 3) text += "temperature = 1e-37\nlever_bias = { l0 = 30.0 }\n";
+  }
+  auto doc = load_document_from_string(text, "budget.toml");
+  const Model m(build_scenario(*doc.table));
+  struct Budget : Observer {
+    const MetricLayout* L;
+    double worst = 0;
+    int checked = 0;
+    void record(int, double, std::span<const double> x) override {
+      for (int i = 0; i < 17; ++i) {
+        double spent = 0;
+        for (int j = 0; j < 17; ++j) {
+          for (int k = 0; k < 8; ++k) spent += x[L->index(Metric::effort, i, j, k)];
+        }
+        worst = std::max(worst, std::abs(spent / x[L->index(Metric::budget, i)] - 1));
+        ++checked;
+      }
+    }
+  } obs;
+  obs.L = &m.layout();
+  Simulator sim(m);
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    sim.reset(seed);
+    REQUIRE_NOTHROW(sim.run(&obs));
+  }
+  CHECK(obs.checked == 20 * 21 * 17);
+  CHECK(obs.worst < 1e-13);  // summing the weights in float left errors of about 3e-7
+}
+
+TEST_CASE("a simulator reused after a numerical error starts clean", "[model][numerics]") {
+  auto doc = load_document_from_string(sptest::overflow_scenario(), "overflow.toml");
+  const Model m(build_scenario(*doc.table));
+  struct Early : Observer {
+    std::vector<double> seen;
+    void record(int step, double, std::span<const double> x) override {
+      if (step <= 5) seen.insert(seen.end(), x.begin(), x.end());
+    }
+  };
+  Early fresh, reused;
+  Simulator a(m), b(m);
+  a.reset(7);
+  CHECK_THROWS_AS(a.run(&fresh), NumericalError);
+  b.reset(3);
+  CHECK_THROWS_AS(b.run(nullptr), NumericalError);  // throws at an unrecorded step
+  b.reset(7);
+  CHECK_THROWS_AS(b.run(&reused), NumericalError);
+  REQUIRE(fresh.seen.size() == reused.seen.size());
+  CHECK(std::memcmp(fresh.seen.data(), reused.seen.data(), fresh.seen.size() * sizeof(double)) == 0);
 }

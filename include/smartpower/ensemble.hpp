@@ -20,9 +20,9 @@ struct EnsembleOptions {
   int runs = 1;
   std::uint64_t seed = 1;
   int threads = 1;
-  // Runs per chunk (= per batch). The series statistics are merged per chunk, so their
-  // last bits depend on it: part of the result's definition, keep it fixed. The finals
-  // do not depend on it.
+  // Runs per chunk (= per batch), at most as many as keep a batch's state under 256 MiB
+  // (at least 8). The series statistics are merged per chunk, so their last bits depend on
+  // it: part of the result's definition, keep it fixed. The finals do not depend on it.
   int chunk = 128;
   int record_every = 1;  // record every n-th step (and always the last)
   // Keep these metric columns of every run's final instant (default: actor and dyad
