@@ -998,13 +998,17 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       // carries no more digits), unless a utility over the temperature could leave the
       // float range (|logistic24| <= 17.33).
       partner_terms(w.fcommon.data(), w.fsx.data(), w.fhx.data());
-      float lim = 0;
-      for (const auto* v : {&w.fcommon, &w.fsx, &w.fhx}) {
-        for (float x : *v) lim = std::max(lim, std::fabs(x));
-      }
       double lb = 0;
       for (int k = 0; k < K; ++k) lb = std::max(lb, std::fabs(a.lever_bias[k]));
-      single = inv_t < 1e37 && (lb + 2.0 * lim + sk * 17.4) * std::max(inv_t, 1.0) < 1e37;
+      const double scale = std::max(inv_t, 1.0), room = 1e37 / scale - lb - sk * 17.4;
+      // Terms that could take a utility out of the float range (a NaN counts too; narrow
+      // clamps the too large to the largest float). A count, not a max: it vectorises.
+      const float lim = static_cast<float>(std::clamp(room / 2, 0.0, 1e37));
+      int out = 0;
+      for (const auto* v : {&w.fcommon, &w.fsx, &w.fhx}) {
+        for (float x : *v) out += std::fabs(x) < lim ? 0 : 1;
+      }
+      single = inv_t < 1e37 && out == 0;
     }
     if (single) {
       // Noise drawn in option order per run, two options a draw.
@@ -1029,11 +1033,9 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       std::fill(zinv, zinv + P, 0.0);
       for (o = 0; o < opts; ++o) {
         float* u = ops[o].u;
-        for_lanes(P, [&](std::size_t r) {
-          u[r] = fexpf_nonpositive(u[r] - fumax[r]);
-          zinv[r] += static_cast<double>(u[r]);
-        });
-      }
+        for_lanes(P, [&](std::size_t r) { u[r] = fexpf_nonpositive(u[r] - fumax[r]); });
+        for_lanes(P, [&](std::size_t r) { zinv[r] += static_cast<double>(u[r]); });  // a loop of its own:
+      }  // fused into the float loop above, the double sum made GCC vectorise it far worse
       for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / zinv[r];
       for (o = 0; o < opts; ++o) {
         const int k = static_cast<int>(o) / partners, jj = static_cast<int>(o) % partners, j = jj < i ? jj : jj + 1;
