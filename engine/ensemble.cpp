@@ -255,8 +255,9 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   // Runs per chunk: as asked, but no more than keeps one batch's state under 256 MiB (at
   // least 8 runs): a function of the scenario's size only, so results still do not depend
   // on threads or ranks. At N = 256 actors a run's state is 30 MB.
+  constexpr std::size_t kBudget = std::size_t{256} << 20;  // bytes: a batch's state, chunks in flight
   const std::size_t run_bytes = M * sizeof(double);
-  const int cap = static_cast<int>(std::max<std::size_t>(8, (std::size_t{256} << 20) / run_bytes / 8 * 8));
+  const int cap = static_cast<int>(std::max<std::size_t>(8, kBudget / run_bytes / 8 * 8));
   const int chunk = std::max(1, std::min(opt.chunk, cap));
   const int n_chunks = (opt.runs + chunk - 1) / chunk;
   // Several processes (mpirun): chunk c is computed on rank c mod P; every rank takes part
@@ -269,8 +270,7 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   // Chunks computed but not yet merged hold memory: bound them (at least one per thread).
   const std::size_t chunk_bytes =
       sizeof(double) * ((opt.series_stats ? 2 * I * M : 0) + (keep_series ? static_cast<std::size_t>(chunk) * I * C : 0));
-  const std::size_t budget = std::size_t{256} << 20;
-  const int max_in_flight = std::clamp(static_cast<int>(budget / std::max<std::size_t>(chunk_bytes, 1)), threads + 1,
+  const int max_in_flight = std::clamp(static_cast<int>(kBudget / std::max<std::size_t>(chunk_bytes, 1)), threads + 1,
                                        2 * threads + 2);
 
   std::mutex mu;

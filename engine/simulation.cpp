@@ -218,7 +218,7 @@ SP_INLINE double flog_core(double x, bool sub) {
   const double f = m - 1.0;
   const double s = f / (2.0 + f);
   const double t = s * s;
-  double q = 1.0 / 19.0;
+  double q = 1.0 / 19.0;  // 2 atanh(s) = 2s (1 + s^2/3 + s^4/5 + ...), |s| <= 0.172
   q = std::fma(q, t, 1.0 / 17.0);
   q = std::fma(q, t, 1.0 / 15.0);
   q = std::fma(q, t, 1.0 / 13.0);
@@ -463,10 +463,11 @@ SP_INLINE void add_lanes(double* __restrict acc, const double* __restrict v, std
 // its lanes go (double without noise, float with).
 template <class T>
 struct Option {
-  T bias;       // actors.lever_bias[k]
-  const T* cm;  // partner terms
-  const T* ex;  // lever-kind terms for the partner
-  T* u;         // utilities, then softmax weights
+  T bias;          // actors.lever_bias[k]
+  const T* cm;     // partner terms
+  const T* ex;     // lever-kind terms for the partner
+  T* u;            // utilities, then softmax weights
+  double* effort;  // effort[k](i, j)
 };
 
 }  // namespace
@@ -982,11 +983,32 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
           if (j == i) continue;
           const std::size_t jp = static_cast<std::size_t>(j) * P;
           ops[opts] = {static_cast<std::remove_pointer_t<decltype(util)>>(a.lever_bias[k]), common + jp, extra + jp,
-                       util + opts * P};
+                       util + opts * P, effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P};
           ++opts;
         }
       }
       return opts;
+    };
+    // Noisy utilities of every option, drawn in option order per run, two options a draw.
+    auto noisy = [&](auto* ops, std::size_t opts, auto* umax, auto sk, auto inv_t) {
+      using T = decltype(sk);
+      std::size_t o = 0;
+      for (; o + 1 < opts; o += 2) {
+        noisy_utilities<true, T>(s0, s1, s2, s3, ops[o].cm, ops[o].ex, ops[o].u, ops[o + 1].cm, ops[o + 1].ex,
+                                 ops[o + 1].u, umax, P, ops[o].bias, ops[o + 1].bias, sk, inv_t);
+      }
+      if (o < opts) {
+        noisy_utilities<false, T>(s0, s1, s2, s3, ops[o].cm, ops[o].ex, ops[o].u, nullptr, nullptr, nullptr, umax, P,
+                                  ops[o].bias, T(0), sk, inv_t);
+      }
+    };
+    // Efforts: softmax weights times budget / sum of the weights (zinv).
+    auto spend = [&](const auto* ops, std::size_t opts, const double* zinv) {
+      for (std::size_t o = 0; o < opts; ++o) {
+        const auto* u = ops[o].u;
+        double* e = ops[o].effort;
+        for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r]; });
+      }
     };
     const double budget = m.budget(n, i);
     double* zinv = w.t1.data();
@@ -1011,38 +1033,21 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       single = inv_t < 1e37 && out == 0;
     }
     if (single) {
-      // Noise drawn in option order per run, two options a draw.
       Option<float>* ops = w.foptions.data();
       const std::size_t opts = options(ops, w.fcommon.data(), w.fsx.data(), w.fhx.data(), w.futil.data());
-      const float skf = static_cast<float>(sk), inv_tf = static_cast<float>(inv_t);
       float* fumax = w.fumax.data();
       std::fill(fumax, fumax + P, -std::numeric_limits<float>::infinity());
-      std::size_t o = 0;
-      for (; o + 1 < opts; o += 2) {
-        const Option<float>&x = ops[o], &y = ops[o + 1];
-        noisy_utilities<true>(s0, s1, s2, s3, x.cm, x.ex, x.u, y.cm, y.ex, y.u, fumax, P, x.bias, y.bias, skf,
-                              inv_tf);
-      }
-      if (o < opts) {
-        const Option<float>& x = ops[o];
-        noisy_utilities<false, float>(s0, s1, s2, s3, x.cm, x.ex, x.u, nullptr, nullptr, nullptr, fumax, P, x.bias, 0.0f,
-                               skf, inv_tf);
-      }
+      noisy(ops, opts, fumax, static_cast<float>(sk), static_cast<float>(inv_t));
       // Softmax weights in single precision, summed in double (each float is exact as a
       // double): the efforts spend the budget to double precision.
       std::fill(zinv, zinv + P, 0.0);
-      for (o = 0; o < opts; ++o) {
+      for (std::size_t o = 0; o < opts; ++o) {
         float* u = ops[o].u;
         for_lanes(P, [&](std::size_t r) { u[r] = fexpf_nonpositive(u[r] - fumax[r]); });
         for_lanes(P, [&](std::size_t r) { zinv[r] += static_cast<double>(u[r]); });  // a loop of its own:
       }  // fused into the float loop above, the double sum made GCC vectorise it far worse
       for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / zinv[r];
-      for (o = 0; o < opts; ++o) {
-        const int k = static_cast<int>(o) / partners, jj = static_cast<int>(o) % partners, j = jj < i ? jj : jj + 1;
-        const float* u = ops[o].u;
-        double* e = effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P;
-        for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r]; });
-      }
+      spend(ops, opts, zinv);
     } else {
       // Double precision: no noise, or utilities too large for a float.
       partner_terms(w.common.data(), w.sx.data(), w.hx.data());
@@ -1050,16 +1055,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       const std::size_t opts = options(ops, w.common.data(), w.sx.data(), w.hx.data(), w.util.data());
       std::fill(umax, umax + P, -kInf);
       if (sigma > 0) {
-        std::size_t o = 0;
-        for (; o + 1 < opts; o += 2) {
-          const Option<double>&x = ops[o], &y = ops[o + 1];
-          noisy_utilities<true>(s0, s1, s2, s3, x.cm, x.ex, x.u, y.cm, y.ex, y.u, umax, P, x.bias, y.bias, sk, inv_t);
-        }
-        if (o < opts) {
-          const Option<double>& x = ops[o];
-          noisy_utilities<false, double>(s0, s1, s2, s3, x.cm, x.ex, x.u, nullptr, nullptr, nullptr, umax, P, x.bias, 0.0, sk,
-                                 inv_t);
-        }
+        noisy(ops, opts, umax, sk, inv_t);
       } else {
         for (std::size_t o = 0; o < opts; ++o) {
           const Option<double>& x = ops[o];
@@ -1080,12 +1076,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
         }
       }
       for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / zinv[r];
-      for (std::size_t o = 0; o < opts; ++o) {
-        const int k = static_cast<int>(o) / partners, jj = static_cast<int>(o) % partners, j = jj < i ? jj : jj + 1;
-        const double* u = ops[o].u;
-        double* e = effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P;
-        for (std::size_t r = 0; r < P; ++r) e[r] = u[r] * zinv[r];
-      }
+      spend(ops, opts, zinv);
     }
     for (int mi : moves) {
       const Move& mv = sc.moves[mi];
