@@ -1144,7 +1144,6 @@ SP_KERNEL void update_batch(Work& w) {
                            counter + ji, A + ij, A + ji, P, p, c0_ij, c0_ji, rate_dt);
   });
   for (int i = w.stock_rows_done; i < N; ++i) update_stock_row(w, i);
-  w.stock_rows_done = 0;
 }
 
 // Per-lane sum of the entries in `ranges`: finite exactly when every entry is (or almost:
@@ -1213,7 +1212,6 @@ void BatchSimulator::reset(std::span<const std::uint64_t> seeds) {
   Work& w = *w_;
   const std::size_t P = w.P;
   w.W = runs_ = static_cast<int>(seeds.size());
-  w.stock_rows_done = 0;
   for (std::size_t r = 0; r < P; ++r) {
     std::uint64_t s = seeds[r % seeds.size()];  // spare lanes repeat real runs
     for (int word = 0; word < 4; ++word) w.rng[word * P + r] = splitmix64(s);
@@ -1240,7 +1238,7 @@ void BatchSimulator::run(BatchObserver* observer, int record_every) {
     // Unrecorded instants check finiteness on the way (derive and decide add what they
     // write to w.chk); recorded ones in the observer's statistics, or in a pass here.
     const bool folded = !recorded && n < T;
-    w.stock_rows_done = 0;  // also after a step that threw (a reused simulator)
+    w.stock_rows_done = 0;  // every step starts with no row updated (also after a step that threw)
     if (folded) std::fill(w.chk.begin(), w.chk.end(), 0.0);
     derive_batch(w, n, recorded || n == T, folded);
     decide_batch(w, n, folded);
