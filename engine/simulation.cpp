@@ -7,6 +7,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>
@@ -474,6 +475,24 @@ struct Option {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
+// Arrays on 64-byte boundaries: with a plain vector (16-byte aligned) every 512-bit load
+// of a lane vector straddled two cache lines.
+template <class T>
+struct CacheAligned {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{64};
+  CacheAligned() = default;
+  template <class U>
+  CacheAligned(const CacheAligned<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, kAlign); }
+  template <class U>
+  bool operator==(const CacheAligned<U>&) const { return true; }
+};
+template <class T>
+using Lanes = std::vector<T, CacheAligned<T>>;
+
+// ---------------------------------------------------------------------------------------
 // A batch's state: every metric entry q is a vector of P lanes at x[q * P].
 struct BatchSimulator::Work {
   const Model& m;
@@ -481,20 +500,21 @@ struct BatchSimulator::Work {
   int N, K, T;
   std::size_t NN, M, P;
   int W = 0;  // lanes holding real runs (the others repeat them and are ignored)
-  std::vector<double> x;                // M * P: metrics; stock and alignment are the state
-  std::vector<double> rs, press;        // NN * P: soft receptivity, threat pressure
+  Lanes<double> x;                // M * P: metrics; stock and alignment are the state
+  Lanes<double> rs, press;        // NN * P: soft receptivity, threat pressure
   std::vector<double> rh, pm;           // 4 * NN, NN: hard receptivity, proximity * military share (same for all runs)
-  std::vector<double> util;             // K * (N - 1) * P: one actor's options
+  Lanes<double> util;             // K * (N - 1) * P: one actor's options
   std::vector<Option<double>> options;  // K * (N - 1): the same options' terms
   // The same in single precision, for actors with noise.
-  std::vector<float> futil, fcommon, fsx, fhx, fumax;
+  Lanes<float> futil, fcommon, fsx, fhx, fumax;
   std::vector<Option<float>> foptions;
-  std::vector<double> common, sx, hx;   // N * P: per-partner utility terms of one actor
-  std::vector<double> t0, t1, t2, umax, tmax;  // P
-  std::vector<double> chk;                     // P: finiteness sums of the unrecorded instants
+  Lanes<double> common, sx, hx;   // N * P: per-partner utility terms of one actor
+  Lanes<double> t0, t1, t2, umax, tmax;  // P
+  Lanes<double> chk;                     // P: finiteness sums of the unrecorded instants
   int stock_rows_done = 0;                     // stock rows decide already updated this step
-  std::vector<std::int64_t> top;        // P
-  std::vector<std::uint64_t> rng;       // 4 * P: xoshiro256++ state, word-major
+  int caps_step = -1;                          // the instant whose capabilities rh and pm hold
+  Lanes<std::int64_t> top;        // P
+  Lanes<std::uint64_t> rng;       // 4 * P: xoshiro256++ state, word-major
   std::vector<std::pair<std::size_t, std::size_t>> live;  // entries that can be non-zero
 
   Work(const Model& model, int capacity)
@@ -641,8 +661,14 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full, bool check) {
   double* E = w.t0.data();
   double* G = w.t1.data();
 
-  // Run-independent: [5] hard receptivities, [11] proximity * military share.
-  for (int i = 0; i < N; ++i) {
+  // Run-independent: [5] hard receptivities, [11] proximity * military share, from the
+  // capabilities of instant n: recomputed only where they differ from those last used.
+  bool same_caps = w.caps_step >= 0;
+  for (int i = 0; i < N && same_caps; ++i) {
+    for (int c = 0; c < 3; ++c) same_caps = same_caps && m.capability(n, i, c) == m.capability(w.caps_step, i, c);
+  }
+  w.caps_step = n;
+  for (int i = 0; i < N && !same_caps; ++i) {
     for (int j = 0; j < N; ++j) {
       if (i == j) continue;
       const std::size_t ij = static_cast<std::size_t>(i) * N + j;
@@ -680,8 +706,20 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full, bool check) {
   std::fill(soft, soft + NN * P, 0.0);
   std::fill(hard, hard + NN * P, 0.0);
   std::fill(press, press + NN * P, p.threat_base);
+  const bool prefetch = P * NN * sizeof(double) > (std::size_t{1} << 20);
   for_pairs(N, [&](int i, int j) {
       const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
+      if (prefetch && i + 1 < N) {  // the entries of pair (i + 1, j), next row of the tile
+        const std::size_t nij = ij + N, nji = ji + 1;
+        for (int k = 0; k < K; ++k) {
+          __builtin_prefetch(S + (k * NN + nij) * P);
+          __builtin_prefetch(S + (k * NN + nji) * P);
+        }
+        for (double* v : {soft, hard, press, rs}) {
+          __builtin_prefetch(v + nij * P, 1);
+          __builtin_prefetch(v + nji * P, 1);
+        }
+      }
       for (int k = 0; k < K; ++k) {
         const Lever& lv = sc.levers[k];
         const double* Sk = S + k * NN * P;
@@ -926,6 +964,9 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
   std::uint64_t* s3 = s2 + P;
   double* umax = w.umax.data();
   const auto moves = m.moves_at(n);
+  const std::ptrdiff_t stock_from_effort = w.X(Metric::stock) - effort;
+  const double dt = sc.info.dt;
+  const bool prefetch = P * NN * sizeof(double) > (std::size_t{1} << 20);
 
   for (int i = 0; i < N; ++i) {
     const Actor& a = sc.actors[i];
@@ -984,6 +1025,19 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       using T = decltype(sk);
       std::size_t o = 0;
       for (; o + 1 < opts; o += 2) {
+        if (prefetch) {
+          for (std::size_t q = o; q < o + 2; ++q) {
+            if (!check) __builtin_prefetch(ops[q].effort, 1);
+            __builtin_prefetch(ops[q].effort + stock_from_effort, 1);
+          }
+          if (o / 2 < static_cast<std::size_t>(N) && i + 1 < N) {
+            const int j = static_cast<int>(o / 2), i1 = i + 1;
+            if (j != i1) {
+              const std::size_t ij = (static_cast<std::size_t>(i1) * N + j) * P, ji = (static_cast<std::size_t>(j) * N + i1) * P;
+              for (const double* v : {dep + ij, counter + ij, aff + ij, dep + ji, soft + ji, hard + ji}) __builtin_prefetch(v);
+            }
+          }
+        }
         noisy_utilities<true, T>(s0, s1, s2, s3, ops[o].cm, ops[o].ex, ops[o].u, ops[o + 1].cm, ops[o + 1].ex,
                                  ops[o + 1].u, umax, P, ops[o].bias, ops[o + 1].bias, sk, inv_t);
       }
@@ -992,15 +1046,31 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
                                   ops[o].bias, T(0), sk, inv_t);
       }
     };
-    // Efforts: softmax weights times budget / sum of the weights (zinv).
+    const bool moved = std::any_of(moves.begin(), moves.end(), [&](int mi) { return sc.moves[mi].actor == i; });
+    // Efforts: softmax weights times budget / sum of the weights (zinv). Where nobody
+    // records this instant and actor i has no move, straight into its stocks ([15], the
+    // same operations as update_stock_row) if they are finite: the efforts are not kept.
     auto spend = [&](const auto* ops, std::size_t opts, const double* zinv) {
+      const bool direct = check && w.stock_rows_done == i && !moved && lanes_finite(zinv, static_cast<std::size_t>(w.W));
       for (std::size_t o = 0; o < opts; ++o) {
         const auto* u = ops[o].u;
         double* e = ops[o].effort;
-        for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r]; });
+        if (direct) {
+          const double keep = 1 - sc.levers[o / partners].decay * dt;
+          double* Sk = e + stock_from_effort;
+          for_lanes(P, [&](std::size_t r) {
+            const double v = keep * Sk[r] + dt * (static_cast<double>(u[r]) * zinv[r]);
+            Sk[r] = v > 0 ? v : 0.0;
+          });
+        } else {
+          for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r]; });
+        }
       }
+      if (direct) w.stock_rows_done = i + 1;
+      return direct;
     };
     const double budget = m.budget(n, i);
+    bool spent = false;  // efforts already in the stocks
     double* zinv = w.t1.data();
     constexpr double kScale = 0.55132889542179204;  // sqrt(3) / pi: logistic with unit variance
     const double sk = sigma * kScale;
@@ -1037,7 +1107,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
         for_lanes(P, [&](std::size_t r) { zinv[r] += static_cast<double>(u[r]); });  // a loop of its own:
       }  // fused into the float loop above, the double sum made GCC vectorise it far worse
       for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / zinv[r];
-      spend(ops, opts, zinv);
+      spent = spend(ops, opts, zinv);
     } else {
       // Double precision: no noise, or utilities too large for a float.
       partner_terms(w.common.data(), w.sx.data(), w.hx.data());
@@ -1066,7 +1136,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
         }
       }
       for (std::size_t r = 0; r < P; ++r) zinv[r] = budget / zinv[r];
-      spend(ops, opts, zinv);
+      spent = spend(ops, opts, zinv);
     }
     for (int mi : moves) {
       const Move& mv = sc.moves[mi];
@@ -1080,7 +1150,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
         }
       }
     }
-    if (check) {
+    if (check && !spent) {
       // The efforts feed the stocks: the last of the step's finiteness sums. Where nobody
       // records this instant, actor i's stocks are updated here, while its efforts are in
       // cache, if they are finite (otherwise update_batch does it after the report).
