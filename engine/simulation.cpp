@@ -500,21 +500,21 @@ struct BatchSimulator::Work {
   int N, K, T;
   std::size_t NN, M, P;
   int W = 0;  // lanes holding real runs (the others repeat them and are ignored)
-  Lanes<double> x;                // M * P: metrics; stock and alignment are the state
-  Lanes<double> rs, press;        // NN * P: soft receptivity, threat pressure
+  Lanes<double> x;                      // M * P: metrics; stock and alignment are the state
+  Lanes<double> rs, press;              // NN * P: soft receptivity, threat pressure
   std::vector<double> rh, pm;           // 4 * NN, NN: hard receptivity, proximity * military share (same for all runs)
-  Lanes<double> util;             // K * (N - 1) * P: one actor's options
+  int caps_step = -1;                   // the instant whose capabilities rh and pm hold
+  Lanes<double> util;                   // K * (N - 1) * P: one actor's options
   std::vector<Option<double>> options;  // K * (N - 1): the same options' terms
   // The same in single precision, for actors with noise.
   Lanes<float> futil, fcommon, fsx, fhx, fumax;
   std::vector<Option<float>> foptions;
-  Lanes<double> common, sx, hx;   // N * P: per-partner utility terms of one actor
+  Lanes<double> common, sx, hx;          // N * P: per-partner utility terms of one actor
   Lanes<double> t0, t1, t2, umax, tmax;  // P
   Lanes<double> chk;                     // P: finiteness sums of the unrecorded instants
-  int stock_rows_done = 0;                     // stock rows decide already updated this step
-  int caps_step = -1;                          // the instant whose capabilities rh and pm hold
-  Lanes<std::int64_t> top;        // P
-  Lanes<std::uint64_t> rng;       // 4 * P: xoshiro256++ state, word-major
+  int stock_rows_done = 0;               // stock rows decide already updated this step
+  Lanes<std::int64_t> top;               // P
+  Lanes<std::uint64_t> rng;              // 4 * P: xoshiro256++ state, word-major
   std::vector<std::pair<std::size_t, std::size_t>> live;  // entries that can be non-zero
 
   Work(const Model& model, int capacity)
@@ -706,6 +706,9 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full, bool check) {
   std::fill(soft, soft + NN * P, 0.0);
   std::fill(hard, hard + NN * P, 0.0);
   std::fill(press, press + NN * P, p.threat_base);
+  // Past the caches (a dyad metric of over 1 MiB), fetch the next tile row's entries
+  // while this pair is computed: the tile's rows are too many streams for the hardware's
+  // prefetcher.
   const bool prefetch = P * NN * sizeof(double) > (std::size_t{1} << 20);
   for_pairs(N, [&](int i, int j) {
       const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
@@ -966,7 +969,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
   const auto moves = m.moves_at(n);
   const std::ptrdiff_t stock_from_effort = w.X(Metric::stock) - effort;
   const double dt = sc.info.dt;
-  const bool prefetch = P * NN * sizeof(double) > (std::size_t{1} << 20);
+  const bool prefetch = P * NN * sizeof(double) > (std::size_t{1} << 20);  // as in derive_batch
 
   for (int i = 0; i < N; ++i) {
     const Actor& a = sc.actors[i];
@@ -1020,28 +1023,31 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       }
       return opts;
     };
+    // Large batches (past the caches): while option o's utilities are computed, fetch the
+    // entries its effort and stock will need, and (options 0 to N - 1) those of the next
+    // actor's partner terms, whose (j, i) columns are a row apart each.
+    auto ahead = [&](const auto* ops, std::size_t o) {
+      if (!prefetch) return;
+      if (!check) __builtin_prefetch(ops[o].effort, 1);  // with check, the efforts may go straight to the stocks
+      __builtin_prefetch(ops[o].effort + stock_from_effort, 1);
+      const int j = static_cast<int>(o), i1 = i + 1;
+      if (j < N && i1 < N && j != i1) {
+        const std::size_t ij = (static_cast<std::size_t>(i1) * N + j) * P, ji = (static_cast<std::size_t>(j) * N + i1) * P;
+        for (const double* v : {dep + ij, counter + ij, aff + ij, dep + ji, soft + ji, hard + ji}) __builtin_prefetch(v);
+      }
+    };
     // Noisy utilities of every option, drawn in option order per run, two options a draw.
     auto noisy = [&](auto* ops, std::size_t opts, auto* umax, auto sk, auto inv_t) {
       using T = decltype(sk);
       std::size_t o = 0;
       for (; o + 1 < opts; o += 2) {
-        if (prefetch) {
-          for (std::size_t q = o; q < o + 2; ++q) {
-            if (!check) __builtin_prefetch(ops[q].effort, 1);
-            __builtin_prefetch(ops[q].effort + stock_from_effort, 1);
-          }
-          if (o / 2 < static_cast<std::size_t>(N) && i + 1 < N) {
-            const int j = static_cast<int>(o / 2), i1 = i + 1;
-            if (j != i1) {
-              const std::size_t ij = (static_cast<std::size_t>(i1) * N + j) * P, ji = (static_cast<std::size_t>(j) * N + i1) * P;
-              for (const double* v : {dep + ij, counter + ij, aff + ij, dep + ji, soft + ji, hard + ji}) __builtin_prefetch(v);
-            }
-          }
-        }
+        ahead(ops, o);
+        ahead(ops, o + 1);
         noisy_utilities<true, T>(s0, s1, s2, s3, ops[o].cm, ops[o].ex, ops[o].u, ops[o + 1].cm, ops[o + 1].ex,
                                  ops[o + 1].u, umax, P, ops[o].bias, ops[o + 1].bias, sk, inv_t);
       }
       if (o < opts) {
+        ahead(ops, o);
         noisy_utilities<false, T>(s0, s1, s2, s3, ops[o].cm, ops[o].ex, ops[o].u, nullptr, nullptr, nullptr, umax, P,
                                   ops[o].bias, T(0), sk, inv_t);
       }
@@ -1119,6 +1125,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       } else {
         for (std::size_t o = 0; o < opts; ++o) {
           const Option<double>& x = ops[o];
+          ahead(ops, o);
           for (std::size_t r = 0; r < P; ++r) {
             const double v = (x.bias + x.cm[r] + x.ex[r]) * inv_t;
             x.u[r] = v;
