@@ -6,11 +6,13 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "smartpower/claims.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
 #include "smartpower/scenario_gen.hpp"
+#include "smartpower/simulation.hpp"
 
 using namespace smartpower;
 
@@ -34,9 +36,7 @@ const Model& generated(int n, int k) {
     GeneratorOptions g;
     g.actors = n;
     g.levers = k;
-    // The cost per step is what scales; enough steps that setting up the batch (240 MB
-    // to allocate and zero at N = 256) does not count as stepping.
-    g.steps = n >= 256 ? 30 : n >= 64 ? 60 : 120;
+    g.steps = 120;
     slot = std::make_unique<Model>(generate_scenario(g));
   }
   return *slot;
@@ -81,25 +81,29 @@ void BM_FlagshipEnsemble(benchmark::State& state) {
 }
 BENCHMARK(BM_FlagshipEnsemble)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
-// Scaling on generated scenarios: N actors x K levers, one thread, finals only (the
-// per-instant statistics of N = 256 would be 30 MB per instant). Every size runs the same
-// batch: 8 runs stepped together (one AVX-512 vector per entry; 240 MB of state at
-// N = 256), so the fitted exponents measure N and K alone, not the batch width too
-// (wider batches are cheaper per lane at small N and dearer at large N, where the state
-// leaves the caches).
+// Scaling on generated scenarios: N actors x K levers, one thread, the cost per step. Every
+// size steps the same batch the same way: 8 runs stepped together (one AVX-512 vector per
+// entry; 240 MB of state at N = 256), 120 steps, nothing recorded but the last instant
+// (the per-instant statistics of N = 256 would be 30 MB per instant), on a simulator
+// allocated once, as an ensemble's worker does for all its chunks. So the fitted exponents
+// measure N and K alone: not the batch width (wider batches are cheaper per lane at small
+// N and dearer at large N, where the state leaves the caches), and not the one-off
+// allocation of the batch (at N = 256, 240 MB of fresh pages for the kernel to zero).
 void BM_Scale(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0)), k = static_cast<int>(state.range(1));
   const Model& m = generated(n, k);
-  EnsembleOptions o;
-  o.runs = 8;
-  o.chunk = 8;
-  o.threads = 1;
-  o.series_stats = false;
+  constexpr int kRuns = 8;
+  BatchSimulator sim(m, kRuns);
+  std::vector<std::uint64_t> seeds;
+  for (int r = 0; r < kRuns; ++r) seeds.push_back(run_seed(1, static_cast<std::uint64_t>(r)));
   for (auto _ : state) {
-    auto r = run_ensemble(m, o);
-    benchmark::DoNotOptimize(r.finals.data());
+    sim.reset(seeds);
+    sim.run(nullptr);  // no observer: every instant checked for finiteness, the last one whole
+    std::vector<double> last(m.layout().size());
+    sim.gather(0, last);
+    benchmark::DoNotOptimize(last.data());
   }
-  set_rates(state, m, o.runs);
+  set_rates(state, m, kRuns);
 }
 BENCHMARK(BM_Scale)
     ->ArgNames({"N", "K"})
