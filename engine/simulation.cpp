@@ -433,6 +433,12 @@ SP_INLINE void influence_both(const double* sij, const double* sji, double* out_
   }
 }
 
+// [15] a stock after one step: keep * stock + dt * effort, never below 0 (keep = 1 - decay dt).
+SP_INLINE double stock_step(double keep, double stock, double dt, double effort) {
+  const double v = keep * stock + dt * effort;
+  return v > 0 ? v : 0.0;
+}
+
 // Whether every lane's finiteness sum is finite.
 SP_INLINE bool lanes_finite(const double* acc, std::size_t W) {
   double z = 0;  // 0 while every lane's sum is finite, NaN otherwise
@@ -513,6 +519,8 @@ struct BatchSimulator::Work {
   Lanes<double> t0, t1, t2, umax, tmax;  // P
   Lanes<double> chk;                     // P: finiteness sums of the unrecorded instants
   int stock_rows_done = 0;               // stock rows decide already updated this step
+  std::vector<double> keep;              // K: 1 - decay * dt, what a stock keeps per step
+  bool fetch_ahead = false;              // past the caches: a dyad metric of over 1 MiB
   Lanes<std::int64_t> top;               // P
   Lanes<std::uint64_t> rng;              // 4 * P: xoshiro256++ state, word-major
   std::vector<std::pair<std::size_t, std::size_t>> live;  // entries that can be non-zero
@@ -540,6 +548,8 @@ struct BatchSimulator::Work {
     for (auto* v : {&t0, &t1, &t2, &umax, &tmax, &chk}) v->assign(P, 0.0);
     top.assign(P, 0);
     rng.assign(4 * P, 0);
+    for (const Lever& lv : m.scenario().levers) keep.push_back(1 - lv.decay * m.scenario().info.dt);
+    fetch_ahead = P * NN * sizeof(double) > (std::size_t{1} << 20);
     // Entries that can be non-zero: i == j entries stay 0, and so do real/volume of
     // levers without a unit (stock and alignment keep whatever the scenario starts with).
     std::vector<char> on(M, 0);
@@ -709,10 +719,9 @@ SP_KERNEL void derive_batch(Work& w, int n, bool full, bool check) {
   // Past the caches (a dyad metric of over 1 MiB), fetch the next tile row's entries
   // while this pair is computed: the tile's rows are too many streams for the hardware's
   // prefetcher.
-  const bool prefetch = P * NN * sizeof(double) > (std::size_t{1} << 20);
   for_pairs(N, [&](int i, int j) {
       const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
-      if (prefetch && i + 1 < N) {  // the entries of pair (i + 1, j), next row of the tile
+      if (w.fetch_ahead && i + 1 < N) {  // the entries of pair (i + 1, j), next row of the tile
         const std::size_t nij = ij + N, nji = ji + 1;
         for (int k = 0; k < K; ++k) {
           __builtin_prefetch(S + (k * NN + nij) * P);
@@ -923,7 +932,7 @@ SP_INLINE void noisy_utilities(std::uint64_t* s0, std::uint64_t* s1, std::uint64
   }
 }
 
-// [15] stocks of actor i's row, every lever (i = j stays 0).
+// [15] stocks of actor i's row from its efforts, every lever (i = j stays 0).
 SP_INLINE void update_stock_row(Work& w, int i) {
   const Scenario& sc = w.m.scenario();
   const int N = w.N, K = w.K;
@@ -932,17 +941,14 @@ SP_INLINE void update_stock_row(Work& w, int i) {
   double* S = w.X(Metric::stock);
   const double* effort = w.X(Metric::effort);
   for (int k = 0; k < K; ++k) {
-    const double keep = 1 - sc.levers[k].decay * dt;
+    const double keep = w.keep[k];
     const std::size_t row = (k * NN + static_cast<std::size_t>(i) * N) * P;
     const std::size_t cuts[2][2] = {{0, static_cast<std::size_t>(i) * P},
                                     {static_cast<std::size_t>(i + 1) * P, static_cast<std::size_t>(N) * P}};
     for (const auto& [b, e] : cuts) {
       double* Sk = S + row;
       const double* ek = effort + row;
-      for (std::size_t q = b; q < e; ++q) {
-        const double v = keep * Sk[q] + dt * ek[q];
-        Sk[q] = v > 0 ? v : 0.0;
-      }
+      for (std::size_t q = b; q < e; ++q) Sk[q] = stock_step(keep, Sk[q], dt, ek[q]);
     }
   }
 }
@@ -969,7 +975,6 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
   const auto moves = m.moves_at(n);
   const std::ptrdiff_t stock_from_effort = w.X(Metric::stock) - effort;
   const double dt = sc.info.dt;
-  const bool prefetch = P * NN * sizeof(double) > (std::size_t{1} << 20);  // as in derive_batch
 
   for (int i = 0; i < N; ++i) {
     const Actor& a = sc.actors[i];
@@ -1027,7 +1032,7 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
     // entries its effort and stock will need, and (options 0 to N - 1) those of the next
     // actor's partner terms, whose (j, i) columns are a row apart each.
     auto ahead = [&](const auto* ops, std::size_t o) {
-      if (!prefetch) return;
+      if (!w.fetch_ahead) return;
       if (!check) __builtin_prefetch(ops[o].effort, 1);  // with check, the efforts may go straight to the stocks
       __builtin_prefetch(ops[o].effort + stock_from_effort, 1);
       const int j = static_cast<int>(o), i1 = i + 1;
@@ -1062,12 +1067,9 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
         const auto* u = ops[o].u;
         double* e = ops[o].effort;
         if (direct) {
-          const double keep = 1 - sc.levers[o / partners].decay * dt;
+          const double keep = w.keep[o / partners];  // options are lever-major
           double* Sk = e + stock_from_effort;
-          for_lanes(P, [&](std::size_t r) {
-            const double v = keep * Sk[r] + dt * (static_cast<double>(u[r]) * zinv[r]);
-            Sk[r] = v > 0 ? v : 0.0;
-          });
+          for_lanes(P, [&](std::size_t r) { Sk[r] = stock_step(keep, Sk[r], dt, static_cast<double>(u[r]) * zinv[r]); });
         } else {
           for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r]; });
         }
@@ -1392,7 +1394,7 @@ void softmax_allocate(std::span<const double> utilities, double temperature, dou
 }
 
 double decay_step(double stock, double decay, double dt, double effort) {
-  return std::max(0.0, (1 - decay * dt) * stock + dt * effort);
+  return stock_step(1 - decay * dt, stock, dt, effort);
 }
 
 double alignment_step(double a, double z, double rate, double dt) { return a + rate * dt * (std::tanh(z) - a); }
