@@ -160,6 +160,7 @@ void flatten(toml::table& t, const std::string& prefix,
 struct Resolver {
   const Limits& limits;
   std::vector<std::string> chain;  // canonical paths being resolved, for cycle errors
+  std::vector<std::string> files;  // every file read, the scenario first
 
   toml::table resolve_text(std::string_view text, const std::string& name, const std::string& canon,
                            const SourcePos& from) {
@@ -185,6 +186,7 @@ struct Resolver {
         throw InputError(position_of(*ext), "`extends` cycle: " + cycle);
       }
       const std::string parent_text = read_file(parent_name, limits, position_of(*ext));
+      files.push_back(parent_name);
       result = resolve_text(parent_text, parent_name, parent_canon, position_of(*ext));
       t.erase("extends");
     }
@@ -285,13 +287,14 @@ Document load_document_from_string(std::string_view text, const std::string& nam
     throw InputError(SourcePos{name, 0, 0}, "scenario text is larger than " +
                                                 std::to_string(limits.max_file_bytes) + " bytes");
   }
-  Resolver r{limits, {}};
+  Resolver r{limits, {}, {name}};
   std::error_code ec;
   std::string canon = fs::weakly_canonical(name, ec).string();
   if (ec) canon = name;
   Document doc;
   doc.path = name;
   doc.table = std::make_shared<toml::table>(r.resolve_text(text, name, canon, SourcePos{name, 0, 0}));
+  doc.files = std::move(r.files);
   return doc;
 }
 

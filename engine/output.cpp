@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "smartpower/error.hpp"
@@ -126,6 +127,20 @@ void OutputFolder::commit() {
     if (std::find(written.begin(), written.end(), name) == written.end()) fs::remove(fs::path(dir_) / name, ec);
   }
   committed_ = true;
+}
+
+void refuse_input_as_output(const std::string& output_path, const std::vector<std::string>& input_paths,
+                            std::string_view role) {
+  struct stat out {};
+  if (::stat(output_path.c_str(), &out) != 0) return;  // nothing there yet: not an input
+  for (const auto& input : input_paths) {
+    struct stat in {};
+    if (::stat(input.c_str(), &in) != 0) continue;
+    if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+      throw InputError(std::string(role) + " '" + output_path + "' is the input file '" + input +
+                       "'; an output never replaces an input: choose another path");
+    }
+  }
 }
 
 static std::string gib(double bytes) {

@@ -30,6 +30,9 @@ struct Limits {
 struct Document {
   std::string path;
   std::shared_ptr<toml::table> table;
+  // Every file read to build it: `path` first, then its `extends` chain. Outputs are
+  // checked against these (an input is never an output).
+  std::vector<std::string> files;
 };
 
 // Parses `path`, follows `extends` (relative to the including file), merges and applies

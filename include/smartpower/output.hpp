@@ -8,6 +8,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +57,13 @@ class OutputFolder {
 // the output folder, or per-run final outcomes larger than `max_memory_bytes`.
 void check_output_budget(const Model& model, long long runs, bool per_run_series, const std::string& out_dir = ".",
                          double max_output_bytes = 20e9, double max_memory_bytes = 4e9);
+
+// Inputs are never outputs: throws InputError if `output_path` (followed through
+// symlinks) is the same file, by device and inode, as any of `input_paths`. `role` names
+// the output in the message ("--checkpoint", "--out"). A path that does not exist yet
+// is no input.
+void refuse_input_as_output(const std::string& output_path, const std::vector<std::string>& input_paths,
+                            std::string_view role);
 
 // A double as 16 hex digits of its bit pattern, and back: checkpoints store values
 // exactly, so a resumed search or sweep ends byte-identical to an uninterrupted one.
