@@ -139,6 +139,14 @@ Check parse_check(const toml::table& t, const std::string& where, const std::set
       }
       c.tolerance = r.number("tolerance", 0.1, detail::open_lo(0, 10));
       c.average = r.number("window", 0, closed(0, 100));
+      c.log_error = r.choice("error", "relative", {"relative", "log"}) == "log";
+      if (c.log_error) {
+        for (std::size_t i = 0; i < c.observed.size(); ++i) {
+          if (!(c.observed[i] > 0)) r.fail(pts, "error = \"log\" needs positive observed values (point " + std::to_string(i + 1) + " is not)");
+        }
+      }
+      c.b.selector = r.string("per", "");
+      c.b.variant = c.a.variant;
       break;
     }
     case CheckKind::interior_mix:
@@ -314,6 +322,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
         pc.va = plan_for(c.a.variant);
         const bool two = c.kind == CheckKind::compare || c.kind == CheckKind::counterfactual;
         if (two) pc.vb = plan_for(c.b.variant);
+        if (c.kind == CheckKind::data) pc.vb = pc.va;  // `per` reads the same variant
         VariantPlan& A = plans[pc.va];
         std::vector<double> years = c.times;
         if (c.window) {
@@ -329,11 +338,13 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
             int n = 0;
             for (int i = instant_of(y, sc); i <= sc.info.steps() && sc.info.time_at(i) < y + c.average - 1e-9; ++i, ++n) {
               pc.pa.push_back(A.probe(c.a.selector, i));
+              if (!c.b.selector.empty()) pc.pb.push_back(A.probe(c.b.selector, i));
               pc.times_a.push_back(sc.info.time_at(i));
             }
             pc.group.push_back(std::max(n, 1));
             if (n == 0) {
               pc.pa.push_back(A.probe(c.a.selector, instant_of(y, sc)));
+              if (!c.b.selector.empty()) pc.pb.push_back(A.probe(c.b.selector, instant_of(y, sc)));
               pc.times_a.push_back(y);
             }
           }
@@ -342,6 +353,9 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
         for (double y : years) {
           pc.pa.push_back(A.probe(c.a.selector, instant_of(y, A.model->scenario())));
           pc.times_a.push_back(y);
+          if (c.kind == CheckKind::data && !c.b.selector.empty()) {
+            pc.pb.push_back(A.probe(c.b.selector, instant_of(y, A.model->scenario())));
+          }
           if (two) {
             VariantPlan& B = plans[pc.vb];
             pc.pb.push_back(B.probe(c.b.selector, instant_of(y, B.model->scenario())));
@@ -466,9 +480,16 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
             for (std::size_t i = 0; i < c.observed.size(); ++i) {
               const std::size_t n = pc.group.empty() ? 1 : static_cast<std::size_t>(pc.group[i]);
               double v = 0;
-              for (std::size_t k = 0; k < n; ++k) v += va(q + k) / static_cast<double>(n);
+              for (std::size_t k = 0; k < n; ++k) {
+                v += (pc.pb.empty() ? va(q + k) : va(q + k) / vb(q + k)) / static_cast<double>(n);
+              }
               q += n;
-              const double e = std::abs(v - c.observed[i]) / std::abs(c.observed[i]);
+              // A share over a zero total (0 / 0) or a model value of 0 on a log scale: an error
+              // too large to pass (a NaN error would never be the worst and pass unseen).
+              const double e = !std::isfinite(v)  ? 50.0
+                               : !c.log_error     ? std::abs(v - c.observed[i]) / std::abs(c.observed[i])
+                               : v > 0            ? std::abs(std::log(v / c.observed[i]))
+                                                  : 50.0;
               worst = std::max(worst, e);
               sq += e * e;
               measured << " " << fmty(c.times[i]) << (n > 1 ? "+" : "") << " " << fmtv(v) << "/" << fmtv(c.observed[i]);

@@ -80,6 +80,9 @@ const std::vector<NumberKey<Lever>>& lever_keys() {
       {"reciprocity", &Lever::reciprocity, closed(0, 1), "share of the partner's own stock that counts as influence"},
       {"threat", &Lever::threat, closed(0, 1e6), "military pressure per unit of stock^gamma"},
       {"unit_scale", &Lever::unit_scale, closed(0, 1e12), "real value of one stock unit (0 = no unit)"},
+      {"mass_exponent", &Lever::mass_exponent, closed(0, 10), "gravity: effort reach grows as (c_i c_j / mass_scale^2)^this"},
+      {"mass_scale", &Lever::mass_scale, open_lo(0, 1e12), "gravity: the capability product's unit (mass term 1 at mass_scale^2)"},
+      {"distance_exponent", &Lever::distance_exponent, closed(0, 10), "gravity: effort reach falls as distance^-this"},
   };
   return keys;
 }
@@ -339,6 +342,8 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
   sc.alignment0.assign(static_cast<std::size_t>(N) * N, 0.0);
   sc.stocks0.assign(static_cast<std::size_t>(K) * N * N, 0.0);
   std::vector<char> border_set(static_cast<std::size_t>(N) * N, 0);
+  sc.distance.assign(static_cast<std::size_t>(N) * N, 1.0);
+  std::vector<char> distance_set(static_cast<std::size_t>(N) * N, 0);
   if (const toml::table* rel = top.table("relations")) {
     TableReader rr(*rel, "[relations]");
     for (auto&& [akey, aval] : *rel) {
@@ -360,6 +365,15 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
           }
           sc.border[ij] = sc.border[ji] = b;
           border_set[ij] = border_set[ji] = 1;
+        }
+        if (bt->get("distance")) {
+          const double d = br.number("distance", 1, detail::open_lo(0, 1e6));
+          const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
+          if (distance_set[ji] && sc.distance[ji] != d) {
+            br.fail_key("distance", "contradicts the distance given in [relations." + b_id + "." + a_id + "] (distances are symmetric)");
+          }
+          sc.distance[ij] = sc.distance[ji] = d;
+          distance_set[ij] = distance_set[ji] = 1;
         }
         sc.alignment0[static_cast<std::size_t>(i) * N + j] = br.number("alignment", 0, closed(-1, 1));
         if (const toml::table* st = br.table("stocks")) {
@@ -435,6 +449,20 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       mv.enabled = mr.boolean("enabled", true);
       mr.finish();
       sc.moves.push_back(std::move(mv));
+    }
+  }
+
+  // [[expect]]: signs a what-if expects (read by compare).
+  if (const toml::array* exs = top.array_of_tables("expect")) {
+    for (const auto& el : *exs) {
+      TableReader r(*el.as_table(), "expect");
+      Expectation x;
+      x.metric = r.required_string("metric");
+      x.raises = r.choice("effect", "", {"raises", "lowers"}) == "raises";
+      x.at = r.number("at", sc.info.end, closed(sc.info.start, sc.info.end));
+      x.reason = r.required_string("reason");
+      r.finish();
+      sc.expectations.push_back(std::move(x));
     }
   }
 

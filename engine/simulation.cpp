@@ -104,6 +104,30 @@ Model::Model(Scenario scenario)
       budget_[static_cast<std::size_t>(n) * n_ + i] = a.budget * std::exp(a.budget_growth * el);
     }
   }
+  // [14] gravity factors, only if some lever uses them (otherwise g = 1 and no product).
+  if (std::any_of(sc_.levers.begin(), sc_.levers.end(), [](const Lever& lv) { return lv.gravity(); })) {
+    gravity_.assign(static_cast<std::size_t>(t_ + 1) * k_ * n_ * n_, 1.0);
+    for (int n = 0; n <= t_; ++n) {
+      for (int k = 0; k < k_; ++k) {
+        const Lever& lv = sc_.levers[k];
+        if (!lv.gravity()) continue;
+        const int x = static_cast<int>(lv.capability);  // 0 economy, 1 military, 2 population, 3 none
+        for (int i = 0; i < n_; ++i) {
+          for (int j = 0; j < n_; ++j) {
+            if (i == j) continue;
+            double mass = 1.0;
+            if (x < 3 && lv.mass_exponent != 0) {
+              const double base = capability(n, i, x) * capability(n, j, x) / (lv.mass_scale * lv.mass_scale);
+              mass = base > 0 ? std::pow(base, lv.mass_exponent) : 0.0;
+            }
+            const double d = sc_.distance.empty() ? 1.0 : sc_.distance[static_cast<std::size_t>(i) * n_ + j];
+            const double resist = lv.distance_exponent != 0 ? std::pow(d, -lv.distance_exponent) : 1.0;
+            gravity_[((static_cast<std::size_t>(n) * k_ + k) * n_ + i) * n_ + j] = mass * resist;
+          }
+        }
+      }
+    }
+  }
   sim_.assign(static_cast<std::size_t>(n_) * n_, 0.0);  // [2]
   for (int i = 0; i < n_; ++i) {
     for (int j = 0; j < n_; ++j) {
@@ -476,6 +500,7 @@ struct Option {
   const T* ex;     // lever-kind terms for the partner
   T* u;            // utilities, then softmax weights
   double* effort;  // effort[k](i, j)
+  double g;        // gravity factor g[k](i, j) of this step (1: none)
 };
 
 }  // namespace
@@ -1022,7 +1047,8 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
           if (j == i) continue;
           const std::size_t jp = static_cast<std::size_t>(j) * P;
           ops[opts] = {static_cast<std::remove_pointer_t<decltype(util)>>(a.lever_bias[k]), common + jp, extra + jp,
-                       util + opts * P, effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P};
+                       util + opts * P, effort + (k * NN + static_cast<std::size_t>(i) * N + j) * P,
+                       m.gravity(n, k, i, j)};
           ++opts;
         }
       }
@@ -1066,12 +1092,13 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
       for (std::size_t o = 0; o < opts; ++o) {
         const auto* u = ops[o].u;
         double* e = ops[o].effort;
+        const double g = ops[o].g;  // [14] gravity: 1 without it (a product by 1 changes no bits)
         if (direct) {
           const double keep = w.keep[o / partners];  // options are lever-major
           double* Sk = e + stock_from_effort;
-          for_lanes(P, [&](std::size_t r) { Sk[r] = stock_step(keep, Sk[r], dt, static_cast<double>(u[r]) * zinv[r]); });
+          for_lanes(P, [&](std::size_t r) { Sk[r] = stock_step(keep, Sk[r], dt, static_cast<double>(u[r]) * zinv[r] * g); });
         } else {
-          for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r]; });
+          for_lanes(P, [&](std::size_t r) { e[r] = static_cast<double>(u[r]) * zinv[r] * g; });
         }
       }
       if (direct) w.stock_rows_done = i + 1;

@@ -379,3 +379,57 @@ TEST_CASE("a simulator reused after a numerical error starts clean", "[model][nu
   REQUIRE(fresh.seen.size() == reused.seen.size());
   CHECK(std::memcmp(fresh.seen.data(), reused.seen.data(), fresh.seen.size() * sizeof(double)) == 0);
 }
+
+TEST_CASE("gravity scales a lever's effort by the economies' product over distance (eq. 14)", "[model][gravity]") {
+  // Trade between A (economy 1) and B (economy 2) at distance 4: with nu = 1, Y = 2 and
+  // lambda = 0.5 the factor is (1 * 2 / 4)^1 * 4^-0.5 = 0.25; between A and C (economy 1,
+  // distance 1 by default) (1 / 4) * 1 = 0.25 too; B-C: 2 / 4 = 0.5. Culture (soft) keeps 1.
+  const std::string keys = R"(
+[overrides]
+"levers.trade.mass_exponent" = 1.0
+"levers.trade.mass_scale" = 2.0
+"levers.trade.distance_exponent" = 0.5
+[relations.A.B]
+distance = 4.0
+)";
+  const Model plain = tiny_model("");
+  const Model grav = tiny_model(keys);
+  CHECK(!plain.has_gravity());
+  REQUIRE(grav.has_gravity());
+  CHECK(grav.gravity(0, 1, 0, 1) == Approx(0.25));
+  CHECK(grav.gravity(0, 1, 1, 0) == Approx(0.25));  // symmetric
+  CHECK(grav.gravity(0, 1, 0, 2) == Approx(0.25));
+  CHECK(grav.gravity(0, 1, 1, 2) == Approx(0.5));
+  CHECK(grav.gravity(0, 0, 0, 1) == 1.0);
+  struct First : Observer {
+    std::vector<double> x;
+    void record(int instant, double, std::span<const double> v) override {
+      if (instant == 0) x.assign(v.begin(), v.end());
+    }
+  };
+  First a, b;
+  Simulator sa(plain), sb(grav);
+  sa.reset(1);
+  sb.reset(1);
+  sa.run(&a);
+  sb.run(&b);
+  // The decision is the same at instant 0 (same stocks); the efforts differ by g.
+  const auto& L = plain.layout();
+  CHECK(b.x[L.index(Metric::effort, 0, 1, 1)] == Approx(0.25 * a.x[L.index(Metric::effort, 0, 1, 1)]));
+  CHECK(b.x[L.index(Metric::effort, 1, 2, 1)] == Approx(0.5 * a.x[L.index(Metric::effort, 1, 2, 1)]));
+  CHECK(b.x[L.index(Metric::effort, 0, 1, 0)] == a.x[L.index(Metric::effort, 0, 1, 0)]);
+  // Without the keys nothing changes, bit for bit, whatever the distances.
+  const Model far = tiny_model("[relations.A.B]\ndistance = 9.0\n");
+  First c;
+  Simulator sc(far);
+  sc.reset(1);
+  sc.run(&c);
+  CHECK(std::memcmp(c.x.data(), a.x.data(), a.x.size() * sizeof(double)) == 0);
+}
+
+TEST_CASE("distances are symmetric and positive", "[model][gravity][errors]") {
+  CHECK_THROWS_WITH(tiny_model("[relations.A.B]\ndistance = 2.0\n[relations.B.A]\ndistance = 3.0\n"),
+                    Catch::Contains("distances are symmetric"));
+  CHECK_THROWS_WITH(tiny_model("[relations.A.B]\ndistance = 0.0\n"), Catch::Contains("distance"));
+  CHECK_NOTHROW(tiny_model("[relations.A.B]\ndistance = 2.0\n[relations.B.A]\ndistance = 2.0\n"));
+}

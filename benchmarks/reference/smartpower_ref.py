@@ -97,6 +97,10 @@ class Model:
         self.recip = np.array([float(l["reciprocity"]) for l in lv])
         self.theta = np.array([float(l["threat"]) for l in lv])
         self.unit_scale = np.array([float(l["unit_scale"]) for l in lv])
+        # eq. 14 gravity: nu_k, Y_k, lambda_k (defaults 0, 1, 0: g = 1)
+        self.mass_exp = np.array([float(l.get("mass_exponent", 0.0)) for l in lv])
+        self.mass_scale = np.array([float(l.get("mass_scale", 1.0)) for l in lv])
+        self.dist_exp = np.array([float(l.get("distance_exponent", 0.0)) for l in lv])
         self.is_soft = np.array([l["kind"] == "soft" for l in lv])
         self.is_hard = ~self.is_soft
         # A hard lever that names no capability is scaled by economy: that is what the
@@ -144,9 +148,11 @@ class Model:
 
         # --- relations
         self.border = np.zeros((N, N))
+        self.distance = np.ones((N, N))
         self.A0 = np.zeros((N, N))
         self.S0 = np.zeros((K, N, N))
         border_set = {}
+        dist_set = {}
         for I, row in doc.get("relations", {}).items():
             for J, rel in row.items():
                 i, j = aidx[I], aidx[J]
@@ -156,6 +162,12 @@ class Model:
                         raise ValueError(f"relations.{I}.{J}.border disagrees with {J}.{I}")
                     border_set[(i, j)] = b
                     self.border[i, j] = self.border[j, i] = b  # symmetric
+                if "distance" in rel:
+                    dd = float(rel["distance"])
+                    if (j, i) in dist_set and dist_set[(j, i)] != dd:
+                        raise ValueError(f"relations.{I}.{J}.distance disagrees with {J}.{I}")
+                    dist_set[(i, j)] = dd
+                    self.distance[i, j] = self.distance[j, i] = dd  # symmetric
                 self.A0[i, j] = float(rel.get("alignment", 0.0))
                 for l, v in rel.get("stocks", {}).items():
                     self.S0[lidx[l], i, j] = float(v)
@@ -200,6 +212,21 @@ class Model:
         self.caps_t = {x: self.cap0[x][None, :] * np.exp(self.gcap[x][None, :] * ts[:, None])
                        for x in CAPS}
         self.budget_t = self.budget0[None, :] * np.exp(self.gbudget[None, :] * ts[:, None])
+        # eq. 14 gravity g[t,k,i,j] = (c_i^x c_j^x / Y_k^2)^nu_k * D(i,j)^-lambda_k (1 if unused)
+        self.gravity_t = None
+        if np.any(self.mass_exp != 0) or np.any(self.dist_exp != 0):
+            g = np.ones((self.T + 1, K, N, N))
+            for k in range(K):
+                if self.mass_exp[k] == 0 and self.dist_exp[k] == 0:
+                    continue
+                mass = np.ones((self.T + 1, N, N))
+                if self.cap_of[k] != "none" and self.mass_exp[k] != 0:
+                    c = self.caps_t[self.cap_of[k]]
+                    base = c[:, :, None] * c[:, None, :] / (self.mass_scale[k] * self.mass_scale[k])
+                    mass = np.where(base > 0, np.power(np.where(base > 0, base, 1.0), self.mass_exp[k]), 0.0)
+                resist = np.power(self.distance, -self.dist_exp[k]) if self.dist_exp[k] != 0 else 1.0
+                g[:, k] = mass * resist
+            self.gravity_t = g
 
     def time(self, step: int) -> float:
         return self.start + self.dt * step
@@ -351,6 +378,8 @@ class Model:
         prob = ex / ex.sum(axis=(2, 3), keepdims=True)
         e = self.budget_t[step][None, :, None, None] * prob                # [r,i,k,j]
         e = np.swapaxes(e, 1, 2)                                           # [r,k,i,j]
+        if self.gravity_t is not None:
+            e = e * self.gravity_t[step][None]                             # eq. 14 gravity
         mv = self.move_arrays(step)
         if mv is not None:
             e = e * mv[0][None] + mv[1][None]

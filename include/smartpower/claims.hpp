@@ -43,6 +43,9 @@ struct Check {
   std::vector<double> observed;  // data
   double tolerance = 0.1;        // data: relative
   double average = 0;            // data: average each point over [year, year + average)
+  bool log_error = false;        // data: error = |ln(model / observed)| instead of relative
+  // data: `per` divides the metric by this selector (same variant, same instants), e.g. a
+  // partner's share of the sum over partners; kept in b.selector ("" = none).
   std::string describe;          // human-readable form for reports
 };
 

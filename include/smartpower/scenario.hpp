@@ -61,6 +61,10 @@ struct Lever {
   Capability capability = Capability::none;  // capability
   std::string unit;                    // unit: real-world unit of the stock, e.g. "USD bn"
   double unit_scale = 0;               // unit_scale: real value of one stock unit (0 = none)
+  double mass_exponent = 0;            // mass_exponent: nu_k of the gravity factor (docs/model.md eq. 14)
+  double mass_scale = 1;               // mass_scale: Y_k, the mass at which the mass term is 1
+  double distance_exponent = 0;        // distance_exponent: lambda_k of the gravity factor
+  bool gravity() const { return mass_exponent != 0 || distance_exponent != 0; }
   std::string description;             // description
 };
 
@@ -127,19 +131,30 @@ struct Move {
   bool enabled = true; // enabled
 };
 
+// [[expect]]: a sign a what-if expects of one outcome (from IR theory), for `compare` to
+// evaluate: the what-if raises or lowers `metric` at `at` against the base.
+struct Expectation {
+  std::string metric;   // metric: an outcome selector, e.g. "dependence[KAZ,RUS]"
+  bool raises = true;   // effect = "raises" | "lowers"
+  double at = 0;        // at (year; default the scenario's end)
+  std::string reason;   // reason: the one-line theory behind the sign
+};
+
 struct Scenario {
   ScenarioInfo info;
   ModelParams params;
   std::vector<Lever> levers;
   std::vector<Actor> actors;
   std::vector<std::string> identity_dims;
-  // Dense relation data, row-major: border[i*N+j], alignment0[i*N+j],
+  // Dense relation data, row-major: border[i*N+j], distance[i*N+j], alignment0[i*N+j],
   // stocks0[(k*N+i)*N+j] = S[k](i,j) at start.
   std::vector<double> border;
+  std::vector<double> distance;  // distance[i*N+j]: relations.I.J.distance (symmetric, default 1)
   std::vector<double> alignment0;
   std::vector<double> stocks0;
   std::vector<Event> events;
   std::vector<Move> moves;
+  std::vector<Expectation> expectations;
 
   int n_actors() const { return static_cast<int>(actors.size()); }
   int n_levers() const { return static_cast<int>(levers.size()); }

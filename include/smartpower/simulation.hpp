@@ -77,6 +77,11 @@ class Model {
   double capability(int n, int i, int x) const { return caps_[(static_cast<std::size_t>(n) * n_ + i) * 3 + x]; }
   double budget(int n, int i) const { return budget_[static_cast<std::size_t>(n) * n_ + i]; }
   double similarity(int i, int j) const { return sim_[static_cast<std::size_t>(i) * n_ + j]; }
+  // Gravity factor g[k](i,j) at step n (docs/model.md eq. 14); 1 when no lever uses gravity.
+  bool has_gravity() const { return !gravity_.empty(); }
+  double gravity(int n, int k, int i, int j) const {
+    return gravity_.empty() ? 1.0 : gravity_[((static_cast<std::size_t>(n) * k_ + k) * n_ + i) * n_ + j];
+  }
   // Events applied at step n, and moves active at step n (indices into the scenario).
   std::span<const int> events_at(int n) const {
     return {event_idx_.data() + event_start_[n], event_idx_.data() + event_start_[n + 1]};
@@ -89,7 +94,7 @@ class Model {
   Scenario sc_;
   int n_, k_, t_;
   MetricLayout layout_;
-  std::vector<double> caps_, budget_, sim_;
+  std::vector<double> caps_, budget_, sim_, gravity_;
   std::vector<int> event_start_, event_idx_, move_start_, move_idx_;
 };
 

@@ -1,0 +1,122 @@
+// Data checks (issue 14): log errors, shares read through `per`, and the flagship's data
+// checks file loading against the baseline.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "helpers.hpp"
+#include "smartpower/claims.hpp"
+#include "smartpower/document.hpp"
+
+using namespace smartpower;
+
+namespace {
+
+// No budgets: A's culture stock toward B is 4 * 0.95^n at quarter n, B's toward A 1 * 0.95^n.
+const std::string kDecayOnly = sptest::decay_only_scenario(R"(
+[relations.A.B]
+stocks = { culture = 4.0 }
+
+[relations.B.A]
+stocks = { culture = 1.0 }
+)");
+
+double margin_of(const std::string& check) {
+  const auto dir = sptest::temp_dir("datachecks");
+  const auto file = sptest::write(dir / "claims.toml",
+                                  "[[claims]]\nid = \"X\"\ntext = \"t\"\nsection = \"s\"\n[[claims.checks]]\n" + check + "\n");
+  Document doc = load_document_from_string(kDecayOnly, "decay.toml");
+  const auto rep = evaluate_claims(*doc.table, load_claims(file), ClaimOptions{});
+  REQUIRE(rep.claims.size() == 1);
+  return rep.claims[0].margin;
+}
+
+const double s2001 = 4 * std::pow(0.95, 4);  // stock[A,B,culture] at 2001
+
+}  // namespace
+
+TEST_CASE("a data check with error = \"log\" measures |ln(model / observed)|", "[claims][data][log]") {
+  // Observed 2x the model: log error ln 2 either way, where the relative error is 0.5 or 1.
+  const double e = std::log(2.0);
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + std::to_string(2 * s2001) +
+                  "]]\nerror = \"log\"\ntolerance = 1.0") == Approx(1.0 - e).epsilon(1e-6));
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + std::to_string(s2001 / 2) +
+                  "]]\nerror = \"log\"\ntolerance = 1.0") == Approx(1.0 - e).epsilon(1e-6));
+  // The default stays relative: observed 2x the model is a relative error of 0.5.
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + std::to_string(2 * s2001) +
+                  "]]\ntolerance = 1.0") == Approx(0.5).epsilon(1e-6));
+}
+
+TEST_CASE("a data check with `per` compares a ratio", "[claims][data][per]") {
+  // A's stock toward B over B's toward A: both decay alike, so 4 / 1 at any time.
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\nper = \"stock[B,A,culture]\"\n"
+                  "points = [[2001.0, 4.0]]\ntolerance = 0.1") == Approx(1.0));
+  // Observed 5: relative error 0.2 of a tolerance 0.5.
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\nper = \"stock[B,A,culture]\"\n"
+                  "points = [[2001.0, 5.0]]\ntolerance = 0.5") == Approx(0.6));
+  // With a window, each quarter's ratio is averaged (the same 4 in every quarter).
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\nper = \"stock[B,A,culture]\"\n"
+                  "points = [[2000.0, 4.0]]\nwindow = 1.0\ntolerance = 0.1") == Approx(1.0));
+  // Without `per` the same check reads the stock itself: 4 * 0.95^4 against 4.
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, 4.0]]\ntolerance = 0.1") ==
+        Approx((0.1 - (4.0 - s2001) / 4.0) / 0.1));
+}
+
+TEST_CASE("log data checks need positive observations", "[claims][data][errors]") {
+  CHECK_THROWS_WITH(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, -3.0]]\n"
+                              "error = \"log\""),
+                    Catch::Contains("positive observed values"));
+  CHECK_THROWS_WITH(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, 3.0]]\n"
+                              "error = \"square\""),
+                    Catch::Contains("\"relative\", \"log\""));
+}
+
+TEST_CASE("the flagship's data checks load and evaluate on the baseline", "[claims][data][flagship]") {
+  Document doc = load_document(sptest::scenario("baseline.toml"));
+  const ClaimSet set = load_claims(sptest::scenario("checks/data.toml"));
+  REQUIRE(set.claims.size() >= 10);
+  const ClaimReport rep = evaluate_claims(*doc.table, set, ClaimOptions{});
+  REQUIRE(rep.claims.size() == set.claims.size());
+  for (const auto& c : rep.claims) {
+    INFO(c.claim->id << ": " << c.checks[0].measured);
+    CHECK(std::isfinite(c.margin));
+  }
+}
+
+TEST_CASE("every trade point of the data checks is a row of the public series", "[claims][data][flagship]") {
+  // scenarios/data/kazakhstan_series.csv: series,actor,partner,year,value,... (the first
+  // five fields are never quoted). A point typed into checks/data.toml that no source
+  // gives, or a value changed in one file only, fails here.
+  std::ifstream csv(sptest::scenario("data/kazakhstan_series.csv"));
+  REQUIRE(csv);
+  std::vector<std::tuple<std::string, int, double>> rows;
+  std::string line;
+  std::getline(csv, line);
+  while (std::getline(csv, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; f.size() < 5 && std::getline(ss, x, ',');) f.push_back(x);
+    if (f.size() == 5 && f[0] == "trade" && f[1] == "KAZ") rows.emplace_back(f[2], std::stoi(f[3]), std::stod(f[4]));
+  }
+  REQUIRE(rows.size() > 20);
+  const ClaimSet set = load_claims(sptest::scenario("checks/data.toml"));
+  const std::regex trade(R"(volume\[KAZ,(\w+),trade\])");
+  int points = 0;
+  for (const auto& claim : set.claims) {
+    for (const auto& c : claim.checks) {
+      std::smatch m;
+      if (c.kind != CheckKind::data || !c.b.selector.empty() || !std::regex_match(c.a.selector, m, trade)) continue;
+      for (std::size_t i = 0; i < c.times.size(); ++i) {
+        INFO(claim.id << " " << m[1] << " " << c.times[i] << " " << c.observed[i]);
+        bool found = false;
+        for (const auto& [p, y, v] : rows) found = found || (p == m[1] && y == static_cast<int>(c.times[i]) && v == c.observed[i]);
+        CHECK(found);
+        ++points;
+      }
+    }
+  }
+  CHECK(points >= 20);
+}
