@@ -4,10 +4,13 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <unistd.h>
 
 #include "commands.hpp"
@@ -15,7 +18,56 @@
 
 namespace {
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
+// Commands that write no file (validate, resolve, keys) end at once on SIGINT/SIGTERM:
+// nothing can be left half-written, and loading a huge or pathological file need not
+// poll anything. Only async-signal-safe calls here.
+std::atomic<bool> g_exit_on_signal{false};
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+  if (g_exit_on_signal.load()) {
+    static const char msg[] = "\ninterrupted\n";
+    [[maybe_unused]] const auto n = ::write(2, msg, sizeof msg - 1);
+    ::_exit(130);
+  }
+}
+
+// Checks applied to every subcommand's options of these names, so each command file
+// need not repeat them.
+void add_common_checks(CLI::App& app) {
+  // CLI11 clamps an integer beyond the type's range to its limit: 99999999999999999999
+  // would silently become 9223372036854775807. Checked on the text, before conversion.
+  const CLI::Validator seed_range(
+      [](std::string& text) -> std::string {
+        std::int64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc{} || end != text.data() + text.size() || v < 0) {
+          return "expected an integer in [0, " + std::to_string(std::numeric_limits<std::int64_t>::max()) +
+                 "], got '" + text + "'";
+        }
+        return {};
+      },
+      "INT in [0, 2^63-1]", "seed range");
+  const CLI::Validator non_empty_path(
+      [](std::string& text) -> std::string {
+        return text.empty() ? std::string("expected a path, got an empty string") : std::string();
+      },
+      "", "non-empty path");
+  const CLI::Validator non_empty_name(
+      [](std::string& text) -> std::string {
+        return text.empty() ? std::string("expected a name, got an empty string") : std::string();
+      },
+      "", "non-empty name");
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (auto* o = sub->get_option_no_throw("--seed")) o->check(seed_range);
+    for (const char* name : {"--out", "--data", "--checkpoint", "--emit-scenario", "--claims", "--compare", "FILE",
+                             "BASE", "WHATIF"}) {
+      if (auto* o = sub->get_option_no_throw(name)) o->check(non_empty_path);
+    }
+    for (const char* name : {"--lens", "--actor"}) {
+      if (auto* o = sub->get_option_no_throw(name)) o->check(non_empty_name);
+    }
+  }
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,12 +88,20 @@ int main(int argc, char** argv) {
     ctx.argv.push_back(i == 0 ? std::string("smartpower") : a);
   }
   register_commands(app, ctx);
+  add_common_checks(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+  for (const char* name : {"validate", "resolve", "keys"}) {
+    if (app.got_subcommand(name)) g_exit_on_signal.store(true);
+  }
+  if (g_stop.load()) {
+    std::cerr << "interrupted\n";
+    return 130;
   }
   try {
     return ctx.action ? ctx.action() : 0;

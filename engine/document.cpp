@@ -4,12 +4,15 @@
 #include "smartpower/document.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "smartpower/error.hpp"
+#include "toml_reader.hpp"
 
 namespace smartpower {
 namespace fs = std::filesystem;
@@ -70,21 +73,19 @@ toml::table parse_text(std::string_view text, const std::string& name) {
 }
 
 std::string read_file(const std::string& path, const Limits& limits, const SourcePos& from) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    throw InputError(from, "cannot read scenario file '" + path + "': no such file");
-  }
-  const auto size = fs::file_size(path, ec);
-  if (!ec && size > limits.max_file_bytes) {
-    throw InputError(SourcePos{path, 0, 0},
-                     "file is " + std::to_string(size) + " bytes; scenario files are limited to " +
-                         std::to_string(limits.max_file_bytes) + " bytes");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(from, "cannot open scenario file '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return detail::read_input_file(path, limits.max_file_bytes, from, "scenario file");
+}
+
+// A path segment of digits only: an array index. nullopt when it overflows.
+std::optional<std::size_t> parse_index(std::string_view part) {
+  std::size_t idx = 0;
+  const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), idx);
+  if (ec != std::errc{} || end != part.data() + part.size()) return std::nullopt;
+  return idx;
+}
+
+bool all_digits(std::string_view part) {
+  return !part.empty() && std::all_of(part.begin(), part.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
 }
 
 toml::table* find_by_id(toml::array& arr, std::string_view id) {
@@ -174,6 +175,10 @@ struct Resolver {
     if (auto* ext = t.get("extends")) {
       const auto* s = ext->as_string();
       if (!s) throw InputError(position_of(*ext), "`extends` must be a string: the path of the base scenario");
+      if (s->get().empty()) throw InputError(position_of(*ext), "`extends` must name a file, not be empty");
+      if (s->get().find('\0') != std::string::npos) {
+        throw InputError(position_of(*ext), "`extends` path holds a NUL byte (\\u0000); expected a file path");
+      }
       fs::path parent = fs::path(name).parent_path() / s->get();
       const std::string parent_name = parent.lexically_normal().string();
       std::error_code ec;
@@ -287,6 +292,11 @@ Document load_document_from_string(std::string_view text, const std::string& nam
     throw InputError(SourcePos{name, 0, 0}, "scenario text is larger than " +
                                                 std::to_string(limits.max_file_bytes) + " bytes");
   }
+  if (detail::is_blank_toml(text)) {
+    throw InputError(SourcePos{name, 0, 0},
+                     "the file is empty (nothing but whitespace or comments); a scenario needs [scenario], "
+                     "[[levers]] and [[actors]], or `extends = \"base.toml\"`");
+  }
   Resolver r{limits, {}, {name}};
   std::error_code ec;
   std::string canon = fs::weakly_canonical(name, ec).string();
@@ -295,6 +305,11 @@ Document load_document_from_string(std::string_view text, const std::string& nam
   doc.path = name;
   doc.table = std::make_shared<toml::table>(r.resolve_text(text, name, canon, SourcePos{name, 0, 0}));
   doc.files = std::move(r.files);
+  if (doc.table->empty()) {
+    throw InputError(SourcePos{name, 0, 0},
+                     "the scenario holds no values after `extends` and [overrides]; a scenario needs [scenario], "
+                     "[[levers]] and [[actors]]");
+  }
   return doc;
 }
 
@@ -315,9 +330,9 @@ const toml::node* get_path(const toml::table& root, std::string_view dotted) {
           if (auto* id = et->get_as<std::string>("id"); id && id->get() == part) found = &el;
         }
       }
-      if (!found && !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit)) {
-        const auto idx = std::stoul(part);
-        if (idx < a->size()) found = a->get(idx);
+      if (!found && all_digits(part)) {
+        const auto idx = parse_index(part);
+        if (idx && *idx < a->size()) found = a->get(*idx);
       }
       cur = found;
     } else {
@@ -360,9 +375,16 @@ void set_path(toml::table& root, std::string_view dotted, toml::node&& value, co
           }
         }
       }
-      if (!next && !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit)) {
-        const auto idx = std::stoul(part);
-        if (idx < a->size()) next = a->get(idx);
+      if (!next && all_digits(part)) {
+        const auto idx = parse_index(part);
+        if (idx && *idx < a->size()) {
+          next = a->get(*idx);
+        } else {
+          throw InputError(origin, "override path '" + std::string(dotted) + "': index " + part +
+                                       " is out of range: the array" + (walked.empty() ? "" : " '" + walked + "'") +
+                                       " has " + std::to_string(a->size()) +
+                                       (a->size() == 1 ? " entry" : " entries"));
+        }
       }
     }
     if (!next || !(next->is_table() || next->is_array())) {

@@ -1,5 +1,11 @@
 #include "toml_reader.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
 namespace smartpower::detail {
@@ -163,6 +169,89 @@ void TableReader::finish() const {
     if (pos.line == 0) pos = position_of(value);
     throw InputError(pos, where_ + ": " + msg);
   }
+}
+
+namespace {
+
+std::string file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "is a directory";
+  if (S_ISFIFO(mode)) return "is not a regular file (a FIFO)";
+  if (S_ISCHR(mode)) return "is not a regular file (a character device)";
+  if (S_ISBLK(mode)) return "is not a regular file (a block device)";
+  if (S_ISSOCK(mode)) return "is not a regular file (a socket)";
+  return "is not a regular file";
+}
+
+std::string errno_text(int err) {
+  switch (err) {
+    case ENOENT: return "no such file";
+    case ELOOP: return "symlink loop (too many levels of symbolic links)";
+    case EACCES: return "permission denied";
+    case ENOTDIR: return "a component of the path is not a directory";
+    case ENAMETOOLONG: return "the path is too long";
+    default: return std::strerror(err);
+  }
+}
+
+}  // namespace
+
+std::string read_input_file(const std::string& path, std::size_t max_bytes, const SourcePos& from, const char* what) {
+  const std::string prefix = std::string("cannot read ") + what + " '";
+  if (path.empty()) throw InputError(from, std::string(what) + ": expected a path, got an empty string");
+  if (path.find('\0') != std::string::npos) {
+    std::string shown = path;
+    for (auto& ch : shown) ch = ch == '\0' ? '?' : ch;
+    throw InputError(from, prefix + shown + "': the path holds a NUL byte");
+  }
+  // stat() first: opening a FIFO would block until a writer comes, opening a device
+  // can have effects. Only a regular file is opened.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw InputError(from, prefix + path + "': " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) throw InputError(from, prefix + path + "': " + file_kind(st.st_mode));
+  const auto too_big = [&](std::uintmax_t size) {
+    return InputError(SourcePos{path, 0, 0}, "file is " + std::to_string(size) + " bytes; " + what +
+                                                 "s are limited to " + std::to_string(max_bytes) + " bytes");
+  };
+  if (static_cast<std::uintmax_t>(st.st_size) > max_bytes) throw too_big(static_cast<std::uintmax_t>(st.st_size));
+  // O_NONBLOCK: should the path have become a FIFO since stat(), open() still returns.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw InputError(from, prefix + path + "': " + errno_text(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    throw InputError(from, prefix + path + "': " + file_kind(st.st_mode));
+  }
+  // Read at most max_bytes + 1: a file growing while it is read is still bounded.
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw InputError(from, prefix + path + "': " + errno_text(errno));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes) throw too_big(text.size());
+  }
+  return text;
+}
+
+bool is_blank_toml(std::string_view text) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  bool comment = false;
+  for (char ch : text) {
+    if (comment) {
+      comment = ch != '\n';
+    } else if (ch == '#') {
+      comment = true;
+    } else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace smartpower::detail

@@ -73,4 +73,14 @@ class TableReader {
 double number_value(const toml::node& n, bool& ok);
 std::string type_name(const toml::node& n);
 
+// Reads a whole input file (`what` names it in messages: "scenario file", "claims
+// file"). Never blocks: the path is checked with stat() before it is opened, so a
+// FIFO, device, directory or socket is refused with what it is, as are a symlink loop,
+// a missing file, a path holding a NUL byte and a file larger than `max_bytes`. `from`
+// is where the path was named (an `extends` line), or empty for a command argument.
+std::string read_input_file(const std::string& path, std::size_t max_bytes, const SourcePos& from, const char* what);
+
+// A file (or text) that holds nothing but whitespace, comments and a byte-order mark.
+bool is_blank_toml(std::string_view text);
+
 }  // namespace smartpower::detail
