@@ -22,6 +22,7 @@ using detail::TableReader;
 namespace {
 
 constexpr double kTiny = 1e-12;
+constexpr std::size_t kMaxClaimsBytes = 8u << 20;  // as a scenario file
 
 double rel(double a, double b) { return (a - b) / std::max({std::abs(a), std::abs(b), kTiny}); }
 
@@ -32,6 +33,21 @@ std::vector<std::string> kind_names() {
 CheckKind parse_kind(const std::string& s) {
   const auto names = kind_names();
   return static_cast<CheckKind>(std::find(names.begin(), names.end(), s) - names.begin());
+}
+
+std::string fmtv(double v) {
+  std::ostringstream ss;
+  ss.precision(4);
+  ss << v;
+  return ss.str();
+}
+
+// Years print with their quarter: 2014.75, not 2015.
+std::string fmty(double y) {
+  std::ostringstream ss;
+  ss.precision(6);
+  ss << y;
+  return ss.str();
 }
 
 std::vector<double> number_list(TableReader& r, std::string_view key) {
@@ -102,6 +118,14 @@ Check parse_check(const toml::table& t, const std::string& where, const std::set
       c.a.variant = variant_ref("variant", "");
       c.times = number_list(r, "times");
       if (c.times.size() < 2) r.fail(nullptr, "a monotone check needs 'times' with at least two years");
+      for (std::size_t i = 1; i < c.times.size(); ++i) {
+        if (!(c.times[i] > c.times[i - 1])) {
+          // A repeated or earlier year compares a value with itself or runs backwards.
+          r.fail(t.get("times")->as_array()->get(i),
+                 "'times' must be in increasing order without repeats: " + fmty(c.times[i]) + " follows " +
+                     fmty(c.times[i - 1]));
+        }
+      }
       c.greater = r.choice("direction", "", {"rises", "falls"}) == "rises";
       c.min_change = r.number("min_change", 0, closed(0, 1));
       break;
@@ -134,6 +158,10 @@ Check parse_check(const toml::table& t, const std::string& where, const std::set
         if (!pair || pair->size() != 2) r.fail(&el, "each point must be [YEAR, VALUE]");
         const double y = detail::number_value(*pair->get(0), ok1), v = detail::number_value(*pair->get(1), ok2);
         if (!ok1 || !ok2 || v == 0) r.fail(&el, "each point must be [YEAR, VALUE] with a non-zero VALUE");
+        // inf or nan would make every relative error 0 or nan: the check would pass unseen.
+        if (!std::isfinite(y) || !std::isfinite(v)) {
+          r.fail(&el, "each point must be [YEAR, VALUE] with finite numbers, not " + fmtv(y) + ", " + fmtv(v));
+        }
         c.times.push_back(y);
         c.observed.push_back(v);
       }
@@ -155,21 +183,6 @@ Check parse_check(const toml::table& t, const std::string& where, const std::set
   r.string("note", "");
   r.finish();
   return c;
-}
-
-std::string fmtv(double v) {
-  std::ostringstream ss;
-  ss.precision(4);
-  ss << v;
-  return ss.str();
-}
-
-// Years print with their quarter: 2014.75, not 2015.
-std::string fmty(double y) {
-  std::ostringstream ss;
-  ss.precision(6);
-  ss << y;
-  return ss.str();
 }
 
 // Recorded instant for a year: exact (to 1e-6) or the step whose interval holds it.
@@ -226,13 +239,14 @@ int ClaimReport::passed() const {
 }
 
 ClaimSet load_claims(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read claims file '" + path + "': no such file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  const std::string text = detail::read_input_file(path, kMaxClaimsBytes, SourcePos{}, "claims file");
+  if (detail::is_blank_toml(text)) {
+    throw InputError(SourcePos{path, 0, 0}, "the claims file is empty (nothing but whitespace or comments); it needs "
+                                            "[[claims]] entries");
+  }
   toml::table root;
   try {
-    root = toml::parse(ss.str(), path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw InputError(SourcePos{path, static_cast<int>(e.source().begin.line), static_cast<int>(e.source().begin.column)},
                      "TOML syntax error: " + std::string(e.description()));
@@ -250,8 +264,22 @@ ClaimSet load_claims(const std::string& path) {
   std::set<std::string> variant_names;
   if (const auto* v = top.table("variants")) {
     for (auto&& [k, val] : *v) {
-      if (!val.is_table()) throw InputError(position_of(val), "[variants]: '" + std::string(k.str()) + "' must be a table");
-      variant_names.insert(std::string(k.str()));
+      const std::string name(k.str());
+      if (!val.is_table()) throw InputError(position_of(val), "[variants]: '" + name + "' must be a table");
+      const auto& vt = *val.as_table();
+      if (const auto* ext = vt.get("extends")) {
+        // apply_patch would merge it as a plain key: the base it names would never be read.
+        throw InputError(position_of(*ext), "[variants." + name +
+                                                "]: extends is not allowed in a claims variant (a variant is a patch "
+                                                "of the scenario under test: change values with [overrides], tables "
+                                                "or remove_actors)");
+      }
+      if (vt.empty() || (vt.size() == 1 && vt.get("description"))) {
+        throw InputError(position_of(k).line > 0 ? position_of(k) : position_of(val),
+                         "[variants." + name + "]: the variant changes nothing; a check against it compares the "
+                                               "scenario with itself");
+      }
+      variant_names.insert(name);
     }
   }
   const toml::array* claims = top.array_of_tables("claims");
@@ -296,7 +324,14 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
     if (auto it = plan_of.find(name); it != plan_of.end()) return it->second;
     auto doc = clone(scenario);
     try {
-      if (!name.empty()) apply_patch(*doc, toml::table(*set.variants.at(name)));
+      if (!name.empty()) {
+        apply_patch(*doc, toml::table(*set.variants.at(name)));
+        // A variant that leaves the scenario as it was "shows" every effect of size 0.
+        if (*doc == scenario) {
+          throw InputError("the variant changes nothing in this scenario (every value it sets is already so); a "
+                           "check against it would compare the scenario with itself");
+        }
+      }
       if (!opt.noise) set_path(*doc, "model.noise", 0.0);
       VariantPlan p;
       p.name = name;
@@ -419,16 +454,23 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
     out.claim = std::make_shared<const Claim>(claim);
     out.required_share = claim.share >= 0 ? claim.share : set.share;
     std::vector<double> margins(opt.runs), shortfalls(opt.runs);
+    std::vector<char> held(opt.runs);
     int passes = 0;
     double shortfall = 0, misfit = 0;
     for (int run = 0; run < opt.runs; ++run) {
       double claim_margin = std::numeric_limits<double>::infinity();
       double claim_shortfall = 0;
+      bool claim_held = true;
       for (const PlannedCheck& pc : planned[ci]) {
         const Check& c = *pc.check;
         auto va = [&](std::size_t i) { return plans[pc.va].values[static_cast<std::size_t>(run) * plans[pc.va].probes.size() + pc.pa[i]]; };
         auto vb = [&](std::size_t i) { return plans[pc.vb].values[static_cast<std::size_t>(run) * plans[pc.vb].probes.size() + pc.pb[i]]; };
         double m = std::numeric_limits<double>::infinity();
+        // rises/falls, raises/lowers and > / < are strict: equal values (margin exactly 0)
+        // do not hold. With a min_change, "at least min_change" holds at margin 0.
+        const bool strict = (c.kind == CheckKind::trend || c.kind == CheckKind::monotone ||
+                             c.kind == CheckKind::compare || c.kind == CheckKind::counterfactual) &&
+                            c.min_change == 0;
         std::ostringstream measured;
         switch (c.kind) {
           case CheckKind::range:
@@ -511,17 +553,19 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
           }
         }
         claim_margin = std::min(claim_margin, m);
+        claim_held = claim_held && (strict ? m > 0 : m >= 0);
         const double target = c.kind == CheckKind::data ? set.data_margin : set.target_margin;
         claim_shortfall = std::max(claim_shortfall, target - m);
         if (run == 0) out.checks.push_back({m, measured.str()});
       }
       margins[run] = claim_margin;
-      passes += claim_margin >= 0 ? 1 : 0;
+      held[run] = claim_held ? 1 : 0;
+      passes += claim_held ? 1 : 0;
       shortfalls[run] = std::max(0.0, claim_shortfall);
       shortfall += shortfalls[run] / opt.runs;
     }
     out.pass_share = static_cast<double>(passes) / opt.runs;
-    out.pass = opt.runs == 1 ? margins[0] >= 0 : out.pass_share >= out.required_share;
+    out.pass = opt.runs == 1 ? held[0] != 0 : out.pass_share >= out.required_share;
     out.margin = quantile(margins, 0.5);
     // The objective term asks what the pass rule asks: that the claim hold in its
     // required share of runs. Half the mean shortfall, half its required-share quantile

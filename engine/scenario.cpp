@@ -7,6 +7,7 @@
 
 #include "smartpower/document.hpp"
 #include "smartpower/keys.hpp"
+#include "smartpower/memory.hpp"
 #include "smartpower/scenario.hpp"
 #include "toml_reader.hpp"
 
