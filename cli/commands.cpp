@@ -131,7 +131,11 @@ int do_run(const Context& ctx, RunArgs& a) {
   std::string series = a.series;
   if (series == "auto") series = a.runs == 1 ? "all" : "mean";
   check_output_budget(model, a.runs, series == "all", a.out);
-  OutputFolder out(a.out);  // refuses a folder with foreign files; nothing replaced until commit
+  // Checked before any work: the names this run writes are free or smartpower's own
+  // unchanged files, no input among them; nothing is replaced until commit.
+  std::vector<std::string> names{"summary.json"};
+  if (series != "none") names.insert(names.begin(), "timeseries.csv");
+  OutputFolder out(a.out, "run", names, doc.files);
 
   EnsembleOptions opt;
   opt.runs = a.runs;

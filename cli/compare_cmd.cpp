@@ -135,6 +135,9 @@ void register_compare(CLI::App& app, Context& ctx) {
         apply_lens(*base.table, a.lens);
         apply_lens(*whatif.table, a.lens);
       }
+      std::vector<std::string> inputs = base.files;
+      inputs.insert(inputs.end(), whatif.files.begin(), whatif.files.end());
+      if (!a.out.empty()) check_output_path((fs::path(a.out) / "compare.json").string(), inputs);
       CompareOptions o;
       o.runs = a.runs;
       o.seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : 0;
@@ -146,9 +149,8 @@ void register_compare(CLI::App& app, Context& ctx) {
       const Comparison c = compare_scenarios(*base.table, *whatif.table, o);
       bar.finish();
       if (!a.out.empty()) {
-        fs::create_directories(a.out);
         write_atomically((fs::path(a.out) / "compare.json").string(),
-                         [&](std::ostream& os) { os << comparison_json(c).dump(2) << "\n"; });
+                         [&](std::ostream& os) { os << comparison_json(c).dump(2) << "\n"; }, inputs);
       }
       print_comparison(std::cout, c, a.per_actor);
       if (!a.out.empty()) std::cout << "\nwrote " << (fs::path(a.out) / "compare.json").string() << "\n";

@@ -63,9 +63,22 @@ int do_report(const Context& ctx, const ReportArgs& a) {
   ro.command = command_line(ctx);
   Progress bar(ctx, a.quiet, "report");
   std::string html;
+  std::vector<std::string> report_inputs;
   std::string data_file;
   nlohmann::ordered_json data_json;
 
+  // Outputs checked before any work (docs/robustness.md, "What smartpower writes"):
+  // never an input, never a file smartpower did not write.
+  {
+    std::vector<std::string> inputs = load_document(a.file).files;
+    if (!a.whatif.empty()) {
+      const auto w = load_document(a.whatif).files;
+      inputs.insert(inputs.end(), w.begin(), w.end());
+    }
+    check_output_path(a.out, inputs);
+    if (!a.data.empty()) check_output_path((fs::path(a.data) / (a.whatif.empty() ? "summary.json" : "compare.json")).string(), inputs);
+    report_inputs = inputs;
+  }
   if (a.whatif.empty()) {
     Document doc = load_document(a.file);
     if (!a.lens.empty()) apply_lens(*doc.table, a.lens);
@@ -164,11 +177,10 @@ int do_report(const Context& ctx, const ReportArgs& a) {
   }
 
   const fs::path out(a.out);
-  if (out.has_parent_path()) fs::create_directories(out.parent_path());
-  write_atomically(out.string(), [&](std::ostream& os) { os << html; });
+  write_atomically(out.string(), [&](std::ostream& os) { os << html; }, report_inputs);
   if (!a.data.empty()) {
-    fs::create_directories(a.data);
-    write_atomically((fs::path(a.data) / data_file).string(), [&](std::ostream& os) { os << data_json.dump(2) << "\n"; });
+    write_atomically((fs::path(a.data) / data_file).string(), [&](std::ostream& os) { os << data_json.dump(2) << "\n"; },
+                     report_inputs);
   }
   std::cout << "wrote " << out.string() << " (" << (html.size() + 512) / 1024 << " KB, self-contained: open it in any browser)";
   if (!a.data.empty()) std::cout << " and " << (fs::path(a.data) / data_file).string();

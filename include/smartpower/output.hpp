@@ -17,40 +17,65 @@
 
 namespace smartpower {
 
-// Writes `path` atomically: `fill` streams into a temporary file that replaces `path`
-// only when `fill` returns normally and the data is flushed; on any exception the
-// temporary file is removed and the old `path` is untouched.
-void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill);
-
-// An output folder written as one unit: files go to hidden temporary names and are
-// renamed into place together by commit(); until then the folder keeps the previous
-// run's files untouched, and the destructor removes the temporaries (an error or an
-// interrupt leaves no partial file). A folder holding files that smartpower did not
-// write is refused, so a new run's files are never mixed into someone else's folder;
-// smartpower outputs of an earlier run that this run does not write are removed on
-// commit, so the folder always holds exactly one run's results.
+// The output policy (docs/robustness.md, "What smartpower writes"), enforced here and
+// nowhere else:
+// - the tool writes only the files it names (`names`), into a folder it may create;
+// - it never deletes or overwrites a file it did not write itself: every file it
+//   commits is recorded in the folder's manifest (`.smartpower-manifest.json`) with its
+//   size, modification time and inode, and only a file whose record still matches may
+//   be replaced or removed; anything else is refused up front (InputError, exit 2);
+// - inputs are never outputs (device and inode, through symlinks);
+// - a folder's results change as one unit: files are written to hidden temporaries
+//   (recorded in the manifest before they are created), then the manifest records the
+//   commit as pending, the temporaries are renamed into place and the manifest is
+//   rewritten without the pending entry. A commit cut short (SIGKILL, power loss) is
+//   completed by the next smartpower command that opens the folder, and temporaries of
+//   a dead writer are removed by it; readers that must not see a half-made commit check
+//   that the manifest has no "pending" entry;
+// - one writer at a time: the folder is locked (flock on the folder itself) from the
+//   constructor to the end; a second command gets InputError at once.
 class OutputFolder {
  public:
-  explicit OutputFolder(std::string dir);
+  // `unit` names this command's set of files ("run", "compare", or a file name): on
+  // commit, files an earlier commit of the same unit wrote and this one does not are
+  // removed (if still unchanged), so the folder never mixes two runs of one command.
+  // `names` are every file this command may write; each is checked now. `inputs` are
+  // the command's input files.
+  OutputFolder(std::string dir, std::string unit, std::vector<std::string> names,
+               const std::vector<std::string>& inputs = {});
   ~OutputFolder();
   OutputFolder(const OutputFolder&) = delete;
   OutputFolder& operator=(const OutputFolder&) = delete;
 
-  // A stream to the temporary file for `name` (valid until commit()).
+  // A stream to the temporary file for `name` (one of `names`; valid until commit()).
   std::ostream& open(const std::string& name);
   void write(const std::string& name, const std::function<void(std::ostream&)>& fill);
   void commit();
   std::string path(const std::string& name) const;
   const std::string& dir() const { return dir_; }
-  // The file names smartpower writes into output folders.
-  static const std::vector<std::string>& known_outputs();
 
  private:
-  std::string dir_;
-  std::vector<std::pair<std::string, std::string>> pending_;  // (name, temp path)
+  struct Pending {
+    std::string name, tmp;
+  };
+  std::string dir_, unit_;
+  std::vector<std::string> names_;
+  std::vector<Pending> pending_;
   std::vector<std::unique_ptr<std::ofstream>> streams_;
+  int lock_fd_ = -1;
   bool committed_ = false;
 };
+
+// Writes one file `path` as its own unit of its folder (the policy above): checked
+// before `fill` runs; `fill` streams into a temporary that replaces `path` only when
+// `fill` returns normally and the data reached the disk. On any exception the old
+// `path` is untouched.
+void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill,
+                      const std::vector<std::string>& inputs = {});
+
+// Checks now, before any work, that `path` may be written by write_atomically: not a
+// folder, not an input, and either absent or written by smartpower and unchanged since.
+void check_output_path(const std::string& path, const std::vector<std::string>& inputs = {});
 
 // Refuses, before any work starts, a run whose output or memory would exceed sane
 // bounds: per-run time series larger than `max_output_bytes` or than the free disk of

@@ -14,8 +14,8 @@
 # and defines act() (required), setup() and check() (optional). Variables: $SP (the
 # binary), $ROOT (the repository), $SMALL (a small, fast, valid scenario).
 set -uo pipefail
-SP=$1
-ROOT=$2
+SP=$(realpath "$1")
+ROOT=$(realpath "$2")
 CASE=$(realpath "$3")
 SMALL="$ROOT/tests/hostile/support/small.toml"
 export SP ROOT SMALL
