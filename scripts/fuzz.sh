@@ -22,7 +22,7 @@ if [[ ! -x $bin || -n $(find engine include tests/fuzz -newer "$bin" -print -qui
   echo "fuzz: building $bin" >&2
   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -fsanitize-ignorelist=tests/fuzz/ignorelist.txt -DTOML_HEADER_ONLY=1 -DNDEBUG \
-    -Iinclude -Iengine -I/usr/include/eigen3 engine/*.cpp tests/fuzz/fuzz_scenario.cpp \
+    -Iinclude -Iengine engine/*.cpp tests/fuzz/fuzz_scenario.cpp \
     -lnlopt -lpthread -o "$bin"
 fi
 cp scenarios/*.toml scenarios/whatif/*.toml tests/malformed/*.toml tests/malformed/support/*.toml fuzz/seeds/ 2>/dev/null || true
