@@ -1,15 +1,13 @@
 // MPI scale-out: `mpirun -np 2 smartpower run` writes the same summary.json (and mean
-// series) as one process, byte for byte. Runs only in a -DSMARTPOWER_MPI=ON build.
+// series) as one process, byte for byte. Built only in a -DSMARTPOWER_MPI=ON build;
+// without it CTest reports a skipped test (tests/CMakeLists.txt).
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
 #include "smartpower/ensemble.hpp"
 
 TEST_CASE("mpirun -np 2 gives the same bytes as one process", "[mpi][determinism]") {
-  if (!smartpower::built_with_mpi()) {
-    WARN("built without -DSMARTPOWER_MPI=ON: skipped");
-    return;
-  }
+  REQUIRE(smartpower::built_with_mpi());  // built only with -DSMARTPOWER_MPI=ON (tests/CMakeLists.txt)
   const auto one = sptest::temp_dir("mpi1"), two = sptest::temp_dir("mpi2");
   const std::string args = " run " + sptest::scenario("baseline.toml") + " --runs 150 --seed 8 -q --out ";
   std::string text;
@@ -28,10 +26,7 @@ const std::string kMpirun = "mpirun --allow-run-as-root --oversubscribe -np 2 ";
 }
 
 TEST_CASE("mpirun -np 2 run --series all, sweep and calibrate give the same bytes as one process", "[mpi][determinism]") {
-  if (!smartpower::built_with_mpi()) {
-    WARN("built without -DSMARTPOWER_MPI=ON: skipped");
-    return;
-  }
+  REQUIRE(smartpower::built_with_mpi());  // built only with -DSMARTPOWER_MPI=ON (tests/CMakeLists.txt)
   std::string text;
   // Per-run time series: written by rank 0 alone.
   const auto one = sptest::temp_dir("mpi-all1"), two = sptest::temp_dir("mpi-all2");
