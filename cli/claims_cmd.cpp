@@ -1,4 +1,5 @@
 // `smartpower claims` and `smartpower calibrate`.
+#include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -6,8 +7,10 @@
 
 #include "commands.hpp"
 #include "smartpower/calibration.hpp"
+#include "smartpower/checkpoint.hpp"
 #include "smartpower/claims.hpp"
 #include "smartpower/document.hpp"
+#include "smartpower/output.hpp"
 #include "table.hpp"
 
 namespace smartpower::cli {
@@ -100,13 +103,36 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
   cal->add_option("FILE", c.file, "scenario TOML file with a [calibration] section")->required();
   cal->add_option("--claims,-c", c.claims, "claims TOML file")->required();
   cal->add_option("--out,-o", c.out, "write the calibrated scenario here (extends FILE, overrides the parameters)")->required();
-  cal->add_option("--starts", c.starts, "multi-start: number of starting points (the file's values first)")->capture_default_str();
-  cal->add_option("--evaluations", c.evaluations, "objective evaluations per start (global + local)")->capture_default_str();
-  cal->add_option("--runs,-r", c.runs, "noisy runs per objective evaluation (common random numbers)")->capture_default_str();
-  cal->add_option("--seed,-s", c.seed, "seed of the starting points and of the runs")->capture_default_str();
-  cal->add_option("--seconds", c.seconds, "cap on search time (0 = none; a cap makes the result depend on speed)")
+  cal->add_option("--starts", c.starts, "multi-start: number of starting points (the file's values first)")
+      ->check(CLI::Range(1, 1'000'000'000))
       ->capture_default_str();
-  cal->add_option("--checkpoint", c.checkpoint, "checkpoint file (default: OUT.checkpoint)");
+  cal->add_option("--evaluations", c.evaluations, "objective evaluations per start (global + local)")
+      ->check(CLI::Range(1, 100'000'000))
+      ->capture_default_str();
+  cal->add_option("--runs,-r", c.runs, "noisy runs per objective evaluation (common random numbers)")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cal->add_option("--seed,-s", c.seed, "seed of the starting points and of the runs")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cal->add_option("--seconds", c.seconds, "cap on search time (0 = none; a cap makes the result depend on speed)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double v = 0;
+            try {
+              std::size_t used = 0;
+              v = std::stod(text, &used);
+              if (used != text.size()) return "expected a number of seconds >= 0, got '" + text + "'";
+            } catch (const std::exception&) {
+              return "expected a number of seconds >= 0, got '" + text + "'";
+            }
+            if (!std::isfinite(v) || v < 0) return "expected a finite number of seconds >= 0 (0 = no cap), got '" + text + "'";
+            return "";
+          },
+          "SECONDS>=0", "finite non-negative"))
+      ->capture_default_str();
+  cal->add_option("--checkpoint", c.checkpoint,
+                  "checkpoint file (default: OUT.checkpoint); an existing file must be a smartpower calibrate checkpoint");
   cal->add_flag("--resume", c.resume, "continue from the checkpoint of an interrupted run (same result, byte for byte)");
   cal->add_option("--threads,-t", c.threads, "worker threads")->check(CLI::Range(1, 1024));
   cal->add_flag("--quiet,-q", c.quiet, "no progress output");
@@ -122,6 +148,16 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       o.stop = ctx.stop;
       o.checkpoint = c.checkpoint.empty() ? c.out + ".checkpoint" : c.checkpoint;
       o.resume = c.resume;
+      // Inputs are never outputs (by device and inode, through symlinks): checked before
+      // any work, so `--out FILE` or `--checkpoint FILE` never destroys the scenario, a
+      // file of its extends chain or the claims file.
+      std::vector<std::string> inputs = load_document(c.file).files;
+      inputs.push_back(c.claims);
+      refuse_input_as_output(c.out, inputs, "--out");
+      refuse_input_as_output(o.checkpoint, inputs, "--checkpoint");
+      refuse_same_file(c.out, "--out", o.checkpoint, "--checkpoint");
+      check_output_file(c.out, "--out");
+      o.inputs = {c.claims};
       const bool show = !c.quiet && ctx.progress;
       o.progress = [show](const CalibrationProgress& p) {
         if (!show) return;
@@ -132,11 +168,13 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       const ClaimSet set = load_claims(c.claims);
       const CalibrationResult res = calibrate(c.file, set, o);
       if (show) std::fprintf(stderr, "\n");
-      std::remove(o.checkpoint.c_str());  // complete: the checkpoint has served
       write_calibrated(c.out, c.file, res, std::string("smartpower calibrate ") + c.file + " --claims " + c.claims +
                                               " --out " + c.out + " --starts " + std::to_string(c.starts) +
                                               " --evaluations " + std::to_string(c.evaluations) + " --runs " +
                                               std::to_string(c.runs) + " --seed " + std::to_string(c.seed));
+      // Complete and written: the checkpoint has served. Only the file this run wrote is
+      // removed (same device and inode, header intact).
+      remove_checkpoint(res.checkpoint, "calibrate");
       Table t({"parameter", "lower", "start", "calibrated", "upper"});
       for (std::size_t i = 0; i < res.parameters.size(); ++i) {
         const auto& p = res.parameters[i];

@@ -9,7 +9,9 @@
 
 #include "commands.hpp"
 #include "smartpower/calibration.hpp"
+#include "smartpower/checkpoint.hpp"
 #include "smartpower/document.hpp"
+#include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/sweep.hpp"
 #include "table.hpp"
@@ -68,15 +70,29 @@ int do_sweep(const Context& ctx, const SweepArgs& a) {
   o.threads = a.threads;
   o.outputs = a.outputs;
   o.stop = ctx.stop;
-  // Long sweeps written to a file checkpoint every finished point next to it.
-  if (!a.out.empty()) o.checkpoint = a.checkpoint.empty() ? a.out + ".checkpoint" : a.checkpoint;
+  // Long sweeps written to a file checkpoint every finished point next to it (or to
+  // --checkpoint, also when the CSV goes to standard output).
+  o.checkpoint = a.checkpoint.empty() && !a.out.empty() ? a.out + ".checkpoint" : a.checkpoint;
   o.resume = a.resume;
-  if (a.resume && a.out.empty()) throw InputError("--resume needs --out (the checkpoint lives next to the output)");
+  if (a.resume && o.checkpoint.empty()) {
+    throw InputError("--resume needs --out or --checkpoint (the checkpoint of the interrupted sweep)");
+  }
+  // Inputs are never outputs (by device and inode, through symlinks), checked before
+  // any work: --out or --checkpoint naming the scenario or a file of its extends chain
+  // is refused.
+  o.inputs = doc.files;
+  if (!a.out.empty()) {
+    refuse_input_as_output(a.out, doc.files, "--out");
+    check_output_file(a.out, "--out", true);
+    if (!o.checkpoint.empty()) refuse_same_file(a.out, "--out", o.checkpoint, "--checkpoint");
+  }
   if (a.seed >= 0) o.seed = static_cast<std::uint64_t>(a.seed);
   const std::uint64_t seed = o.seed.value_or(build_scenario(*doc.table).info.seed);
   const auto points = a.lhs > 0 ? lhs_points(specs, static_cast<std::size_t>(a.lhs), seed) : grid_points(specs);
   std::vector<std::string> paths;
   for (const auto& s : specs) paths.push_back(s.path);
+  require_memory(estimate_sweep(shape_of(build_scenario(*doc.table)), static_cast<long long>(points.size()), a.runs,
+                                a.threads, a.outputs.size(), specs.size()));  // refused up front if it would not fit
 
   Progress bar(ctx, a.quiet, "sweep");
   o.progress = bar_callback(bar);
@@ -90,10 +106,14 @@ int do_sweep(const Context& ctx, const SweepArgs& a) {
   bar.finish();
   if (a.out.empty()) {
     write_sweep_csv(std::cout, res);
+    std::cout.flush();
+    if (std::cout) remove_checkpoint(res.checkpoint, "sweep");
     return 0;
   }
   write_csv_file(a.out, [&](std::ostream& os) { write_sweep_csv(os, res); });
-  if (!o.checkpoint.empty()) std::remove(o.checkpoint.c_str());  // complete: no longer needed
+  // Complete and written: only the checkpoint this sweep wrote is removed (same device
+  // and inode, header intact, nobody else holding it).
+  remove_checkpoint(res.checkpoint, "sweep");
   std::string shape;
   if (a.lhs > 0) {
     shape = "Latin hypercube";
@@ -118,7 +138,14 @@ struct SensitivityArgs {
 
 int do_sensitivity(const Context& ctx, const SensitivityArgs& a) {
   Document doc = load(a.file, a.lens);
+  if (!a.out.empty()) {
+    refuse_input_as_output(a.out, doc.files, "--out");
+    check_output_file(a.out, "--out", true);
+  }
   const auto params = calibration_parameters(*doc.table);
+  require_memory(estimate_sweep(shape_of(build_scenario(*doc.table)),
+                                static_cast<long long>(a.trajectories) * static_cast<long long>(params.size() + 1), a.runs,
+                                a.threads, a.outputs.size(), params.size()));  // refused up front if it would not fit
   MorrisOptions o;
   o.trajectories = a.trajectories;
   o.levels = a.levels;
@@ -192,7 +219,9 @@ void register_sweep_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   sw->add_option("--threads,-t", s.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
   sw->add_option("--out,-o", s.out, "write the CSV here (atomically) instead of to standard output");
-  sw->add_option("--checkpoint", s.checkpoint, "checkpoint file (default: OUT.checkpoint; written as points finish)");
+  sw->add_option("--checkpoint", s.checkpoint,
+                 "checkpoint file (default: OUT.checkpoint; written as points finish); an existing file must be a "
+                 "smartpower sweep checkpoint");
   sw->add_flag("--resume", s.resume, "continue an interrupted sweep from its checkpoint (same bytes as an uninterrupted run)");
   sw->add_option("--output", s.outputs,
                  "outcome columns as metric selectors, e.g. balance[KAZ] dependence[KAZ,RUS] (default: balance of "

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <exception>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
@@ -13,6 +15,7 @@
 #include <random>
 #include <sstream>
 
+#include "smartpower/checkpoint.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
 #include "smartpower/output.hpp"
@@ -48,6 +51,27 @@ std::vector<CalibrationParameter> calibration_parameters(const toml::table& doc)
     p.finish();
     out.push_back(cp);
   }
+  // The box must hold valid scenarios: each bound, with every other parameter at its
+  // start, goes through the same validation as the file. (Otherwise the search meets
+  // an invalid scenario part-way, e.g. rho in [1, 2].)
+  std::vector<double> starts;
+  for (const auto& cp : out) starts.push_back(cp.start);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    TableReader p(*(*params)[i].as_table(), "[[calibration.parameters]]");
+    for (const char* bound : {"lo", "hi"}) {
+      auto values = starts;
+      values[i] = bound[0] == 'l' ? out[i].lo : out[i].hi;
+      auto copy = clone(doc);
+      try {
+        set_parameters(*copy, out, values);
+        build_scenario(*copy);
+      } catch (const InputError& err) {
+        p.fail_key(bound, "'" + out[i].path + "' = " + format_number(values[i]) + " (its '" + bound +
+                              "' bound) makes the scenario invalid: " + err.message() +
+                              "; the calibration range must hold valid values only");
+      }
+    }
+  }
   return out;
 }
 
@@ -74,7 +98,8 @@ struct Search {
   double best = std::numeric_limits<double>::infinity();
   std::vector<double> best_x;
   std::map<std::string, double> cache;  // checkpointed evaluations: key of x -> f
-  std::ofstream log;
+  CheckpointFile* log = nullptr;
+  std::exception_ptr error;  // what stopped the search (NLopt would swallow it)
 
   double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
 
@@ -84,8 +109,23 @@ struct Search {
     return v;
   }
 
+  bool stopped() const { return error || (opt.stop && opt.stop->load()); }
+
+  // NLopt's C++ wrapper turns any exception thrown here into a bare "nlopt failure":
+  // keep the real one and stop the search, to rethrow it afterwards.
   double objective(const std::vector<double>& u) {
-    if ((opt.stop && opt.stop->load())) throw nlopt::forced_stop();
+    try {
+      return evaluate(u);
+    } catch (const nlopt::forced_stop&) {
+      throw;
+    } catch (...) {
+      error = std::current_exception();
+      throw nlopt::forced_stop();
+    }
+  }
+
+  double evaluate(const std::vector<double>& u) {
+    if (stopped()) throw nlopt::forced_stop();
     const auto v = values(u);
     std::string key;
     for (double x : u) key += hex_bits(x);
@@ -100,15 +140,18 @@ struct Search {
       co.runs = opt.runs;
       co.seed = opt.seed;
       co.threads = opt.threads;
+      co.stop = opt.stop;
       try {
         f = evaluate_claims(*doc, claims, co).objective;
       } catch (const NumericalError&) {
         f = 1e6;  // a parameter set that blows up is simply bad
+      } catch (const InputError& err) {
+        std::string at;
+        for (std::size_t i = 0; i < params.size(); ++i) at += (i ? ", " : "") + params[i].path + " = " + format_number(v[i]);
+        throw InputError(err.pos(), "calibration stopped at parameters (" + at + "): " + err.message());
       }
-      if (log.is_open()) {
-        log << key << ' ' << hex_bits(f) << '\n';
-        log.flush();
-      }
+      if (!std::isfinite(f)) throw NumericalError("calibration: the objective is not finite at an evaluation");
+      if (log) log->append(key + ' ' + hex_bits(f));
     }
     ++evaluations;
     if (f < best) {
@@ -125,6 +168,15 @@ struct Search {
 }  // namespace
 
 CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& claims, const CalibrationOptions& opt) {
+  if (opt.starts < 1) throw InputError("--starts " + std::to_string(opt.starts) + ": expected at least 1 starting point");
+  if (opt.evaluations < 1) {
+    throw InputError("--evaluations " + std::to_string(opt.evaluations) + ": expected at least 1 evaluation per start");
+  }
+  if (opt.runs < 1) throw InputError("--runs " + std::to_string(opt.runs) + ": expected at least 1 noisy run");
+  if (opt.threads < 1) throw InputError("--threads " + std::to_string(opt.threads) + ": expected at least 1");
+  if (!std::isfinite(opt.seconds) || opt.seconds < 0) {
+    throw InputError("--seconds " + format_number(opt.seconds) + ": expected a finite number of seconds >= 0 (0 = no cap)");
+  }
   Document doc = load_document(scenario_file);
   build_scenario(*doc.table);
   CalibrationResult res;
@@ -132,34 +184,62 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
   const auto& params = res.parameters;
   const std::size_t D = params.size();
   Search s{*doc.table, claims, params, opt, std::chrono::steady_clock::now(), 0, 0, 0,
-           std::numeric_limits<double>::infinity(), {}, {}, {}};
+           std::numeric_limits<double>::infinity(), {}, {}, nullptr, nullptr};
+  std::unique_ptr<CheckpointFile> ck;
   if (!opt.checkpoint.empty()) {
-    if (opt.resume) {
-      std::ifstream in(opt.checkpoint);
-      if (!in) throw InputError("--resume: no checkpoint file '" + opt.checkpoint + "'");
-      std::string line;
-      while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::string key, f;
-        if (!(ls >> key >> f) || key.size() != 16 * D || f.size() != 16) continue;  // a torn line
-        s.cache[key] = from_hex_bits(f);
+    std::vector<std::string> inputs = doc.files;
+    if (!claims.path.empty()) inputs.push_back(claims.path);
+    inputs.insert(inputs.end(), opt.inputs.begin(), opt.inputs.end());
+    // What an evaluation's value depends on: the resolved scenario (its [calibration]
+    // box included), the claims, the runs and the seed. Starts, evaluations and the time
+    // cap only decide which points are evaluated, so a resume may change them.
+    std::string claims_text;
+    if (!claims.path.empty()) {
+      std::ifstream in(claims.path, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      claims_text = ss.str();
+    }
+    std::vector<std::string> fields = {"scenario=" + hex64(fnv1a64(to_toml(*doc.table))),
+                                       "claims=" + hex64(fnv1a64(claims_text)), "runs=" + std::to_string(opt.runs),
+                                       "seed=" + std::to_string(opt.seed), "parameters=" + std::to_string(D)};
+    std::vector<CheckpointFile::Field> describe = {
+        {"scenario", "another scenario (the file, its extends chain or its [calibration] box changed)"},
+        {"claims", "another claims file"},
+        {"runs", "another --runs"},
+        {"seed", "another --seed"},
+        {"parameters", "other calibration parameters"}};
+    ck = std::make_unique<CheckpointFile>(opt.checkpoint, "calibrate", "v1", std::move(fields), std::move(describe),
+                                          inputs, opt.resume, cluster().rank == 0);
+    res.checkpoint = ck->ref();
+    for (const auto& line : ck->lines()) {
+      const auto f = split_fields(line.text);
+      if (f.size() != 2) ck->corrupt(line, "expected 2 fields (point and objective), found " + std::to_string(f.size()));
+      if (f[0].size() != 16 * D) {
+        ck->corrupt(line, "the point has " + std::to_string(f[0].size()) + " hex digits; expected " +
+                              std::to_string(16 * D) + " (16 per parameter)");
       }
+      for (std::size_t i = 0; i < D; ++i) {
+        double u = 0;
+        if (!parse_hex_bits(f[0].substr(16 * i, 16), u)) {
+          ck->corrupt(line, "coordinate " + std::to_string(i + 1) + " is not 16 hex digits");
+        }
+        if (!(u >= 0 && u <= 1)) ck->corrupt(line, "coordinate " + std::to_string(i + 1) + " is not in [0, 1]");
+      }
+      double value = 0;
+      if (!parse_hex_bits(f[1], value)) ck->corrupt(line, "the objective '" + std::string(f[1]) + "' is not 16 hex digits");
+      if (!std::isfinite(value)) ck->corrupt(line, "the objective is not a finite number");
+      s.cache[std::string(f[0])] = value;
     }
-    // Append-only (a torn last line from a kill is ended and then skipped by readers), so
-    // under mpirun the other ranks can read it while rank 0, which alone writes, goes on.
-    if (cluster().rank == 0) {
-      if (!opt.resume) std::remove(opt.checkpoint.c_str());
-      s.log.open(opt.checkpoint, std::ios::app);
-      if (!s.log) throw InputError("cannot write checkpoint '" + opt.checkpoint + "'");
-      s.log << '\n';
-      s.log.flush();
-    }
+    s.log = ck.get();
   }
   std::mt19937_64 rng(opt.seed);
   std::uniform_real_distribution<double> uni(0.0, 1.0);
 
   const double cap = opt.seconds > 0 ? opt.seconds : 1e12;
-  for (int st = 0; st < opt.starts && s.best > 0 && s.seconds() < cap; ++st) {
+  // The stop flag is polled here too: with many starts, each would otherwise be a
+  // (quickly forced-stopped) NLopt set-up, and a billion of them ignore Ctrl-C.
+  for (int st = 0; st < opt.starts && s.best > 0 && (st == 0 || s.seconds() < cap) && !s.stopped(); ++st) {
     s.start = st;
     std::vector<double> x(D);
     for (std::size_t i = 0; i < D; ++i) x[i] = st == 0 ? to_unit(params[i], params[i].start) : uni(rng);
@@ -174,15 +254,15 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
       global.set_lower_bounds(std::vector<double>(D, 0.0));
       global.set_upper_bounds(std::vector<double>(D, 1.0));
       global.set_min_objective(func, &s);
-      global.set_maxeval(std::max(10, opt.evaluations * 2 / 3));
+      global.set_maxeval(static_cast<int>(std::max(10LL, opt.evaluations * 2LL / 3)));
       if (opt.seconds > 0) global.set_maxtime(remaining * 0.66 / std::max(1, opt.starts - st));
       global.set_stopval(0.0);
       double f;
       global.optimize(x, f);
     } catch (const nlopt::forced_stop&) {
-    } catch (const std::runtime_error&) {
+    } catch (const std::runtime_error&) {  // NLopt's own failures (roundoff limited...) end this phase
     }
-    if (s.best <= 0) break;
+    if (s.best <= 0 || s.stopped() || s.best_x.empty()) break;
     try {
       for (std::size_t i = 0; i < D; ++i) x[i] = to_unit(params[i], s.best_x[i]);
       nlopt::opt local(nlopt::LN_BOBYQA, static_cast<unsigned>(D));
@@ -199,11 +279,10 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
     } catch (const std::runtime_error&) {
     }
   }
+  if (s.error) std::rethrow_exception(s.error);
   if (opt.stop && opt.stop->load()) throw Interrupted("calibration interrupted");
-  res.best = s.best_x.empty() ? std::vector<double>() : s.best_x;
-  if (res.best.empty()) {
-    for (const auto& p : params) res.best.push_back(p.start);
-  }
+  if (s.best_x.empty()) throw std::runtime_error("calibration: the search evaluated no point");
+  res.best = s.best_x;
   res.objective = s.best;
   res.evaluations = s.evaluations;
   res.replayed = s.replayed;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <fstream>
 #include <cstring>
 #include <charconv>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "smartpower/checkpoint.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
 #include "smartpower/keys.hpp"
@@ -145,87 +147,91 @@ struct EvalSpec {
   const std::atomic<bool>* stop;
   std::string checkpoint;
   bool resume;
+  std::vector<std::string> inputs;  // files the checkpoint must never be
 };
 
 // Checkpoint lines: "point hex(mean) hex(q05) hex(q95) ..." after a header line that
-// identifies the sweep; doubles as exact bit patterns so a resumed sweep is byte-identical.
+// identifies the sweep (hashes of the resolved scenario, with its lens, and of every
+// option that changes results); doubles as exact bit patterns so a resumed sweep is
+// byte-identical. Every line is parsed strictly: a corrupt one is an input error naming
+// the file and line, never a silently wrong row.
 class Checkpoint {
  public:
   Checkpoint(const EvalSpec& e, std::size_t n_outcomes) : n_(n_outcomes) {
     if (e.checkpoint.empty()) return;
-    std::ostringstream id;
-    id << "smartpower-sweep-checkpoint v1 runs=" << e.runs << " seed=" << (e.seed ? std::to_string(*e.seed) : "scenario")
-       << " points=" << e.points.size() << " paths=";
-    for (const auto& p : e.paths) id << p << ';';
-    id << " outcomes=";
-    for (const auto& o : e.outcomes) id << o.name << ';';
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the point values
+    std::uint64_t values = fnv1a64("");
     for (const auto& pt : e.points) {
-      for (double v : pt) {
-        for (char c : hex_bits(v)) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-      }
+      for (double v : pt) values = fnv1a64(hex_bits(v), values);
     }
-    id << " values=" << std::hex << h;
-    header_ = id.str();
-    if (e.resume) {
-      std::ifstream in(e.checkpoint);
-      if (!in) throw InputError("--resume: no checkpoint file '" + e.checkpoint + "'");
-      std::string line;
-      std::getline(in, line);
-      if (line != header_) {
-        throw InputError("--resume: '" + e.checkpoint + "' is the checkpoint of a different sweep (other ranges, runs, "
-                         "seed or outputs); run without --resume to start over");
+    std::uint64_t paths = fnv1a64(""), outcomes = fnv1a64("");
+    for (const auto& p : e.paths) paths = fnv1a64(p + '\n', paths);
+    for (const auto& o : e.outcomes) outcomes = fnv1a64(o.name + '\n', outcomes);
+    std::vector<std::string> fields = {
+        "scenario=" + hex64(fnv1a64(to_toml(e.base))),
+        "runs=" + std::to_string(e.runs),
+        "seed=" + (e.seed ? std::to_string(*e.seed) : std::string("scenario")),
+        "points=" + std::to_string(e.points.size()),
+        "paths=" + hex64(paths),
+        "values=" + hex64(values),
+        "outcomes=" + hex64(outcomes)};
+    std::vector<CheckpointFile::Field> describe = {
+        {"scenario", "another scenario or lens (the file, its extends chain or --lens changed)"},
+        {"runs", "another --runs"},
+        {"seed", "another --seed"},
+        {"paths", "other --set parameters"},
+        {"points", "other --set ranges or --lhs"},
+        {"values", "other --set ranges or --lhs"},
+        {"outcomes", "other --output selectors"}};
+    file_ = std::make_unique<CheckpointFile>(e.checkpoint, "sweep", "v2", std::move(fields), std::move(describe),
+                                             e.inputs, e.resume, cluster().rank == 0);
+    for (const auto& line : file_->lines()) {
+      const auto f = split_fields(line.text);
+      std::size_t i = 0;
+      if (!parse_index(f[0], i)) file_->corrupt(line, "'" + std::string(f[0]) + "' is not a point number");
+      if (i >= e.points.size()) {
+        file_->corrupt(line, "point " + std::to_string(i) + " is beyond the sweep's " + std::to_string(e.points.size()) +
+                                 " points");
       }
-      while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::size_t i;
-        std::vector<std::string> f;
-        std::string w;
-        if (!(ls >> i)) break;
-        while (ls >> w) f.push_back(w);
-        if (f.size() != 3 * n_ || i >= e.points.size()) continue;  // a torn line
-        std::vector<OutcomeStats> st(n_);
-        for (std::size_t o = 0; o < n_; ++o) {
-          st[o].mean = from_hex_bits(f[3 * o]);
-          st[o].q05 = from_hex_bits(f[3 * o + 1]);
-          st[o].q95 = from_hex_bits(f[3 * o + 2]);
+      if (f.size() != 1 + 3 * n_) {
+        file_->corrupt(line, "expected " + std::to_string(1 + 3 * n_) + " fields (the point and mean, q05, q95 of " +
+                                 std::to_string(n_) + " outcomes), found " + std::to_string(f.size()));
+      }
+      std::vector<OutcomeStats> st(n_);
+      for (std::size_t k = 0; k < 3 * n_; ++k) {
+        double v = 0;
+        if (!parse_hex_bits(f[1 + k], v)) {
+          file_->corrupt(line, "field " + std::to_string(k + 2) + " '" + std::string(f[1 + k]) +
+                                   "' is not 16 hex digits");
         }
-        done_[i] = std::move(st);
+        if (!std::isfinite(v)) file_->corrupt(line, "field " + std::to_string(k + 2) + " is not a finite number");
+        (k % 3 == 0 ? st[k / 3].mean : k % 3 == 1 ? st[k / 3].q05 : st[k / 3].q95) = v;
+      }
+      const auto [it, fresh] = done_.emplace(i, st);
+      if (!fresh) {
+        for (std::size_t o = 0; o < n_; ++o) {
+          if (std::memcmp(&it->second[o], &st[o], sizeof st[o]) != 0) {
+            file_->corrupt(line, "point " + std::to_string(i) + " appears twice with different values");
+          }
+        }
       }
     }
-    // Rank 0 alone writes (under mpirun every rank reads); append-only, so a torn last
-    // line from a kill is ended here and skipped by readers.
-    if (cluster().rank != 0) return;
-    std::error_code ec;
-    const auto parent = std::filesystem::path(e.checkpoint).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    log_.open(e.checkpoint, e.resume ? std::ios::app : std::ios::trunc);
-    if (!log_) throw InputError("cannot write checkpoint '" + e.checkpoint + "'");
-    log_ << (e.resume ? "" : header_) << '\n';
-    log_.flush();
   }
   const std::vector<OutcomeStats>* find(std::size_t i) const {
     auto it = done_.find(i);
     return it == done_.end() ? nullptr : &it->second;
   }
   void record(std::size_t i, const std::vector<OutcomeStats>& st) {
-    if (!log_.is_open()) return;
-    std::lock_guard<std::mutex> lk(mu_);
-    write(i, st);
+    if (!file_) return;
+    std::string line = std::to_string(i);
+    for (const auto& o : st) line += ' ' + hex_bits(o.mean) + ' ' + hex_bits(o.q05) + ' ' + hex_bits(o.q95);
+    file_->append(line);
   }
+  CheckpointRef ref() const { return file_ ? file_->ref() : CheckpointRef{}; }
 
  private:
-  void write(std::size_t i, const std::vector<OutcomeStats>& st) {
-    log_ << i;
-    for (const auto& o : st) log_ << ' ' << hex_bits(o.mean) << ' ' << hex_bits(o.q05) << ' ' << hex_bits(o.q95);
-    log_ << '\n';
-    log_.flush();
-  }
   std::size_t n_;
-  std::string header_;
   std::map<std::size_t, std::vector<OutcomeStats>> done_;
-  std::ofstream log_;
-  std::mutex mu_;
+  std::unique_ptr<CheckpointFile> file_;
 };
 
 struct Evaluator {
@@ -290,12 +296,13 @@ struct Evaluator {
     return out;
   }
 
-  std::vector<std::vector<OutcomeStats>> run() const {
+  std::vector<std::vector<OutcomeStats>> run(CheckpointRef* ref = nullptr) const {
     const std::size_t P = e.points.size();
     const long long runs = e.runs;
     const long long total = static_cast<long long>(P) * runs;
     std::vector<std::vector<OutcomeStats>> res(P);
     Checkpoint ck(e, e.outcomes.size());
+    if (ref) *ref = ck.ref();
     const int T = std::max(1, e.threads);
     if (cluster().size > 1) {
       // mpirun: points are split over the ranks (each point's runs stay on its rank) and
@@ -696,8 +703,8 @@ SweepResult run_sweep(const toml::table& resolved, const std::vector<std::string
   res.runs = opt.runs;
   res.seed = opt.seed.value_or(base.scenario().info.seed);
   const EvalSpec spec{resolved, paths,  points,   outcomes,      opt.runs,  opt.seed,
-                      opt.threads, opt.progress, opt.stop, opt.checkpoint, opt.resume};
-  auto stats = Evaluator(spec).run();
+                      opt.threads, opt.progress, opt.stop, opt.checkpoint, opt.resume, opt.inputs};
+  auto stats = Evaluator(spec).run(&res.checkpoint);
   res.rows.resize(points.size());
   for (std::size_t i = 0; i < points.size(); ++i) {
     res.rows[i].point = i;
@@ -885,7 +892,7 @@ MorrisResult run_morris(const toml::table& resolved, const std::vector<Calibrati
     points.push_back(std::move(v));
   }
   const EvalSpec spec{resolved, paths,  points,   outcomes, opt.runs, opt.seed,
-                      opt.threads, opt.progress, opt.stop, {},       false};
+                      opt.threads, opt.progress, opt.stop, {},       false,    {}};
   const auto stats = Evaluator(spec).run();
   std::vector<std::vector<double>> y(stats.size());
   for (std::size_t r = 0; r < stats.size(); ++r) {

@@ -11,6 +11,7 @@
 
 #include <toml++/toml.h>
 
+#include "smartpower/checkpoint.hpp"
 #include "smartpower/claims.hpp"
 
 namespace smartpower {
@@ -23,6 +24,8 @@ struct CalibrationParameter {
   bool log = false;  // search on a log scale (positive bounds)
 };
 
+// Reads [[calibration.parameters]]. Throws InputError naming the parameter and its bound
+// when a bound (with every other parameter at its start) makes the scenario invalid.
 std::vector<CalibrationParameter> calibration_parameters(const toml::table& scenario);
 
 struct CalibrationProgress {
@@ -41,8 +44,17 @@ struct CalibrationOptions {
   // already in it are replayed from the file instead of recomputed: the search retraces
   // its deterministic path to where it stopped and goes on, so the result is
   // byte-identical to an uninterrupted run.
+  //
+  // The checkpoint starts with a header holding hashes of what an evaluation depends on
+  // (the resolved scenario, the claims file, runs, seed): a resume against anything else
+  // is refused, naming what differs. A file that is not a smartpower calibrate checkpoint,
+  // one in use by another process, and an input (the scenario, its extends chain, the
+  // claims file, `inputs`) are never written. The checkpoint is never deleted here: the
+  // caller removes it with remove_checkpoint(result.checkpoint, "calibrate") once the
+  // calibrated scenario is written.
   std::string checkpoint;
   bool resume = false;
+  std::vector<std::string> inputs;  // further files that must never be the checkpoint
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const CalibrationProgress&)> progress;
 };
@@ -55,6 +67,7 @@ struct CalibrationResult {
   int replayed = 0;  // evaluations taken from the checkpoint
   double seconds = 0;
   ClaimReport report;  // claims on the best parameters
+  CheckpointRef checkpoint;  // the checkpoint this run wrote (invalid if none)
 };
 
 // Sets the parameters at `values` in a copy of the scenario document.

@@ -20,6 +20,7 @@
 #include <toml++/toml.h>
 
 #include "smartpower/calibration.hpp"
+#include "smartpower/checkpoint.hpp"
 #include "smartpower/simulation.hpp"
 
 namespace smartpower {
@@ -95,9 +96,16 @@ struct SweepOptions {
   const std::atomic<bool>* stop = nullptr;                        // throws Interrupted when set
   // Each finished point is appended to `checkpoint` (if set). With `resume`, points in it
   // are taken from it (exact values) and only the rest run: the final result is
-  // byte-identical to an uninterrupted sweep. A checkpoint of a different sweep is refused.
+  // byte-identical to an uninterrupted sweep. The checkpoint's header carries hashes of
+  // the resolved scenario (lens included), the points, paths, outcomes, runs and seed: a
+  // checkpoint of a different sweep is refused (InputError naming what differs), and so
+  // is a file that is not a smartpower sweep checkpoint, one in use by another process,
+  // and one that is any of `inputs` (by device and inode). The checkpoint is never
+  // deleted here: the caller removes it with remove_checkpoint(result.checkpoint, "sweep")
+  // once the results are safely written.
   std::string checkpoint;
   bool resume = false;
+  std::vector<std::string> inputs;  // files that must never be the checkpoint (scenario, extends chain)
 };
 
 struct OutcomeStats {
@@ -116,6 +124,7 @@ struct SweepResult {
   int runs = 1;
   std::uint64_t seed = 0;
   std::vector<SweepRow> rows;
+  CheckpointRef checkpoint;  // the checkpoint this sweep wrote (invalid if none)
 };
 
 // Runs every point (a row of values, one per path) of `points` on clones of `resolved`
