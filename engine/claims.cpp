@@ -239,7 +239,10 @@ int ClaimReport::passed() const {
 }
 
 ClaimSet load_claims(const std::string& path) {
-  const std::string text = detail::read_input_file(path, kMaxClaimsBytes, SourcePos{}, "claims file");
+  return load_claims_from_string(detail::read_input_file(path, kMaxClaimsBytes, SourcePos{}, "claims file"), path);
+}
+
+ClaimSet load_claims_from_string(std::string_view text, const std::string& path) {
   if (detail::is_blank_toml(text)) {
     throw InputError(SourcePos{path, 0, 0}, "the claims file is empty (nothing but whitespace or comments); it needs "
                                             "[[claims]] entries");

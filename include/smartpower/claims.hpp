@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <toml++/toml.h>
@@ -70,6 +71,8 @@ struct ClaimSet {
 };
 
 ClaimSet load_claims(const std::string& path);
+// The same from text already in memory (`path` names it in messages); for tests and fuzzing.
+ClaimSet load_claims_from_string(std::string_view text, const std::string& path);
 
 struct ClaimOptions {
   int runs = 1;
