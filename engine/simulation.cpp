@@ -101,6 +101,21 @@ Model::Model(Scenario scenario)
       c[0] = a.capabilities.economy * std::exp(a.growth.economy * el);
       c[1] = a.capabilities.military * std::exp(a.growth.military * el);
       c[2] = a.capabilities.population * std::exp(a.growth.population * el);
+      for (int x = 0; x < 3; ++x) {  // a capability given as data: log-linear between its points
+        const auto& pts = a.path[x];
+        if (pts.empty()) continue;
+        const double t = info.time_at(n);
+        if (t <= pts.front().first) {
+          c[x] = pts.front().second;
+        } else if (t >= pts.back().first) {
+          c[x] = pts.back().second;
+        } else {
+          std::size_t k = 0;
+          while (pts[k + 1].first <= t) ++k;
+          const double f = (t - pts[k].first) / (pts[k + 1].first - pts[k].first);
+          c[x] = std::exp(std::log(pts[k].second) + f * (std::log(pts[k + 1].second) - std::log(pts[k].second)));
+        }
+      }
       budget_[static_cast<std::size_t>(n) * n_ + i] = a.budget * std::exp(a.budget_growth * el);
     }
   }

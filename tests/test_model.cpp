@@ -433,3 +433,23 @@ TEST_CASE("distances are symmetric and positive", "[model][gravity][errors]") {
   CHECK_THROWS_WITH(tiny_model("[relations.A.B]\ndistance = 0.0\n"), Catch::Contains("distance"));
   CHECK_NOTHROW(tiny_model("[relations.A.B]\ndistance = 2.0\n[relations.B.A]\ndistance = 2.0\n"));
 }
+
+TEST_CASE("a capability given as data is log-linear between its points and flat outside (eq. 1)", "[model][path]") {
+  // B's economy: 2 at 2000.25, 8 at 2000.75 -> 4 at 2000.5 (the geometric mean), 2 before,
+  // 8 after. A keeps its exponential (here constant) economy.
+  const Model m = tiny_model(R"(
+[overrides]
+"actors.B.path" = { economy = [[2000.25, 2.0], [2000.75, 8.0]] }
+)");
+  CHECK(m.capability(0, 1, 0) == 2.0);
+  CHECK(m.capability(1, 1, 0) == 2.0);
+  CHECK(m.capability(2, 1, 0) == Approx(4.0).epsilon(1e-12));
+  CHECK(m.capability(3, 1, 0) == 8.0);
+  CHECK(m.capability(4, 1, 0) == 8.0);
+  CHECK(m.capability(2, 0, 0) == 1.0);
+  CHECK(m.capability(2, 1, 1) == 1.0);  // military keeps its own (constant) value
+  CHECK_THROWS_WITH(tiny_model("[overrides]\n\"actors.B.path\" = { economy = [[2000.5, 2.0], [2000.25, 8.0]] }\n"),
+                    Catch::Contains("increase"));
+  CHECK_THROWS_WITH(tiny_model("[overrides]\n\"actors.B.path\" = { economy = [[2000.5, 0.0]] }\n"),
+                    Catch::Contains("(0, 1e12]"));
+}

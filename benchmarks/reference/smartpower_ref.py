@@ -211,6 +211,22 @@ class Model:
         ts = np.array([self.time(s) for s in range(self.T + 1)]) - self.start
         self.caps_t = {x: self.cap0[x][None, :] * np.exp(self.gcap[x][None, :] * ts[:, None])
                        for x in CAPS}
+        # eq. 1: a capability given as data (actors.path.x), log-linear between points
+        for i, a in enumerate(actors):
+            for x, pts in a.get("path", {}).items():
+                tp = [float(p[0]) for p in pts]
+                lv = [math.log(float(p[1])) for p in pts]
+                for step in range(self.T + 1):
+                    t = self.time(step)
+                    if t <= tp[0]:
+                        v = float(pts[0][1])
+                    elif t >= tp[-1]:
+                        v = float(pts[-1][1])
+                    else:
+                        k = max(q for q in range(len(tp)) if tp[q] <= t)
+                        f = (t - tp[k]) / (tp[k + 1] - tp[k])
+                        v = math.exp(lv[k] + f * (lv[k + 1] - lv[k]))
+                    self.caps_t[x][step, i] = v
         self.budget_t = self.budget0[None, :] * np.exp(self.gbudget[None, :] * ts[:, None])
         # eq. 14 gravity g[t,k,i,j] = (c_i^x c_j^x / Y_k^2)^nu_k * D(i,j)^-lambda_k (1 if unused)
         self.gravity_t = None

@@ -92,6 +92,9 @@ struct Actor {
   Capabilities capabilities;        // capabilities = { economy, military, population }
   Capabilities growth;              // growth = { economy, military, population, budget }
   double budget_growth = 0;         // growth.budget
+  // path = { economy = [[t, v], ...], ... }: a capability as data (docs/model.md eq. 1),
+  // log-linear between the points, held flat outside; empty = capabilities * exp(growth t).
+  std::vector<std::pair<double, double>> path[3];  // [0] economy, [1] military, [2] population
   double budget = 1;                // budget: effort per year
   double temperature = 1;           // temperature: softmax temperature
   double noise = 0;                 // noise: sigma of the utility noise
