@@ -15,6 +15,8 @@
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
 #include "smartpower/error.hpp"
+#include "smartpower/memory.hpp"
+#include "smartpower/output.hpp"
 #include "smartpower/scenario_gen.hpp"
 #include "table.hpp"
 
@@ -27,6 +29,7 @@ struct BenchArgs {
   long long seed = 1;
   std::string series = "mean";
   bool json = false;
+  std::string emit;  // hidden: write the generated scenario here and stop
 };
 
 std::string cpu_model() {
@@ -63,13 +66,30 @@ std::string json_str(const std::string& s) {
 }
 
 int do_bench(const Context& ctx, const BenchArgs& a) {
+  if (!a.emit.empty()) {
+    GeneratorOptions g;
+    g.actors = a.actors;
+    g.levers = a.levers;
+    g.steps = a.steps > 0 ? a.steps : 120;
+    g.seed = static_cast<std::uint64_t>(a.seed);
+    const std::string text = generate_scenario_toml(g);
+    write_atomically(a.emit, [&](std::ostream& os) { os << text; });
+    std::cout << "wrote " << a.emit << " (" << text.size() << " bytes)\n";
+    return 0;
+  }
   Scenario sc;
   std::string label;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = a.threads > 0 ? a.threads : cores;
   if (!a.file.empty()) {
     sc = load_scenario(a.file);
     if (a.steps > 0) sc.info.end = sc.info.start + sc.info.dt * a.steps;
     label = a.file;
+    require_memory(estimate_bench(shape_of(sc), a.runs, threads, a.chunk, a.series));
   } else {
+    // Refused before the scenario is even generated if it would not fit.
+    require_memory(estimate_bench({a.actors, a.levers, a.steps > 0 ? a.steps : 120, a.actors, a.actors}, a.runs,
+                                  threads, a.chunk, a.series));
     GeneratorOptions g;
     g.actors = a.actors;
     g.levers = a.levers;
@@ -80,8 +100,6 @@ int do_bench(const Context& ctx, const BenchArgs& a) {
   }
   const Model model(std::move(sc));
   const int N = model.n_actors(), K = model.n_levers(), T = model.steps();
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = a.threads > 0 ? a.threads : cores;
 
   EnsembleOptions opt;
   opt.runs = a.runs;
@@ -103,17 +121,17 @@ int do_bench(const Context& ctx, const BenchArgs& a) {
   const double peak = peak_rss_mib();
   if (a.json) {
     std::cout << "{\"impl\": \"smartpower\", \"scenario\": " << json_str(label) << ", \"actors\": " << N
-              << ", \"levers\": " << K << ", \"steps\": " << T << ", \"runs\": " << a.runs << ", \"threads\": " << threads
-              << ", \"chunk\": " << opt.chunk << ", \"series\": " << json_str(a.series) << ", \"seconds\": " << best
-              << ", \"run_steps_per_second\": " << rs_per_s << ", \"runs_per_second\": " << runs_per_s
-              << ", \"ns_per_dyad_lever_update\": " << ns_update << ", \"core_ns_per_dyad_lever_update\": "
-              << ns_update_core << ", \"peak_rss_mib\": " << peak << ", \"cores\": " << cores
-              << ", \"cpu\": " << json_str(cpu_model()) << "}\n";
+              << ", \"levers\": " << K << ", \"steps\": " << T << ", \"runs\": " << a.runs
+              << ", \"threads\": " << threads << ", \"chunk\": " << opt.chunk << ", \"series\": " << json_str(a.series)
+              << ", \"seconds\": " << best << ", \"run_steps_per_second\": " << rs_per_s
+              << ", \"runs_per_second\": " << runs_per_s << ", \"ns_per_dyad_lever_update\": " << ns_update
+              << ", \"core_ns_per_dyad_lever_update\": " << ns_update_core << ", \"peak_rss_mib\": " << peak
+              << ", \"cores\": " << cores << ", \"cpu\": " << json_str(cpu_model()) << "}\n";
     return 0;
   }
   std::cout << "smartpower bench: " << label << ", " << N << " actors, " << K << " levers, " << T << " steps, "
-            << a.runs << " runs, " << threads << (threads == 1 ? " thread" : " threads") << ", series "
-            << a.series << " (best of " << std::max(1, a.repeat) << ")\n"
+            << a.runs << " runs, " << threads << (threads == 1 ? " thread" : " threads") << ", series " << a.series
+            << " (best of " << std::max(1, a.repeat) << ")\n"
             << "machine: " << cores << (cores == 1 ? " core, " : " cores, ") << cpu_model() << "\n\n";
   Table t({"figure", "value"});
   t.add({"wall time", fixed(best, 3) + " s"});
@@ -135,20 +153,37 @@ void register_bench(CLI::App& app, Context& ctx) {
   }
   static BenchArgs a;
   auto* cmd = app.add_subcommand(
-      "bench", "measure ensemble throughput (run-steps/s, runs/s, ns per dyad-lever update, peak memory) on a "
-               "scenario FILE or a generated N-actor, K-lever scenario");
+      "bench",
+      "measure ensemble throughput (run-steps/s, runs/s, ns per dyad-lever update, peak memory) on a "
+      "scenario FILE or a generated N-actor, K-lever scenario");
   cmd->add_option("FILE", a.file, "scenario TOML file (default: a generated scenario, see --actors/--levers)");
-  cmd->add_option("--actors,-N", a.actors, "actors of the generated scenario")->check(CLI::Range(2, 4096))->capture_default_str();
-  cmd->add_option("--levers,-K", a.levers, "levers of the generated scenario")->check(CLI::Range(1, 256))->capture_default_str();
-  cmd->add_option("--runs,-r", a.runs, "runs in the ensemble")->check(CLI::Range(1, 100'000'000))->capture_default_str();
-  cmd->add_option("--steps", a.steps, "steps (default: the file's horizon; 120 for a generated scenario)")->check(CLI::Range(1, 1'000'000));
+  cmd->add_option("--actors,-N", a.actors, "actors of the generated scenario")
+      ->check(CLI::Range(2, 4096))
+      ->capture_default_str();
+  cmd->add_option("--levers,-K", a.levers, "levers of the generated scenario")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--runs,-r", a.runs, "runs in the ensemble")
+      ->check(CLI::Range(1, 100'000'000))
+      ->capture_default_str();
+  cmd->add_option("--steps", a.steps, "steps (default: the file's horizon; 120 for a generated scenario)")
+      ->check(CLI::Range(1, 1'000'000));
   cmd->add_option("--threads,-t", a.threads, "worker threads (default: every core)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--chunk", a.chunk, "runs per batch (default: the ensemble default, 128)")->check(CLI::Range(1, 100000));
-  cmd->add_option("--series", a.series, "aggregated output: mean (per-instant mean and sd of every metric, as `run`) or none (finals only)")
-      ->check(CLI::IsMember({"mean", "none"}))->capture_default_str();
-  cmd->add_option("--seed,-s", a.seed, "master seed (and the generator's)")->check(CLI::NonNegativeNumber)->capture_default_str();
-  cmd->add_option("--repeat", a.repeat, "timed repetitions; the best counts")->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_option("--chunk", a.chunk, "runs per batch (default: the ensemble default, 128)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--series", a.series,
+                  "aggregated output: mean (per-instant mean and sd of every metric, as `run`) or none (finals only)")
+      ->check(CLI::IsMember({"mean", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--seed,-s", a.seed, "master seed (and the generator's)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--repeat", a.repeat, "timed repetitions; the best counts")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   cmd->add_flag("--json", a.json, "one line of JSON instead of the table");
+  // Hidden: the generated scenario as a file (memory and scaling measurements run it).
+  cmd->add_option("--emit-scenario", a.emit, "write the generated scenario to this file and stop")->group("");
   cmd->callback([&ctx]() { ctx.action = [&ctx]() { return do_bench(ctx, a); }; });
 }
 

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "smartpower/compare.hpp"
 #include "smartpower/document.hpp"
+#include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
 #include "table.hpp"
 
@@ -23,7 +24,8 @@ std::string num(double v, int prec = 3, bool sign = false) {
 }
 
 std::string outcome_name(const Change& c) {
-  return c.partner.empty() ? std::string(metric_info(c.metric).name) : std::string(metric_info(c.metric).name) + " " + c.partner;
+  return c.partner.empty() ? std::string(metric_info(c.metric).name)
+                           : std::string(metric_info(c.metric).name) + " " + c.partner;
 }
 
 std::string bar(double v, double scale, int width = 24) {
@@ -61,16 +63,15 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
         if (std::abs(ch.attribution[i]) > std::abs(ch.attribution[best])) best = i;
       }
       const bool negligible = std::abs(ch.diff.mean) < 5e-4 * std::max(1.0, std::abs(ch.base.mean));
-      std::string cause = negligible ? "-"
-                          : best < c.causes.size()      ? c.causes[best].label
-                                                        : "other differences";
+      std::string cause = negligible ? "-" : best < c.causes.size() ? c.causes[best].label : "other differences";
       t.add({outcome_name(ch), num(ch.base.mean), num(ch.whatif.mean), num(ch.diff.mean, 3, true),
              "[" + num(ch.diff.q05, 3, true) + ", " + num(ch.diff.q95, 3, true) + "]",
              std::to_string(static_cast<int>(std::lround(100 * ch.same_sign))) + "%", cause});
       ++shown;
     }
     t.text_last_column();
-    os << "\n" << actor << (actor == c.focus ? " (all outcomes)" : " (largest " + std::to_string(per_actor) + ")") << "\n";
+    os << "\n"
+       << actor << (actor == c.focus ? " (all outcomes)" : " (largest " + std::to_string(per_actor) + ")") << "\n";
     t.print(os, "  ");
   }
   // Attribution bars: the focus actor's balance index, then its largest dependence change.
@@ -78,14 +79,15 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
   for (const auto& ch : c.changes) {
     if (ch.actor != c.focus) continue;
     if (ch.metric == Metric::balance) shown[0] = &ch;
-    if (ch.metric == Metric::dependence && (!shown[1] || std::abs(ch.diff.mean) > std::abs(shown[1]->diff.mean))) shown[1] = &ch;
+    if (ch.metric == Metric::dependence && (!shown[1] || std::abs(ch.diff.mean) > std::abs(shown[1]->diff.mean)))
+      shown[1] = &ch;
   }
   for (const Change* ch : shown) {
     if (!ch || std::abs(ch->diff.mean) < 1e-9) continue;
     double scale = 0;
     for (double a : ch->attribution) scale = std::max(scale, std::abs(a));
-    os << "\nAttribution of the change in " << c.focus << " " << outcome_name(*ch) << " (" << num(ch->diff.mean, 4, true)
-       << ") to its causes (Shapley values; they add up to the change):\n";
+    os << "\nAttribution of the change in " << c.focus << " " << outcome_name(*ch) << " ("
+       << num(ch->diff.mean, 4, true) << ") to its causes (Shapley values; they add up to the change):\n";
     Table t({"cause", "share", ""});
     double sum = 0;
     for (std::size_t i = 0; i < ch->attribution.size(); ++i) {
@@ -116,8 +118,9 @@ struct LensesArgs {
 
 void register_compare(CLI::App& app, Context& ctx) {
   static CompareArgs a;
-  auto* cmd = app.add_subcommand("compare", "run a what-if against its base with the same random numbers; changes with "
-                                            "95 % intervals, attribution to moves and levers, plain sentences");
+  auto* cmd = app.add_subcommand("compare",
+                                 "run a what-if against its base with the same random numbers; changes with "
+                                 "95 % intervals, attribution to moves and levers, plain sentences");
   cmd->add_option("BASE", a.base, "base scenario TOML")->required();
   cmd->add_option("WHATIF", a.whatif, "what-if scenario TOML")->required();
   cmd->add_option("--runs,-r", a.runs, "paired noisy runs")->check(CLI::Range(1, 1000000))->capture_default_str();
@@ -138,6 +141,18 @@ void register_compare(CLI::App& app, Context& ctx) {
       std::vector<std::string> inputs = base.files;
       inputs.insert(inputs.end(), whatif.files.begin(), whatif.files.end());
       if (!a.out.empty()) check_output_path((fs::path(a.out) / "compare.json").string(), inputs);
+      {
+        // Both ensembles with statistics, then one attribution subset at a time: refused
+        // up front if they would not fit (smartpower/memory.hpp).
+        const Scenario bs = build_scenario(*base.table), ws = build_scenario(*whatif.table);
+        const long long extra = std::max<long long>(0, static_cast<long long>(ws.moves.size() + ws.events.size()) -
+                                                           static_cast<long long>(bs.moves.size() + bs.events.size()));
+        ModelShape bshape = shape_of(bs);
+        bshape.steps = std::max(bshape.steps, shape_of(ws).steps);  // the base runs on to the what-if's end
+        require_memory(
+            estimate_compare(bshape, shape_of(ws), a.runs, a.threads,
+                             extra == 0 ? 0 : (extra <= 10 ? (1 << extra) - 1 : static_cast<int>(extra) + 1)));
+      }
       CompareOptions o;
       o.runs = a.runs;
       o.seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : 0;
@@ -159,12 +174,13 @@ void register_compare(CLI::App& app, Context& ctx) {
   });
 
   static LensesArgs l;
-  auto* lenses = app.add_subcommand("lenses", "run one scenario under each theory lens side by side (why a realist and a "
-                                              "constructivist reach different conclusions)");
+  auto* lenses = app.add_subcommand("lenses",
+                                    "run one scenario under each theory lens side by side (why a realist and a "
+                                    "constructivist reach different conclusions)");
   lenses->add_option("FILE", l.file, "scenario TOML")->required();
   lenses->add_option("--runs,-r", l.runs, "noisy runs per lens")->check(CLI::Range(1, 1000000))->capture_default_str();
   lenses->add_option("--seed,-s", l.seed, "master seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
-  lenses->add_option("--threads,-t", l.threads, "worker threads");
+  lenses->add_option("--threads,-t", l.threads, "worker threads")->check(CLI::Range(1, 1024));
   lenses->add_option("--actor,-a", l.actor, "actor to show (default: the first)");
   lenses->callback([&ctx]() {
     ctx.action = [&ctx]() {
@@ -200,8 +216,9 @@ void register_compare(CLI::App& app, Context& ctx) {
       const Scenario& sc = cols[0].model->scenario();
       const int F = l.actor.empty() ? 0 : sc.actor_index(l.actor);
       if (F < 0) throw InputError("--actor '" + l.actor + "' is not an actor of " + l.file);
-      std::cout << sc.info.name << "\n" << sc.actors[F].name << " at " << sc.info.end << " under each lens (mean of "
-                << l.runs << " runs):\n\n";
+      std::cout << sc.info.name << "\n"
+                << sc.actors[F].name << " at " << sc.info.end << " under each lens (mean of " << l.runs
+                << " runs):\n\n";
       std::vector<std::string> header{"outcome"};
       for (const auto& c : cols) header.push_back(c.name);
       Table t(header);
@@ -227,7 +244,8 @@ void register_compare(CLI::App& app, Context& ctx) {
       t.print(std::cout, "  ");
       std::cout << "\nWhat each lens assumes:\n";
       for (const auto& c : cols) std::cout << "  " << std::setw(15) << std::left << c.name << c.description << "\n";
-      std::cout << "\nRead across a row: where the lenses disagree, the conclusion depends on the theory, not the data.\n";
+      std::cout
+          << "\nRead across a row: where the lenses disagree, the conclusion depends on the theory, not the data.\n";
       return 0;
     };
   });

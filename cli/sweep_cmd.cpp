@@ -11,6 +11,7 @@
 #include "smartpower/calibration.hpp"
 #include "smartpower/checkpoint.hpp"
 #include "smartpower/document.hpp"
+#include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/sweep.hpp"
 #include "table.hpp"
@@ -90,6 +91,8 @@ int do_sweep(const Context& ctx, const SweepArgs& a) {
   const auto points = a.lhs > 0 ? lhs_points(specs, static_cast<std::size_t>(a.lhs), seed) : grid_points(specs);
   std::vector<std::string> paths;
   for (const auto& s : specs) paths.push_back(s.path);
+  require_memory(estimate_sweep(shape_of(build_scenario(*doc.table)), static_cast<long long>(points.size()), a.runs,
+                                a.threads, a.outputs.size(), specs.size()));  // refused up front if it would not fit
 
   Progress bar(ctx, a.quiet, "sweep");
   o.progress = bar_callback(bar);
@@ -140,6 +143,9 @@ int do_sensitivity(const Context& ctx, const SensitivityArgs& a) {
     check_output_file(a.out, "--out", true);
   }
   const auto params = calibration_parameters(*doc.table);
+  require_memory(estimate_sweep(shape_of(build_scenario(*doc.table)),
+                                static_cast<long long>(a.trajectories) * static_cast<long long>(params.size() + 1), a.runs,
+                                a.threads, a.outputs.size(), params.size()));  // refused up front if it would not fit
   MorrisOptions o;
   o.trajectories = a.trajectories;
   o.levels = a.levels;

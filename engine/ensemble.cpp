@@ -7,10 +7,14 @@
 #include <condition_variable>
 #include <exception>
 #include <map>
+#include <memory>
+#include <new>
+#include <system_error>
 #include <mutex>
 #include <thread>
 
 #include "smartpower/error.hpp"
+#include "smartpower/memory.hpp"
 
 namespace smartpower {
 
@@ -31,7 +35,11 @@ std::vector<int> recorded_steps(int steps, int every) {
 
 namespace {
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && !defined(SMARTPOWER_NO_CLONES)
+// Bytes of batch state, and of chunks in flight, that an ensemble aims to stay under.
+constexpr std::size_t kEnsembleBudget = std::size_t{256} << 20;
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(SMARTPOWER_NO_CLONES)
 #define SP_CLONES 1
 #define SP_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), flatten))
 #else
@@ -97,8 +105,7 @@ SP_INLINE_STATS bool lane_stats_body(const double* x, std::size_t P, std::size_t
 }
 
 SP_KERNEL bool lane_stats4(const double* x, std::size_t P, std::size_t W,
-                           const std::vector<std::pair<std::size_t, std::size_t>>& live, double* mean,
-                           double* m2) {
+                           const std::vector<std::pair<std::size_t, std::size_t>>& live, double* mean, double* m2) {
   return lane_stats_body<4>(x, P, W, live, mean, m2);
 }
 
@@ -152,8 +159,14 @@ class ChunkObserver : public BatchObserver {
   ChunkObserver(std::size_t metrics, std::size_t instants, int last_step, bool stats, bool series,
                 const std::vector<std::size_t>& series_columns, const std::vector<std::size_t>& final_columns,
                 double* finals)
-      : M_(metrics), I_(instants), last_(last_step), stats_(stats), series_(series), scols_(series_columns),
-        cols_(final_columns), finals_(finals) {}
+      : M_(metrics),
+        I_(instants),
+        last_(last_step),
+        stats_(stats),
+        series_(series),
+        scols_(series_columns),
+        cols_(final_columns),
+        finals_(finals) {}
   // Statistics reduce every live entry of every run: they double as the finiteness check.
   bool checks_finite() const override { return stats_; }
   bool saw_finite() const override { return finite_; }
@@ -225,8 +238,46 @@ std::exception_ptr rebuild(double kind, const std::string& msg) {
 
 }  // namespace
 
-EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
-  if (opt.runs < 1) throw InputError("--runs must be at least 1");
+std::size_t EnsemblePlan::chunk_bytes() const {
+  return sizeof(double) * ((stats ? 2 * instants * metrics : 0) +
+                           (series ? static_cast<std::size_t>(chunk) * instants * series_columns : 0));
+}
+
+std::size_t EnsemblePlan::buffer_bytes() const {
+  return sizeof(double) * ((stats ? 2 * instants * metrics : 0) +
+                           (series ? static_cast<std::size_t>(std::min(chunk, runs)) * instants * series_columns : 0));
+}
+
+EnsemblePlan plan_ensemble(std::size_t M, std::size_t outcome_cols, int steps, const EnsembleOptions& opt, int ranks,
+                           int rank) {
+  EnsemblePlan p;
+  p.runs = std::max(1, opt.runs);
+  p.metrics = M;
+  p.instants = recorded_steps(steps, std::max(1, opt.record_every)).size();
+  p.final_columns = opt.final_columns.empty() ? outcome_cols : opt.final_columns.size();
+  p.series_columns = opt.series_columns.empty() ? M : opt.series_columns.size();
+  p.stats = opt.series_stats;
+  p.series = static_cast<bool>(opt.on_series);
+  // Runs per chunk: as asked, but no more than keeps one batch's state under 256 MiB (at
+  // least 8 runs): a function of the scenario's size only, so results still do not depend
+  // on threads or ranks. At N = 256 actors a run's state is 30 MB.
+  const std::size_t run_bytes = std::max<std::size_t>(M, 1) * sizeof(double);
+  const int cap = static_cast<int>(std::max<std::size_t>(8, kEnsembleBudget / run_bytes / 8 * 8));
+  p.chunk = std::max(1, std::min(opt.chunk, cap));
+  p.n_chunks = static_cast<int>((static_cast<long long>(p.runs) + p.chunk - 1) / p.chunk);
+  ranks = std::max(1, ranks);
+  const int own_chunks = p.n_chunks / ranks + (p.n_chunks % ranks > rank ? 1 : 0);
+  p.threads = std::clamp(opt.threads, 1, std::max(1, own_chunks));
+  // Chunks computed but not yet merged hold memory: bound them (at least one per thread).
+  p.max_in_flight = static_cast<int>(
+      std::clamp<std::size_t>(kEnsembleBudget / std::max<std::size_t>(p.chunk_bytes(), 1),
+                              static_cast<std::size_t>(p.threads) + 1, 2 * static_cast<std::size_t>(p.threads) + 2));
+  return p;
+}
+
+namespace {
+EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& opt, const EnsemblePlan& plan, bool dist,
+                                    const Cluster& cl) {
   const auto& L = model.layout();
   const std::size_t M = L.size();
   const std::vector<int> steps = recorded_steps(model.steps(), std::max(1, opt.record_every));
@@ -245,33 +296,18 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   for (std::size_t c : opt.series_columns) {
     if (c >= M) throw InputError("series column " + std::to_string(c) + " is outside the metric vector");
   }
-  const std::size_t C = opt.series_columns.empty() ? M : opt.series_columns.size();  // series columns
+  const std::size_t C = plan.series_columns;  // series columns
   if (opt.series_stats) {
     res.mean.assign(I * M, 0.0);
     res.sd.assign(I * M, 0.0);
   }
   std::vector<double> m2(opt.series_stats ? I * M : 0, 0.0);
 
-  // Runs per chunk: as asked, but no more than keeps one batch's state under 256 MiB (at
-  // least 8 runs): a function of the scenario's size only, so results still do not depend
-  // on threads or ranks. At N = 256 actors a run's state is 30 MB.
-  constexpr std::size_t kBudget = std::size_t{256} << 20;  // bytes: a batch's state, chunks in flight
-  const std::size_t run_bytes = M * sizeof(double);
-  const int cap = static_cast<int>(std::max<std::size_t>(8, kBudget / run_bytes / 8 * 8));
-  const int chunk = std::max(1, std::min(opt.chunk, cap));
-  const int n_chunks = (opt.runs + chunk - 1) / chunk;
-  // Several processes (mpirun): chunk c is computed on rank c mod P; every rank takes part
-  // in every chunk's merge, so all of them end with the same result.
-  const bool dist = detail::distribute_ensembles();
-  const Cluster cl = dist ? cluster() : Cluster{};
+  const int chunk = plan.chunk;
+  const int n_chunks = plan.n_chunks;
   auto owner = [&](int c) { return c % cl.size; };
-  const int own_chunks = n_chunks / cl.size + (n_chunks % cl.size > cl.rank ? 1 : 0);
-  const int threads = std::clamp(opt.threads, 1, std::max(1, own_chunks));
-  // Chunks computed but not yet merged hold memory: bound them (at least one per thread).
-  const std::size_t chunk_bytes =
-      sizeof(double) * ((opt.series_stats ? 2 * I * M : 0) + (keep_series ? static_cast<std::size_t>(chunk) * I * C : 0));
-  const int max_in_flight = std::clamp(static_cast<int>(kBudget / std::max<std::size_t>(chunk_bytes, 1)), threads + 1,
-                                       2 * threads + 2);
+  const int threads = plan.threads;
+  const int max_in_flight = plan.max_in_flight;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -281,22 +317,23 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   bool abort = false;
 
   auto worker = [&]() {
-    BatchSimulator sim(model, std::min(chunk, opt.runs));  // no idle lanes in small ensembles
+    // Built inside the try below, on the first chunk: a failed allocation is that chunk's
+    // error (reported in order), never an exception escaping the thread (std::terminate).
+    std::unique_ptr<BatchSimulator> sim;
     ChunkObserver rec(M, I, model.steps(), opt.series_stats, keep_series, opt.series_columns, res.final_columns,
                       res.finals.data());
     // Finals only: record just the last instant, so the steps before it skip the
     // record-only metrics.
     const int every = opt.series_stats || keep_series ? std::max(1, opt.record_every) : std::max(1, model.steps());
-    std::vector<std::uint64_t> seeds(chunk);
+    std::vector<std::uint64_t> seeds;
     while (true) {
       ChunkResult cr;
       int c;
       {
         std::unique_lock<std::mutex> lk(mu);
         while (next_chunk < n_chunks && owner(next_chunk) != cl.rank) ++next_chunk;
-        cv.wait(lk, [&] {
-          return abort || next_chunk >= n_chunks || next_chunk - next_merge < max_in_flight * cl.size;
-        });
+        cv.wait(lk,
+                [&] { return abort || next_chunk >= n_chunks || next_chunk - next_merge < max_in_flight * cl.size; });
         if (abort || next_chunk >= n_chunks) return;
         c = next_chunk++;
         if (!spare.empty()) {
@@ -308,15 +345,25 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
       cr.count = std::min(chunk, opt.runs - cr.first);
       try {
         if (opt.stop && opt.stop->load()) throw Interrupted("interrupted");
+        if (!sim) {
+          sim = std::make_unique<BatchSimulator>(model, std::min(chunk, opt.runs));  // no idle lanes in small ensembles
+          seeds.resize(static_cast<std::size_t>(chunk));
+        }
         if (opt.series_stats) {
           cr.buf.mean.resize(I * M);
           cr.buf.m2.resize(I * M);
         }
         if (keep_series) cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
         for (int r = 0; r < cr.count; ++r) seeds[r] = run_seed(opt.seed, static_cast<std::uint64_t>(cr.first + r));
-        sim.reset(std::span<const std::uint64_t>(seeds.data(), cr.count));
+        sim->reset(std::span<const std::uint64_t>(seeds.data(), cr.count));
         rec.begin(cr);
-        sim.run(&rec, every);
+        sim->run(&rec, every);
+      } catch (const std::bad_alloc&) {
+        cr.error = std::make_exception_ptr(std::runtime_error(
+            "out of memory in a worker thread (a batch of " + format_count(std::min(chunk, opt.runs)) + " runs of " +
+            format_count(model.n_actors()) + " actors x " + format_count(model.n_levers()) + " levers needs about " +
+            format_bytes(batch_bytes(shape_of(model), std::min(chunk, opt.runs))) + "; " +
+            format_bytes(available_memory().bytes) + " is available); use fewer runs, threads or actors"));
       } catch (...) {
         cr.error = std::current_exception();
       }
@@ -328,8 +375,9 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
     }
   };
 
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  // Threads the system refuses are done without: the chunks are merged in order
+  // whoever computes them, so the results stay the same bytes.
+  std::vector<std::thread> pool = start_threads(threads, worker);
 
   std::exception_ptr first_error;
   int merged_runs = 0;
@@ -418,6 +466,44 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
     for (std::size_t q = 0; q < I * M; ++q) res.sd[q] = opt.runs > 1 ? std::sqrt(m2[q] / (opt.runs - 1)) : 0.0;
   }
   return res;
+}
+}  // namespace
+
+namespace {
+// A std::bad_alloc as an error that says what ran out (exit 3, not "std::bad_alloc").
+[[noreturn]] void out_of_memory(const Model& model, const EnsemblePlan& p, const char* where) {
+  throw std::runtime_error("out of memory " + std::string(where) + " (" + format_count(model.n_actors()) +
+                           " actors x " + format_count(model.n_levers()) + " levers, " + format_count(p.runs) +
+                           " runs in batches of " + format_count(p.chunk) + " on " + std::to_string(p.threads) +
+                           (p.threads == 1 ? " thread" : " threads") + "; " + format_bytes(available_memory().bytes) +
+                           " is available); use fewer runs, threads or actors");
+}
+}  // namespace
+
+EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
+  if (opt.runs < 1) throw InputError("--runs must be at least 1");
+  const auto& L = model.layout();
+  const std::size_t M = L.size();
+  // Several processes (mpirun): chunk c is computed on rank c mod P; every rank takes part
+  // in every chunk's merge, so all of them end with the same result.
+  const bool dist = detail::distribute_ensembles();
+  const Cluster cl = dist ? cluster() : Cluster{};
+  const EnsemblePlan plan = plan_ensemble(M, L.offset(Metric::stock), model.steps(), opt, cl.size, cl.rank);
+  {
+    // Refused up front (exit 2) if it would not fit, before anything is allocated.
+    MemoryEstimate est;
+    est.what = "this ensemble";
+    est.shape = format_count(model.n_actors()) + " actors x " + format_count(model.n_levers()) + " levers";
+    est.hint = "use fewer runs, fewer threads or a smaller scenario";
+    est.add("process and model", process_base_bytes() + model_bytes(shape_of(model)));
+    add_ensemble(est, shape_of(model), opt);
+    require_memory(est);
+  }
+  try {
+    return run_ensemble_planned(model, opt, plan, dist, cl);
+  } catch (const std::bad_alloc&) {
+    out_of_memory(model, plan, "while running the ensemble");
+  }
 }
 
 double quantile(std::vector<double>& v, double q) {

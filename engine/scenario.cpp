@@ -7,6 +7,7 @@
 
 #include "smartpower/document.hpp"
 #include "smartpower/keys.hpp"
+#include "smartpower/memory.hpp"
 #include "smartpower/scenario.hpp"
 #include "toml_reader.hpp"
 
@@ -259,6 +260,8 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
   if (static_cast<int>(actors->size()) > limits.max_actors) {
     top.fail(actors, "has " + std::to_string(actors->size()) + " actors; the limit is " + std::to_string(limits.max_actors));
   }
+  // Refused before the N x N tables are allocated if they could not fit (smartpower/memory.hpp).
+  require_memory(estimate_model({static_cast<int>(actors->size()), K, sc.info.steps()}));
   // Ids first: partner_bias may name an actor listed later.
   std::vector<std::string> actor_ids_all;
   for (const auto& el : *actors) {

@@ -6,6 +6,7 @@
 // thread finished first. Run r's seed is run_seed(seed, r), whatever the chunk.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -43,12 +44,14 @@ struct EnsembleOptions {
 
 struct EnsembleResult {
   int runs = 0;
-  std::vector<double> times;                // recorded instants
-  std::vector<std::size_t> final_columns;   // metric indices kept per run
-  std::vector<double> finals;               // runs x final_columns
-  std::vector<double> mean, sd;             // instants x metrics (if series_stats)
+  std::vector<double> times;               // recorded instants
+  std::vector<std::size_t> final_columns;  // metric indices kept per run
+  std::vector<double> finals;              // runs x final_columns
+  std::vector<double> mean, sd;            // instants x metrics (if series_stats)
 
-  double final_value(int run, std::size_t col) const { return finals[static_cast<std::size_t>(run) * final_columns.size() + col]; }
+  double final_value(int run, std::size_t col) const {
+    return finals[static_cast<std::size_t>(run) * final_columns.size() + col];
+  }
 };
 
 // Actor and dyad metrics (everything but the per-lever families).
@@ -56,7 +59,31 @@ std::vector<std::size_t> outcome_columns(const MetricLayout& layout);
 // Recorded instants for a step count and stride.
 std::vector<int> recorded_steps(int steps, int record_every);
 
+// Refuses (InputError, exit 2) an ensemble whose peak memory would exceed what is
+// available (smartpower/memory.hpp), before allocating anything; a std::bad_alloc that
+// happens anyway becomes a std::runtime_error saying "out of memory" (exit 3). Threads
+// that the system refuses to create are done without (same results).
 EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& options);
+
+// How run_ensemble cuts and schedules an ensemble (the memory estimate uses the same).
+struct EnsemblePlan {
+  int runs = 1;
+  int chunk = 1;  // runs per batch
+  int n_chunks = 1;
+  int threads = 1;        // worker threads (at most the chunks this rank owns)
+  int max_in_flight = 2;  // chunks computed but not yet merged
+  std::size_t metrics = 0, instants = 0, series_columns = 0, final_columns = 0;
+  bool stats = true, series = false;
+  // Chunk buffers alive at once (in flight, plus the one being merged).
+  int buffers() const { return std::min(n_chunks, max_in_flight + 1); }
+  // Bytes of one chunk buffer (statistics and per-run series of one full chunk), as the
+  // schedule counts them, and as allocated (a chunk holds at most `runs` runs).
+  std::size_t chunk_bytes() const;
+  std::size_t buffer_bytes() const;
+};
+// `metrics` = the layout's size, `outcome_columns` = outcome_columns(layout).size().
+EnsemblePlan plan_ensemble(std::size_t metrics, std::size_t outcome_columns, int steps, const EnsembleOptions& options,
+                           int ranks = 1, int rank = 0);
 
 // Quantile (linear interpolation between order statistics, "type 7") of `values`,
 // which it partially sorts.
