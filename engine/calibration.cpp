@@ -51,23 +51,20 @@ std::vector<CalibrationParameter> calibration_parameters(const toml::table& doc)
     p.finish();
     out.push_back(cp);
   }
-  // The box must hold valid scenarios: each bound, with every other parameter at its
-  // start, goes through the same validation as the file. (Otherwise the search meets
-  // an invalid scenario part-way, e.g. rho in [1, 2].)
-  std::vector<double> starts;
-  for (const auto& cp : out) starts.push_back(cp.start);
+  // The box must hold valid scenarios: each bound, with every other value as the
+  // scenario has it, goes through the same validation as the file. (Otherwise the
+  // search meets an invalid scenario part-way, e.g. rho in [1, 2].)
   for (std::size_t i = 0; i < out.size(); ++i) {
     TableReader p(*(*params)[i].as_table(), "[[calibration.parameters]]");
     for (const char* bound : {"lo", "hi"}) {
-      auto values = starts;
-      values[i] = bound[0] == 'l' ? out[i].lo : out[i].hi;
+      const double value = bound[0] == 'l' ? out[i].lo : out[i].hi;
       auto copy = clone(doc);
       try {
-        set_parameters(*copy, out, values);
+        set_path(*copy, out[i].path, value);
         build_scenario(*copy);
       } catch (const InputError& err) {
-        p.fail_key(bound, "'" + out[i].path + "' = " + format_number(values[i]) + " (its '" + bound +
-                              "' bound) makes the scenario invalid: " + err.message() +
+        p.fail_key(bound, "= " + format_number(value) + " for '" + out[i].path +
+                              "' makes the scenario invalid: " + err.message() +
                               "; the calibration range must hold valid values only");
       }
     }

@@ -324,7 +324,7 @@ bool remove_checkpoint(const CheckpointRef& ref, std::string_view kind) noexcept
 
 void refuse_same_file(const std::string& a, std::string_view role_a, const std::string& b, std::string_view role_b) {
   std::error_code ea, eb;
-  const auto ca = fs::weakly_canonical(a, ea), cb = fs::weakly_canonical(b, eb);
+  const auto ca = fs::weakly_canonical(fs::absolute(a, ea), ea), cb = fs::weakly_canonical(fs::absolute(b, eb), eb);
   bool same = !ea && !eb && ca == cb;
   struct stat sa {}, sb {};
   if (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0) {
