@@ -257,7 +257,9 @@ int do_validate(const Context& ctx, const std::string& file) {
   std::cout << "\n  events    " << sc.events.size() << " (" << enabled_events << " enabled)"
             << "\n  moves     " << sc.moves.size() << "\n  lenses    ";
   if (lenses.empty()) std::cout << "none";
-  for (const auto& l : lenses) std::cout << l << " ";
+  // At most 20 names: a generated file may hold thousands.
+  for (std::size_t i = 0; i < lenses.size() && i < 20; ++i) std::cout << lenses[i] << " ";
+  if (lenses.size() > 20) std::cout << "... (" << lenses.size() << " lenses)";
   std::cout << "\n";
   return 0;
 }

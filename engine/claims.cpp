@@ -286,7 +286,13 @@ ClaimSet load_claims_from_string(std::string_view text, const std::string& path)
     }
   }
   const toml::array* claims = top.array_of_tables("claims");
-  if (!claims || claims->empty()) top.fail(nullptr, "needs at least one [[claims]] entry");
+  if (!claims || claims->empty()) {
+    if (const toml::node* sc = root.get("scenario") ? root.get("scenario") : root.get("actors")) {
+      top.fail(sc, "needs at least one [[claims]] entry; this looks like a scenario file (it has [scenario] or "
+                        "[[actors]]): give the scenario as FILE and the claims file with --claims");
+    }
+    top.fail(nullptr, "needs at least one [[claims]] entry");
+  }
   std::set<std::string> ids;
   for (const auto& el : *claims) {
     const auto& t = *el.as_table();

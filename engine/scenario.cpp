@@ -186,7 +186,13 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
 
   // [scenario]
   const toml::table* info_t = top.table("scenario");
-  if (!info_t) throw InputError(fallback_pos(root), "missing the [scenario] table (name, start, end, dt, seed)");
+  if (!info_t) {
+    std::string msg = "missing the [scenario] table (name, start, end, dt, seed)";
+    if (root.get("claims") || root.get("variants")) {
+      msg += "; this looks like a claims file (it has [[claims]] or [variants]): give it with --claims";
+    }
+    throw InputError(fallback_pos(root), msg);
+  }
   {
     TableReader r(*info_t, "[scenario]");
     sc.info.name = r.required_string("name");
