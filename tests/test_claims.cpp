@@ -2,6 +2,8 @@
 // baseline against every claim, and a mis-set scenario that must break named claims.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <set>
 
@@ -141,4 +143,53 @@ TEST_CASE("a mis-set scenario breaks exactly the claims its error touches", "[cl
   // C09 breaks too: Türkiye's budget is shared, so military effort crowds out the
   // scholarships that keep Kazakh student numbers on the Tablo 1 path.
   CHECK(failed == std::set<std::string>{"C09", "C14", "C18"});
+}
+
+TEST_CASE("rises, falls, raises, lowers and > / < are strict: equal values fail at margin 0", "[claims][strict]") {
+  // A variant that changes only the description: every metric equals the scenario's.
+  const auto dir = sptest::temp_dir("claims-strict");
+  Document doc = load_document_from_string(kDecayOnly, "decay.toml");
+  auto report = [&](const std::string& check, const std::string& extra = "") {
+    const auto file = sptest::write(dir / "claims.toml", R"(
+[variants.cosmetic]
+overrides = { "scenario.description" = "same numbers, other words" }
+)" + extra + claim("X", check));
+    return evaluate_claims(*doc.table, load_claims(file), ClaimOptions{});
+  };
+  for (const char* effect : {"raises", "lowers"}) {
+    const auto rep = report(std::string("kind = \"counterfactual\"\nmetric = \"stock[A,B,culture]\"\nvariant = \"cosmetic\"\n"
+                                        "at = 2001.0\neffect = \"") + effect + "\"");
+    INFO(effect << ": " << rep.claims[0].checks[0].measured);
+    CHECK(rep.claims[0].margin == 0.0);
+    CHECK_FALSE(rep.claims[0].pass);
+    CHECK(rep.passed() == 0);
+  }
+  // A stock compared with itself is neither greater nor smaller.
+  for (const char* op : {">", "<"}) {
+    const auto rep = report(std::string("kind = \"compare\"\nleft = \"stock[A,B,culture]\"\nright = \"stock[A,B,culture]\"\n"
+                                        "at = 2000.0\nop = \"") + op + "\"");
+    CHECK(rep.claims[0].margin == 0.0);
+    CHECK_FALSE(rep.claims[0].pass);
+  }
+  // Two actors: A depends on B alone, so its balance index stays where it is.
+  for (const char* dir_ : {"rises", "falls"}) {
+    const auto rep = report(std::string("kind = \"trend\"\nmetric = \"balance[A]\"\nfrom = 2000.0\nto = 2001.0\n"
+                                        "direction = \"") + dir_ + "\"");
+    CHECK(rep.claims[0].margin == 0.0);
+    CHECK_FALSE(rep.claims[0].pass);
+  }
+  // A range check is inclusive: the value exactly at its bound holds at margin 0.
+  const auto rep = report("kind = \"range\"\nmetric = \"stock[A,B,culture]\"\nat = 2000.0\nmin = 4.0");
+  CHECK(rep.claims[0].margin == 0.0);
+  CHECK(rep.claims[0].pass);
+}
+
+TEST_CASE("a claims file that is not a regular file is refused without blocking", "[claims][errors]") {
+  const auto dir = sptest::temp_dir("claims-files");
+  CHECK_THROWS_WITH(load_claims(dir.string()), Catch::Contains("is a directory"));
+  const std::string fifo = (dir / "claims.fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(load_claims(fifo), Catch::Contains("is not a regular file (a FIFO)"));  // would block on open
+  CHECK_THROWS_WITH(load_claims("/dev/zero"), Catch::Contains("a character device"));
+  CHECK_THROWS_WITH(load_claims((dir / "missing.toml").string()), Catch::Contains("no such file"));
 }
