@@ -45,9 +45,9 @@ def claims(binary, scenario, claims_file, runs, threads, seed=None):
         raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
     out = {}
     for line in p.stdout.splitlines():
-        m = re.match(r"^([A-Z]\d\d)\s.*?\s(PASS|FAIL)\s+(\d+)%", line)
-        if m:
-            out[m.group(1)] = int(m.group(3)) / 100.0
+        m = re.match(r"^([A-Z]\d\d)\s.*?\s(PASS|FAIL)\s+(?:(\d+)%)?", line)
+        if m:  # one run: no share column, the verdict is the run's
+            out[m.group(1)] = int(m.group(3)) / 100.0 if m.group(3) else (1.0 if m.group(2) == "PASS" else 0.0)
     return out
 
 
