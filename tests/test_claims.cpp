@@ -117,7 +117,7 @@ TEST_CASE("bad claims files are rejected with the place and a suggestion", "[cla
 TEST_CASE("the calibrated baseline passes every claim, in one run and across 100 noisy runs", "[claims][baseline]") {
   Document doc = load_document(sptest::scenario("baseline.toml"));
   const ClaimSet set = load_claims(sptest::scenario("claims.toml"));
-  REQUIRE(set.claims.size() >= 22);
+  REQUIRE(set.claims.size() >= 21);  // C01-C22 less C20, now the CES unit test in test_model.cpp
   for (int runs : {1, 100}) {
     ClaimOptions o;
     o.runs = runs;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <regex>
 #include <sstream>
 
@@ -36,17 +37,23 @@ double margin_of(const std::string& check) {
 
 const double s2001 = 4 * std::pow(0.95, 4);  // stock[A,B,culture] at 2001
 
+std::string num(double v) {
+  std::ostringstream ss;
+  ss << std::setprecision(17) << v;
+  return ss.str();
+}
+
 }  // namespace
 
 TEST_CASE("a data check with error = \"log\" measures |ln(model / observed)|", "[claims][data][log]") {
   // Observed 2x the model: log error ln 2 either way, where the relative error is 0.5 or 1.
   const double e = std::log(2.0);
-  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + std::to_string(2 * s2001) +
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + num(2 * s2001) +
                   "]]\nerror = \"log\"\ntolerance = 1.0") == Approx(1.0 - e).epsilon(1e-6));
-  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + std::to_string(s2001 / 2) +
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + num(s2001 / 2) +
                   "]]\nerror = \"log\"\ntolerance = 1.0") == Approx(1.0 - e).epsilon(1e-6));
   // The default stays relative: observed 2x the model is a relative error of 0.5.
-  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + std::to_string(2 * s2001) +
+  CHECK(margin_of("kind = \"data\"\nmetric = \"stock[A,B,culture]\"\npoints = [[2001.0, " + num(2 * s2001) +
                   "]]\ntolerance = 1.0") == Approx(0.5).epsilon(1e-6));
 }
 
