@@ -126,16 +126,22 @@ def main():
     ap.add_argument("--prior", type=int, default=0, help="also measure informativeness over N prior draws")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ci", action="store_true",
+                    help="exit 1 only on the targets the committed baseline meets (a regression guard; the others print as info)")
     a = ap.parse_args()
     runs = 24 if a.fast else a.runs
     claims_file = os.path.join(ROOT, "scenarios/claims.toml")
     data_file = os.path.join(ROOT, "scenarios/checks/data.toml")
     ok = True
 
+    # Met by the committed baseline (docs/calibration.md); --ci guards only these.
+    guarded = ("KZ-RUS trade", "2021 shares", "ranking on", "discriminate")
+
     def verdict(good, text):
         nonlocal ok
-        ok = ok and good
-        print(f"  [{'met ' if good else 'MISS'}] {text}")
+        counts = not a.ci or text.startswith(guarded)
+        ok = ok and (good or not counts)
+        print(f"  [{'met ' if good else 'MISS' if counts else 'miss'}] {text}")
 
     print(f"targets for {os.path.relpath(a.scenario, ROOT)} ({runs} noisy runs)")
     cl = claims(a.bin, a.scenario, claims_file, runs, a.threads)
@@ -187,7 +193,11 @@ def main():
             reading = "uninformative (> 95 %)" if r > 0.95 else ("discriminates (< 80 %)" if r < 0.8 else "weak")
             print(f"| {c} | {100 * r:.1f} % | {reading} |")
         verdict(len(disc) >= 8, f"at least 8 claims or data checks discriminate: {len(disc)} ({', '.join(sorted(disc))})")
-    print("all targets met" if ok else "some targets missed")
+    if a.ci:
+        print("the guarded targets hold (lower-case 'miss': not met by the committed baseline either)" if ok
+              else "a target the committed baseline met is now missed")
+    else:
+        print("all targets met" if ok else "some targets missed")
     return 0 if ok else 1
 
 
