@@ -187,13 +187,13 @@ Check parse_check(const toml::table& t, const std::string& where, const std::set
 
 // Recorded instant for a year: exact (to 1e-6) or the step whose interval holds it.
 int instant_of(double year, const Scenario& sc) {
-  const double pos = (year - sc.info.start) / sc.info.dt;
-  const int n = static_cast<int>(std::floor(pos + 1e-6));
-  if (n < 0 || n > sc.info.steps()) {
+  // Compared as a double first: a year such as 1e94 is no int (the cast would be undefined).
+  const double pos = std::floor((year - sc.info.start) / sc.info.dt + 1e-6);
+  if (!(pos >= 0 && pos <= static_cast<double>(sc.info.steps()))) {
     throw InputError("year " + fmtv(year) + " is outside the scenario's time range [" + fmtv(sc.info.start) + ", " +
                      fmtv(sc.info.end) + "]");
   }
-  return n;
+  return static_cast<int>(pos);
 }
 
 struct Probe {
