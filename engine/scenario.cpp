@@ -207,8 +207,10 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       r.fail_key("dt", "is larger than the horizon end - start = " + fmt(sc.info.end - sc.info.start));
     }
     const double steps = (sc.info.end - sc.info.start) / sc.info.dt;
-    if (steps > static_cast<double>(limits.max_steps)) {
-      r.fail_key("dt", "gives " + std::to_string(static_cast<long long>(steps)) + " steps; the limit is " +
+    // Compared in double: dt = 1e-300 gives 1e303 steps, beyond any integer type.
+    if (!(steps <= static_cast<double>(limits.max_steps))) {
+      const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : fmt(steps);
+      r.fail_key("dt", "= " + fmt(sc.info.dt) + " gives " + count + " steps; the limit is " +
                            std::to_string(limits.max_steps));
     }
     if (std::abs(steps - std::round(steps)) > 1e-6) {
