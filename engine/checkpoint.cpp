@@ -1,5 +1,7 @@
 #include "smartpower/checkpoint.hpp"
 
+#include "smartpower/output.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -343,8 +345,12 @@ void check_output_file(const std::string& path, std::string_view role, bool crea
     throw InputError(std::string(role) + " '" + path + "' is a folder; expected a file name");
   }
   const fs::path parent = fs::path(path).parent_path();
-  if (parent.empty()) return;
-  if (fs::is_directory(parent, ec)) return;
+  // Free, or smartpower's own unchanged file (the folder's manifest): checked now, before
+  // the work, not only when the result is written (docs/robustness.md, output policy).
+  if (parent.empty() || fs::is_directory(parent, ec)) {
+    check_output_path(path);
+    return;
+  }
   if (fs::exists(parent, ec)) {
     throw InputError(std::string(role) + " '" + path + "': '" + parent.string() + "' is not a folder");
   }
