@@ -68,7 +68,7 @@ struct RunArgs {
 void add_common(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("FILE", a.file, "scenario TOML file")->required();
   cmd->add_option("--runs,-r", a.runs, "Monte Carlo runs (noisy ensemble)")->check(CLI::Range(1, 10'000'000));
-  cmd->add_option("--seed,-s", a.seed, "master seed (default: [scenario] seed)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed,-s", a.seed, "master seed (default: [scenario] seed)");  // range: main.cpp
   cmd->add_option("--threads,-t", a.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
   cmd->add_option("--lens,-l", a.lens, "theory lens defined in the scenario's [lenses] (realism, liberalism, ...)");
   cmd->add_flag("--quiet,-q", a.quiet, "no progress bar");
