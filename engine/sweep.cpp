@@ -105,6 +105,23 @@ std::size_t grid_count(const SetSpec& s) {
   return n > 1e15 ? static_cast<std::size_t>(1e15) : static_cast<std::size_t>(n);
 }
 
+// The points are built in memory (a row of parameter values per point) before any point
+// runs and before the caller can weigh the sweep's memory: at most this many values
+// (points x parameters; 128 MB of doubles), or --lhs 1000000 with hundreds of --set
+// would take gigabytes here.
+constexpr double kMaxPointValues = 16e6;
+
+void check_point_values(double points, std::size_t parameters, const std::string& what) {
+  const double values = points * static_cast<double>(std::max<std::size_t>(parameters, 1));
+  if (values <= kMaxPointValues) return;
+  const auto whole = [](double v) { return std::to_string(static_cast<long long>(v)); };
+  throw InputError(what + ": " + whole(points) + " points x " + std::to_string(parameters) + " parameters would hold " +
+                   whole(values) + " values (about " +
+                   whole(points * (40.0 + 8.0 * static_cast<double>(parameters)) / 1e6) +
+                   " MB) before any point runs, more than the limit of " + whole(kMaxPointValues) +
+                   " values: use fewer points (larger steps, a smaller --lhs) or fewer --set parameters");
+}
+
 void check_distinct(const std::vector<SetSpec>& specs) {
   if (specs.empty()) throw InputError("no --set given: expected at least one --set " + std::string(kSetForm));
   for (std::size_t a = 0; a < specs.size(); ++a) {
@@ -598,6 +615,7 @@ std::vector<std::vector<double>> grid_points(const std::vector<SetSpec>& specs, 
     throw InputError("--set: the grid has " + ss.str() + " points (" + dims + "), more than the limit of " +
                      std::to_string(max_points) + ": use larger steps, fewer parameters, or --lhs N");
   }
+  check_point_values(total, specs.size(), "--set: the grid");
   std::vector<std::vector<double>> axes;
   for (const auto& s : specs) axes.push_back(grid_values(s));
   const auto P = static_cast<std::size_t>(total);
@@ -638,6 +656,7 @@ std::vector<std::vector<double>> lhs_points(const std::vector<SetSpec>& specs, s
   if (n < 1 || n > max_points) {
     throw InputError("--lhs " + std::to_string(n) + ": expected a number of points from 1 to " + std::to_string(max_points));
   }
+  check_point_values(static_cast<double>(n), specs.size(), "--lhs " + std::to_string(n));
   auto u = latin_hypercube(n, specs.size(), seed);
   for (auto& row : u) {
     for (std::size_t d = 0; d < specs.size(); ++d) {
