@@ -74,7 +74,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("FILE", a.file, "scenario TOML file")->required();
   cmd->add_option("--claims,-c", a.claims, "claims TOML file (e.g. scenarios/claims.toml)")->required();
   cmd->add_option("--runs,-r", a.runs, "noisy runs; a claim must hold in its required share of them")->check(CLI::Range(1, 1000000));
-  cmd->add_option("--seed,-s", a.seed, "master seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed,-s", a.seed, "master seed (default: the scenario's)");  // range: the common --seed check (cli/main.cpp)
   cmd->add_option("--threads,-t", a.threads, "worker threads")->check(CLI::Range(1, 1024));
   cmd->add_option("--lens,-l", a.lens, "theory lens to apply first");
   cmd->add_flag("--quiet,-q", a.quiet, "no progress output");

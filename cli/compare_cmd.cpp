@@ -124,7 +124,7 @@ void register_compare(CLI::App& app, Context& ctx) {
   cmd->add_option("BASE", a.base, "base scenario TOML")->required();
   cmd->add_option("WHATIF", a.whatif, "what-if scenario TOML")->required();
   cmd->add_option("--runs,-r", a.runs, "paired noisy runs")->check(CLI::Range(1, 1000000))->capture_default_str();
-  cmd->add_option("--seed,-s", a.seed, "master seed (default: the base's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed,-s", a.seed, "master seed (default: the base's)");  // range: the common --seed check (cli/main.cpp)
   cmd->add_option("--threads,-t", a.threads, "worker threads")->check(CLI::Range(1, 1024));
   cmd->add_option("--lens,-l", a.lens, "apply this theory lens to both sides");
   cmd->add_option("--actor,-a", a.actor, "actor the summary is about (default: the first)");
@@ -179,7 +179,7 @@ void register_compare(CLI::App& app, Context& ctx) {
                                     "constructivist reach different conclusions)");
   lenses->add_option("FILE", l.file, "scenario TOML")->required();
   lenses->add_option("--runs,-r", l.runs, "noisy runs per lens")->check(CLI::Range(1, 1000000))->capture_default_str();
-  lenses->add_option("--seed,-s", l.seed, "master seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
+  lenses->add_option("--seed,-s", l.seed, "master seed (default: the scenario's)");  // range: the common --seed check (cli/main.cpp)
   lenses->add_option("--threads,-t", l.threads, "worker threads")->check(CLI::Range(1, 1024));
   lenses->add_option("--actor,-a", l.actor, "actor to show (default: the first)");
   lenses->callback([&ctx]() {

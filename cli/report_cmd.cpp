@@ -201,7 +201,7 @@ void register_report(CLI::App& app, Context& ctx) {
   cmd->add_option("--runs,-r", a.runs, "noisy runs (paired runs with --compare)")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
-  cmd->add_option("--seed,-s", a.seed, "master seed (default: the scenario's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed,-s", a.seed, "master seed (default: the scenario's)");  // range: the common --seed check (cli/main.cpp)
   cmd->add_option("--threads,-t", a.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
   cmd->add_option("--out,-o", a.out, "HTML file to write")->capture_default_str();
   cmd->add_option("--data", a.data, "also write DIR/summary.json (or DIR/compare.json) from the same ensemble");
