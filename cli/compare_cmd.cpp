@@ -74,6 +74,23 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
        << actor << (actor == c.focus ? " (all outcomes)" : " (largest " + std::to_string(per_actor) + ")") << "\n";
     t.print(os, "  ");
   }
+  // The what-if's [[expect]] (signs from IR theory): a report, never a failed claim.
+  if (!c.expectations.empty()) {
+    int met = 0;
+    for (const auto& e : c.expectations) met += e.as_expected() ? 1 : 0;
+    os << "\nExpected signs (IR theory): " << met << " of " << c.expectations.size()
+       << " as expected (the what-if's [[expect]]; a report, not a claim: compare exits 0 either way):\n";
+    Table t({"outcome", "expected", "change", "95 % interval", "agree", "verdict", "reason"});
+    for (const auto& e : c.expectations) {
+      const bool ev = e.evaluated;
+      t.add({e.metric, e.raises ? "raises" : "lowers", ev ? num(e.diff.mean, 3, true) : "-",
+             ev ? "[" + num(e.diff.q05, 3, true) + ", " + num(e.diff.q95, 3, true) + "]" : "-",
+             ev ? std::to_string(static_cast<int>(std::lround(100 * e.same_sign))) + "%" : "-",
+             e.verdict + (ev ? "" : " (at " + num(e.at, 1) + ")"), e.reason});
+    }
+    t.text_last_column();
+    t.print(os, "  ");
+  }
   // Attribution bars: the focus actor's balance index, then its largest dependence change.
   const Change* shown[2] = {nullptr, nullptr};
   for (const auto& ch : c.changes) {
@@ -124,7 +141,8 @@ void register_compare(CLI::App& app, Context& ctx) {
   cmd->add_option("BASE", a.base, "base scenario TOML")->required();
   cmd->add_option("WHATIF", a.whatif, "what-if scenario TOML")->required();
   cmd->add_option("--runs,-r", a.runs, "paired noisy runs")->check(CLI::Range(1, 1000000))->capture_default_str();
-  cmd->add_option("--seed,-s", a.seed, "master seed (default: the base's)");  // range: the common --seed check (cli/main.cpp)
+  cmd->add_option("--seed,-s", a.seed,
+                  "master seed (default: the base's)");  // range: the common --seed check (cli/main.cpp)
   cmd->add_option("--threads,-t", a.threads, "worker threads")->check(CLI::Range(1, 1024));
   cmd->add_option("--lens,-l", a.lens, "apply this theory lens to both sides");
   cmd->add_option("--actor,-a", a.actor, "actor the summary is about (default: the first)");
@@ -179,7 +197,8 @@ void register_compare(CLI::App& app, Context& ctx) {
                                     "constructivist reach different conclusions)");
   lenses->add_option("FILE", l.file, "scenario TOML")->required();
   lenses->add_option("--runs,-r", l.runs, "noisy runs per lens")->check(CLI::Range(1, 1000000))->capture_default_str();
-  lenses->add_option("--seed,-s", l.seed, "master seed (default: the scenario's)");  // range: the common --seed check (cli/main.cpp)
+  lenses->add_option("--seed,-s", l.seed,
+                     "master seed (default: the scenario's)");  // range: the common --seed check (cli/main.cpp)
   lenses->add_option("--threads,-t", l.threads, "worker threads")->check(CLI::Range(1, 1024));
   lenses->add_option("--actor,-a", l.actor, "actor to show (default: the first)");
   lenses->callback([&ctx]() {

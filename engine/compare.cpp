@@ -7,12 +7,13 @@
 
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
+#include "smartpower/selector.hpp"
 
 namespace smartpower {
 namespace {
 
-const Metric kOutcomeMetrics[] = {Metric::balance, Metric::hhi,       Metric::dependence, Metric::soft,
-                                  Metric::hard,    Metric::smart,     Metric::alignment,  Metric::threat};
+const Metric kOutcomeMetrics[] = {Metric::balance, Metric::hhi,   Metric::dependence, Metric::soft,
+                                  Metric::hard,    Metric::smart, Metric::alignment,  Metric::threat};
 
 std::string id_or_star(const Scenario& sc, int idx, bool lever) {
   if (idx < 0) return "*";
@@ -185,7 +186,8 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
     }
     for (std::size_t col = 0; col < W; ++col) {
       const double joint = full[col] - none[col];
-      for (int c = 0; c < k; ++c) phi[c][col] = std::abs(sum[col]) > 1e-300 ? phi[c][col] * joint / sum[col] : joint / k;
+      for (int c = 0; c < k; ++c)
+        phi[c][col] = std::abs(sum[col]) > 1e-300 ? phi[c][col] * joint / sum[col] : joint / k;
     }
   }
   const std::vector<double>* none_means = k > 0 ? &eval(0) : nullptr;
@@ -194,7 +196,8 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
   const auto& BL = cmp.base_model->layout();
   const auto& WL = cmp.whatif_model->layout();
   std::vector<long> bpos(BL.size(), -1), wpos(WL.size(), -1);
-  for (std::size_t c = 0; c < cmp.base.final_columns.size(); ++c) bpos[cmp.base.final_columns[c]] = static_cast<long>(c);
+  for (std::size_t c = 0; c < cmp.base.final_columns.size(); ++c)
+    bpos[cmp.base.final_columns[c]] = static_cast<long>(c);
   for (std::size_t c = 0; c < W; ++c) wpos[cmp.whatif.final_columns[c]] = static_cast<long>(c);
   const auto base_means = column_means(cmp.base);
   for (const Actor& a : wsc.actors) {
@@ -242,6 +245,66 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
     return rel(x) > rel(y);
   });
 
+  // The what-if's [[expect]]: the sign IR theory expects, against the paired change.
+  for (const Expectation& x : wsc.expectations) {
+    ExpectationResult e;
+    e.metric = x.metric;
+    e.raises = x.raises;
+    e.at = x.at;
+    e.reason = x.reason;
+    auto resolve = [&](const Scenario& sc, const MetricLayout& L, const std::vector<long>& pos, const char* side) {
+      std::vector<long> cols;
+      try {
+        for (std::size_t idx : resolve_selector(x.metric, sc, L)) cols.push_back(pos[idx]);
+      } catch (const InputError& err) {
+        throw InputError(err.pos(), std::string("[[expect]] metric '") + x.metric + "' in the what-if (" + side +
+                                        " scenario): " + err.message());
+      }
+      return cols;
+    };
+    const auto wcols = resolve(wsc, WL, wpos, "what-if");
+    const auto bcols = resolve(bsc, BL, bpos, "base");
+    const bool kept = std::none_of(wcols.begin(), wcols.end(), [](long c) { return c < 0; }) &&
+                      std::none_of(bcols.begin(), bcols.end(), [](long c) { return c < 0; });
+    if (std::abs(x.at - cmp.time) > 1e-9 || !kept) {
+      e.verdict = "not evaluated";  // another year, or a metric compare does not keep per run
+      cmp.expectations.push_back(std::move(e));
+      continue;
+    }
+    e.evaluated = true;
+    std::vector<double> d(opt.runs);
+    double mean = 0;
+    for (int r = 0; r < opt.runs; ++r) {
+      double w = 0, b = 0;
+      for (long c : wcols) w += cmp.whatif.final_value(r, static_cast<std::size_t>(c));
+      for (long c : bcols) b += cmp.base.final_value(r, static_cast<std::size_t>(c));
+      d[r] = w - b;
+      mean += (d[r] - mean) / (r + 1);
+    }
+    const double want = x.raises ? 1.0 : -1.0;
+    double ss = 0;
+    int agree = 0;
+    for (double v : d) {
+      ss += (v - mean) * (v - mean);
+      agree += want * v > 0 ? 1 : 0;
+    }
+    e.diff.mean = mean;
+    e.diff.sd = opt.runs > 1 ? std::sqrt(ss / (opt.runs - 1)) : 0.0;
+    e.diff.q05 = quantile(d, 0.025);
+    e.diff.q50 = quantile(d, 0.5);
+    e.diff.q95 = quantile(d, 0.975);
+    e.same_sign = static_cast<double>(agree) / opt.runs;
+    if (mean == 0) {
+      e.verdict = "no effect";
+    } else if (want * mean < 0) {
+      e.verdict = "opposite";
+    } else {
+      const bool clear = x.raises ? e.diff.q05 > 0 : e.diff.q95 < 0;
+      e.verdict = clear ? "as expected (clear)" : "as expected (within noise)";
+    }
+    cmp.expectations.push_back(std::move(e));
+  }
+
   // Plain sentences about the focus actor.
   const Actor& F = wsc.actors[wsc.actor_index(cmp.focus)];
   auto name_of = [&](const std::string& id) {
@@ -274,31 +337,34 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
     if (wsc.actor_index(a.id) < 0) removed += (removed.empty() ? "" : ", ") + a.name;
   }
   if (!removed.empty()) {
-    cmp.sentences.push_back("The what-if removes " + removed + " from the world entirely (a counterfactual): the changes "
+    cmp.sentences.push_back("The what-if removes " + removed +
+                            " from the world entirely (a counterfactual): the changes "
                             "below are what that actor's presence did.");
   } else if (k == 0) {
-    cmp.sentences.push_back("The what-if adds no moves or events to the base; any change comes from its other settings.");
+    cmp.sentences.push_back(
+        "The what-if adds no moves or events to the base; any change comes from its other settings.");
   }
   if (const Change* b = find(Metric::balance, "")) {
-    cmp.sentences.push_back("By " + year(cmp.time) + ", " + F.name + "'s balance index " + verb(b->diff.mean, 1) + " from " +
-                            num(b->base.mean) + " to " + num(b->whatif.mean) + " (" + num(b->diff.mean, 3, true) +
-                            ", 95 % of paired runs between " + num(b->diff.q05, 3, true) + " and " +
-                            num(b->diff.q95, 3, true) + "); " + certainty(*b) + ".");
+    cmp.sentences.push_back("By " + year(cmp.time) + ", " + F.name + "'s balance index " + verb(b->diff.mean, 1) +
+                            " from " + num(b->base.mean) + " to " + num(b->whatif.mean) + " (" +
+                            num(b->diff.mean, 3, true) + ", 95 % of paired runs between " + num(b->diff.q05, 3, true) +
+                            " and " + num(b->diff.q95, 3, true) + "); " + certainty(*b) + ".");
   }
   const int partners_base = bsc.n_actors() - 1, partners_whatif = wsc.n_actors() - 1;
   if (partners_base != partners_whatif) {
     const Change* h = find(Metric::hhi, "");
-    cmp.sentences.push_back("Careful: " + F.name + " has " + std::to_string(partners_whatif) + " partners in the what-if and " +
-                            std::to_string(partners_base) +
-                            " in the base. The balance index is measured against an even split over the partners there "
-                            "are, so also read the concentration (HHI)" +
-                            (h ? ", which moves from " + num(h->base.mean) + " to " + num(h->whatif.mean) : std::string()) +
-                            ".");
+    cmp.sentences.push_back(
+        "Careful: " + F.name + " has " + std::to_string(partners_whatif) + " partners in the what-if and " +
+        std::to_string(partners_base) +
+        " in the base. The balance index is measured against an even split over the partners there "
+        "are, so also read the concentration (HHI)" +
+        (h ? ", which moves from " + num(h->base.mean) + " to " + num(h->whatif.mean) : std::string()) + ".");
   }
   // The largest dependence change of the focus actor.
   const Change* dep = nullptr;
   for (const auto& c : cmp.changes) {
-    if (c.metric == Metric::dependence && c.actor == F.id && (!dep || std::abs(c.diff.mean) > std::abs(dep->diff.mean))) dep = &c;
+    if (c.metric == Metric::dependence && c.actor == F.id && (!dep || std::abs(c.diff.mean) > std::abs(dep->diff.mean)))
+      dep = &c;
   }
   if (dep) {
     cmp.sentences.push_back("The largest shift in its dependence is on " + name_of(dep->partner) + ": " +
@@ -320,11 +386,11 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
     } else {
       const Cause& cause = cmp.causes[best];
       const double share = c->attribution[best] / c->diff.mean;
-      cmp.sentences.push_back("Of the change in " + F.name + "'s " + what + ", " + num(c->attribution[best], 3, true) +
-                              " (" + std::to_string(static_cast<int>(std::lround(100 * share))) + " %) comes from the " +
-                              cause.kind + " '" + cause.label + "' (" + cause.actor + " to " + cause.target +
-                              ", through " + (cause.lever == "*" ? std::string("every lever") : "the " + cause.lever + " lever") +
-                              ").");
+      cmp.sentences.push_back(
+          "Of the change in " + F.name + "'s " + what + ", " + num(c->attribution[best], 3, true) + " (" +
+          std::to_string(static_cast<int>(std::lround(100 * share))) + " %) comes from the " + cause.kind + " '" +
+          cause.label + "' (" + cause.actor + " to " + cause.target + ", through " +
+          (cause.lever == "*" ? std::string("every lever") : "the " + cause.lever + " lever") + ").");
     }
   }
   // Threat and alignment: the biggest mover among them.
@@ -337,8 +403,8 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
   if (tm && std::abs(tm->diff.mean) >= 1e-3 * std::max(1.0, std::abs(tm->base.mean))) {
     cmp.sentences.push_back(std::string(tm->metric == Metric::threat ? "The threat " + F.name + " perceives from "
                                                                      : F.name + "'s alignment with ") +
-                            name_of(tm->partner) + " " + verb(tm->diff.mean, tm->base.mean) + " from " + num(tm->base.mean) +
-                            " to " + num(tm->whatif.mean) + "; " + certainty(*tm) + ".");
+                            name_of(tm->partner) + " " + verb(tm->diff.mean, tm->base.mean) + " from " +
+                            num(tm->base.mean) + " to " + num(tm->whatif.mean) + "; " + certainty(*tm) + ".");
   }
   return cmp;
 }
@@ -356,7 +422,11 @@ nlohmann::ordered_json comparison_json(const Comparison& c) {
                                             : "leave-one-out, rescaled to the joint effect";
   auto& causes = j["causes"] = nlohmann::ordered_json::array();
   for (const auto& k : c.causes) {
-    causes.push_back({{"kind", k.kind}, {"label", k.label}, {"actor", k.actor}, {"target", k.target}, {"lever", k.lever},
+    causes.push_back({{"kind", k.kind},
+                      {"label", k.label},
+                      {"actor", k.actor},
+                      {"target", k.target},
+                      {"lever", k.lever},
                       {"source", k.source}});
   }
   auto& changes = j["changes"] = nlohmann::ordered_json::array();
@@ -375,6 +445,20 @@ nlohmann::ordered_json comparison_json(const Comparison& c) {
     attr["other differences"] = ch.attribution.back();
     x["attribution"] = attr;
     changes.push_back(x);
+  }
+  auto& ex = j["expectations"] = nlohmann::ordered_json::array();
+  for (const auto& e : c.expectations) {
+    nlohmann::ordered_json x;
+    x["metric"] = e.metric;
+    x["effect"] = e.raises ? "raises" : "lowers";
+    x["at"] = e.at;
+    x["reason"] = e.reason;
+    x["change"] = e.evaluated ? nlohmann::ordered_json(e.diff.mean) : nlohmann::ordered_json();
+    x["interval95"] = e.evaluated ? nlohmann::ordered_json({e.diff.q05, e.diff.q95}) : nlohmann::ordered_json();
+    x["expected_sign_share"] = e.evaluated ? nlohmann::ordered_json(e.same_sign) : nlohmann::ordered_json();
+    x["verdict"] = e.verdict;
+    x["as_expected"] = e.as_expected();
+    ex.push_back(x);
   }
   j["sentences"] = c.sentences;
   return j;

@@ -95,15 +95,16 @@ TEST_CASE("cutting scholarships lowers affinity with a lag, and the effect outla
     return series(c, true, t, Metric::volume, "KAZ", "TUR", "education") -
            series(c, false, t, Metric::volume, "KAZ", "TUR", "education");
   };
-  CHECK(gap(2022.0) == 0.0);            // not yet cut
-  CHECK(gap(2023.0) < 0.0);             // lower once the cut bites
-  CHECK(gap(2026.0) < gap(2023.0));     // and lower still as stocks decay: a lag
-  CHECK(gap(2030.0) < 0.0);             // four years after the restoration it is still lower
+  CHECK(gap(2022.0) == 0.0);         // not yet cut
+  CHECK(gap(2023.0) < 0.0);          // lower once the cut bites
+  CHECK(gap(2026.0) < gap(2023.0));  // and lower still as stocks decay: a lag
+  CHECK(gap(2030.0) < 0.0);          // four years after the restoration it is still lower
   CHECK(stock_gap(2026.0) < 0.0);
-  CHECK(stock_gap(2035.0) < 0.0);       // fewer students long after
+  CHECK(stock_gap(2035.0) < 0.0);  // fewer students long after
 }
 
-TEST_CASE("Russian military pressure raises threat and pushes Kazakhstan toward Türkiye (C12)", "[compare][direction]") {
+TEST_CASE("Russian military pressure raises threat and pushes Kazakhstan toward Türkiye (C12)",
+          "[compare][direction]") {
   const Comparison c = compare("whatif/russia_military_pressure.toml");
   CHECK(change(c, Metric::threat, "KAZ", "RUS").diff.mean > 0);
   const double effort_base = series(c, false, 2030.0, Metric::effort, "KAZ", "TUR", "diplomacy");
@@ -129,4 +130,75 @@ TEST_CASE("compare on the command line prints the table, the attribution and sen
                        Catch::Contains("Attribution of the change") && Catch::Contains("What it means:") &&
                        Catch::Contains("balance index"));
   CHECK_THAT(sptest::read((out / "compare.json").string()), Catch::Contains("\"sentences\""));
+}
+
+TEST_CASE("compare evaluates the what-if's [[expect]] signs: as expected, opposite, no effect", "[compare][expect]") {
+  // B pushes trade into A: A's dependence on B rises. The file expects it to rise (right)
+  // and, in a second entry, to fall (wrong).
+  const std::string whatif = sptest::tiny_scenario(R"(
+[[moves]]
+label = "B trade push"
+actor = "B"
+target = "A"
+lever = "trade"
+from = 2000.0
+effort = 5.0
+
+[[expect]]
+metric = "dependence[A,B]"
+effect = "raises"
+reason = "more trade from B makes A rely more on B"
+
+[[expect]]
+metric = "dependence[A,B]"
+effect = "lowers"
+reason = "deliberately wrong"
+)");
+  Document base = load_document_from_string(sptest::tiny_scenario(), "base.toml");
+  Document w = load_document_from_string(whatif, "whatif.toml");
+  CompareOptions o;
+  o.runs = 20;
+  const Comparison c = compare_scenarios(*base.table, *w.table, o);
+  REQUIRE(c.expectations.size() == 2);
+  const ExpectationResult& right = c.expectations[0];
+  const ExpectationResult& wrong = c.expectations[1];
+  CHECK(right.metric == "dependence[A,B]");
+  CHECK(right.reason == "more trade from B makes A rely more on B");
+  REQUIRE(right.evaluated);
+  // The expectation's change is the paired change compare reports for that outcome.
+  const Change& ch = change(c, Metric::dependence, "A", "B");
+  CHECK(right.diff.mean == Approx(ch.diff.mean).margin(1e-15));
+  CHECK(right.diff.mean > 0);
+  CHECK(right.as_expected());
+  CHECK((right.verdict == "as expected (clear)") == (right.diff.q05 > 0));
+  CHECK(right.verdict.rfind("as expected", 0) == 0);
+  CHECK(wrong.verdict == "opposite");
+  CHECK_FALSE(wrong.as_expected());
+  CHECK(right.same_sign + wrong.same_sign <= 1.0);
+  const auto j = comparison_json(c);
+  REQUIRE(j["expectations"].size() == 2);
+  CHECK(j["expectations"][0]["effect"] == "raises");
+  CHECK(j["expectations"][1]["verdict"] == "opposite");
+  CHECK(j["expectations"][1]["as_expected"] == false);
+
+  // The what-if against itself: every expectation sees exactly no effect.
+  Document w2 = load_document_from_string(whatif, "whatif.toml");
+  const Comparison same = compare_scenarios(*w.table, *w2.table, o);
+  REQUIRE(same.expectations.size() == 2);
+  for (const auto& e : same.expectations) {
+    CHECK(e.verdict == "no effect");
+    CHECK(e.diff.mean == 0.0);
+    CHECK_FALSE(e.as_expected());
+  }
+
+  // A selector that names no actor is bad input, named as an [[expect]] of the what-if.
+  Document bad = load_document_from_string(sptest::tiny_scenario(R"(
+[[expect]]
+metric = "dependence[A,Z]"
+effect = "raises"
+reason = "Z is not an actor"
+)"),
+                                           "bad.toml");
+  CHECK_THROWS_WITH(compare_scenarios(*base.table, *bad.table, o),
+                    Catch::Contains("[[expect]] metric 'dependence[A,Z]'"));
 }
