@@ -48,7 +48,7 @@ TEST_CASE("a scenario path that is not a regular file says what it is, without b
 
 TEST_CASE("empty and comment-only files are named in the message", "[input][files]") {
   const auto dir = sptest::temp_dir("input-empty");
-  for (const std::string text : {std::string(), std::string("\n\n  \n"), std::string("# only a comment\r\n# another\n"),
+  for (const std::string& text : {std::string(), std::string("\n\n  \n"), std::string("# only a comment\r\n# another\n"),
                                  std::string("\xEF\xBB\xBF# a BOM and a comment\n")}) {
     const auto file = sptest::write(dir / "empty.toml", text);
     try {
@@ -87,7 +87,7 @@ TEST_CASE("a seed beyond the 64-bit range and an empty path are usage errors, ex
   CHECK_FALSE(fs::exists(dir / "o"));
   CHECK(sptest::run(sp + " compare " + q(small()) + " " + q(small()) + " --seed 9223372036854775808", &out) == 2);
   CHECK(sptest::run(sp + " run " + q(small()) + " --seed 9223372036854775807 --out " + q((dir / "o").string()), &out) == 0);
-  for (const std::string cmd : {" run " + q(small()) + " --out ''", " sweep " + q(small()) + " --set model.rho=0:0.2:0.1 --out ''",
+  for (const std::string& cmd : {" run " + q(small()) + " --out ''", " sweep " + q(small()) + " --set model.rho=0:0.2:0.1 --out ''",
                                 " report " + q(small()) + " --runs 2 --out ''", " compare " + q(small()) + " " + q(small()) + " --out ''"}) {
     INFO(cmd);
     CHECK(sptest::run(sp + cmd, &out) == 2);
