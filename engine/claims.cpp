@@ -10,6 +10,7 @@
 
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
+#include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/selector.hpp"
 #include "smartpower/simulation.hpp"
@@ -413,6 +414,13 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
   }
   // 3. Run every variant with the same seeds (common random numbers).
   const std::uint64_t seed = opt.seed ? opt.seed : plans[0].model->scenario().info.seed;
+  {
+    // Every variant keeps its probes' values of every run: refused up front if they, the
+    // models and one ensemble at a time would not fit (smartpower/memory.hpp).
+    std::size_t probes = 0;
+    for (const auto& p : plans) probes += p.probes.size();
+    require_memory(estimate_claims(shape_of(*plans[0].model), static_cast<int>(plans.size()), opt.runs, opt.threads, probes));
+  }
   for (auto& p : plans) {
     const std::size_t P = p.probes.size();
     p.values.assign(static_cast<std::size_t>(opt.runs) * P, 0.0);

@@ -162,12 +162,19 @@ struct Resolver {
   const Limits& limits;
   std::vector<std::string> chain;  // canonical paths being resolved, for cycle errors
   std::vector<std::string> files;  // every file read, the scenario first
+  std::size_t bytes = 0;           // text read over the whole chain
 
   toml::table resolve_text(std::string_view text, const std::string& name, const std::string& canon,
                            const SourcePos& from) {
     if (static_cast<int>(chain.size()) >= limits.max_extends_depth) {
       throw InputError(from, "`extends` chain is deeper than " +
                                  std::to_string(limits.max_extends_depth) + " files");
+    }
+    bytes += text.size();  // every file of the chain is parsed and held at once: bound the sum
+    if (bytes > limits.max_chain_bytes) {
+      throw InputError(from, "the `extends` chain holds " + std::to_string(bytes) + " bytes of scenario text so far (at '" +
+                                 name + "'); the limit over the whole chain is " + std::to_string(limits.max_chain_bytes) +
+                                 " bytes: merge or shrink the files");
     }
     chain.push_back(canon);
     toml::table t = parse_text(text, name);

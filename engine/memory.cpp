@@ -205,7 +205,7 @@ std::string format_bytes(double b) {
   if (b < kKiB) return std::to_string(static_cast<long long>(std::llround(b))) + " bytes";
   if (b < kMiB) return one_decimal(b / kKiB) + " KiB";
   if (b < kGiB) return one_decimal(b / kMiB) + " MiB";
-  if (b < kGiB * 1024 * 10) return one_decimal(b / kGiB) + " GiB";
+  if (b < kGiB * 100) return one_decimal(b / kGiB) + " GiB";
   return format_count(std::round(b / kGiB)) + " GiB";
 }
 
@@ -401,13 +401,13 @@ MemoryEstimate estimate_claims(const ModelShape& s, int variants, int runs, int 
   MemoryEstimate e = make("this claims check", s, "use fewer --runs or threads, or a smaller scenario");
   e.add("program and " + std::to_string(std::max(1, variants)) + " variant models",
         process_base_bytes() + std::max(1, variants) * model_bytes(s));
-  e.add("probe values of " + format_count(runs) + " runs", static_cast<double>(std::max(1, variants)) * runs * 8.0 *
-                                                               static_cast<double>(std::max<std::size_t>(probes, 1)));
+  e.add(format_count(static_cast<double>(probes)) + " probe values of " + format_count(runs) + " runs",
+        static_cast<double>(runs) * 8.0 * static_cast<double>(std::max<std::size_t>(probes, 1)));
   EnsembleOptions o = options(runs, threads);
   o.series_stats = false;
   o.chunk = std::clamp((o.runs + o.threads - 1) / o.threads, 1, 64);
   o.final_columns = {0};
-  o.series_columns.assign(std::max<std::size_t>(probes, 1), 0);
+  o.series_columns.assign(std::max<std::size_t>(probes / std::max(1, variants), 1), 0);
   o.on_series = [](int, int, std::span<const double>) {};
   add_ensemble(e, s, o);
   return e;

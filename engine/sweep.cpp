@@ -21,6 +21,7 @@
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
 #include "smartpower/keys.hpp"
+#include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
 #include "toml_reader.hpp"
 
@@ -408,13 +409,14 @@ struct Evaluator {
       }
       cv.notify_all();
     };
-    std::vector<std::thread> pool;
-    for (int t = 0; t < workers; ++t) pool.emplace_back(work);
+    // Threads the system refuses are done without (same results; smartpower/memory.hpp).
+    std::vector<std::thread> pool = start_threads(workers, work);
+    const int started = static_cast<int>(pool.size());
     {
       std::unique_lock<std::mutex> lk(mu);
       std::size_t reported = 0;
-      while (finished < workers) {
-        cv.wait(lk, [&] { return finished >= workers || done != reported; });
+      while (finished < started) {
+        cv.wait(lk, [&] { return finished >= started || done != reported; });
         if (done != reported && e.progress) {
           reported = done;
           const long long d = static_cast<long long>(done) * runs;

@@ -19,6 +19,7 @@ namespace smartpower {
 struct Limits {
   int max_extends_depth = 32;
   std::size_t max_file_bytes = 8u << 20;  // 8 MiB per scenario file
+  std::size_t max_chain_bytes = 32u << 20;  // 32 MiB of text over a whole `extends` chain (parsed, ~20x that)
   int max_actors = 4096;
   int max_levers = 256;
   long long max_steps = 1'000'000;

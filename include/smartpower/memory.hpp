@@ -99,7 +99,7 @@ MemoryEstimate estimate_compare(const ModelShape& base, const ModelShape& whatif
 MemoryEstimate estimate_sweep(const ModelShape& s, long long points, int runs, int threads, std::size_t outcomes,
                               std::size_t parameters);
 // `claims` (and each evaluation of `calibrate`): `variants` ensembles one after another,
-// each keeping `probes` values per run.
+// keeping `probes` values per run in all.
 MemoryEstimate estimate_claims(const ModelShape& s, int variants, int runs, int threads, std::size_t probes);
 // `report`: one ensemble with statistics and per-run bands of `band_columns` metrics.
 MemoryEstimate estimate_report(const ModelShape& s, int runs, int threads, std::size_t band_columns);
