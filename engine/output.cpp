@@ -389,6 +389,16 @@ void check_output_path(const std::string& path, const std::vector<std::string>& 
   }
   const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   refuse_input_as_output(path, inputs, "--out");
+  // The folder or its nearest existing ancestor must be a folder: refused now, not after
+  // another output of the same command was written (report --data at a file).
+  for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) {
+      check_folder_path(p);
+      break;
+    }
+    if (p == p.parent_path()) break;
+  }
   if (!fs::is_directory(dir, ec)) return;  // created when written
   check_name(dir, target.filename().string(), read_manifest(dir), inputs);
 }
