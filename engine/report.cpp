@@ -1566,7 +1566,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
       groups[{mv.from, mv.to}].push_back(k.label + " (" + k.actor + " \u2192 " + k.target + ", " + k.lever + ")");
     }
     for (const auto& [w, labels] : groups) {
-      std::string tip = "What-if moves, " + year(w.first) + "\u2013" + year(w.second) + ":";
+      std::string tip = "What-if moves, " + year(w.first) + (std::isinf(w.second) ? std::string(" onwards") : "\u2013" + year(w.second)) + ":";
       for (const auto& l : labels) tip += "\n\u2022 " + l;
       windows.push_back({w.first, w.second,
                          labels.size() == 1 ? "what-if move from " + year(w.first)
@@ -2070,7 +2070,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
         std::string when;
         if (k.kind == "move") {
           const Move& mv = wsc.moves[k.index];
-          when = year(mv.from) + "\u2013" + year(mv.to);
+          when = std::isinf(mv.to) ? "from " + year(mv.from) : year(mv.from) + "\u2013" + year(mv.to);
           when += mv.effort != 0 ? " (" + sfx(mv.effort, 2) + " effort/yr)" : "";
           when += mv.scale != 1 ? " (effort \u00d7" + fx(mv.scale, 2) + ")" : "";
         } else {

@@ -1,6 +1,7 @@
 // Validation: a resolved TOML document -> Scenario. The spec tables below are the one
 // place where each numeric key's default, range and meaning are declared.
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -473,7 +474,9 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       if (mv.target == mv.actor) mr.fail_key("target", "must differ from 'actor'");
       mv.lever = resolve_id(mr, "lever", mr.required_string("lever"), lever_ids, "lever", true);
       mv.from = mr.required_number("from", closed(-1e6, 1e6));
-      mv.to = mr.number("to", sc.info.end, closed(-1e6, 1e6));
+      // Without `to` a move lasts to the end, the last recorded instant included (a default
+      // of the scenario's end switched it off at that instant: docs/model.md eq. 14).
+      mv.to = mr.number("to", std::numeric_limits<double>::infinity(), closed(-1e6, 1e6));
       if (!(mv.to > mv.from)) mr.fail_key("to", "must be later than 'from'");
       if (mv.from >= sc.info.end || mv.to <= sc.info.start) {
         mr.fail_key("from", "= " + fmt(mv.from) + ": the window [" + fmt(mv.from) + ", " + fmt(mv.to) +

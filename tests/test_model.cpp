@@ -226,6 +226,34 @@ effort = 0.5
   CHECK(obs.xs[0][L.index(Metric::effort, 0, 1, 1)] != Approx(0.5));
 }
 
+TEST_CASE("a move without 'to' lasts to the end, its last recorded instant included", "[model][events]") {
+  const Model m = tiny_model(R"(
+[[moves]]
+label = "embargo from mid-year on"
+actor = "A"
+target = "*"
+lever = "trade"
+from = 2000.5
+scale = 0.0
+effort = 0.5
+)");
+  struct Rec : Observer {
+    std::vector<std::vector<double>> xs;
+    void record(int, double, std::span<const double> v) override { xs.emplace_back(v.begin(), v.end()); }
+  } obs;
+  Simulator sim(m);
+  sim.reset(1);
+  sim.run(&obs);
+  const auto& L = m.layout();
+  REQUIRE(obs.xs.size() == 5);
+  CHECK(obs.xs[1][L.index(Metric::effort, 0, 1, 1)] != Approx(0.5));  // before the move
+  for (int n : {2, 3, 4}) {  // 2000.5, 2000.75 and the final instant 2001.0
+    INFO("instant " << n);
+    CHECK(obs.xs[n][L.index(Metric::effort, 0, 1, 1)] == Approx(0.5));
+    CHECK(obs.xs[n][L.index(Metric::effort, 0, 2, 1)] == Approx(0.5));
+  }
+}
+
 TEST_CASE("the decision noise is logistic with unit variance, independent across options", "[model][noise]") {
   // One deciding actor, three levers of equal utility (no strategy terms, no biases): the
   // efforts' log ratios are the noise differences eps_k - eps_l, whatever the budget.

@@ -202,7 +202,7 @@ class Model:
             self.moves.append((aidx[mv["actor"]],
                                None if tgt == "*" else aidx[tgt],
                                None if lev == "*" else lidx[lev],
-                               _dec(mv.get("from", 0.0)), _dec(mv.get("to", 0.0)),
+                               _dec(mv.get("from", 0.0)), _dec(mv["to"]) if "to" in mv else float("inf"),
                                float(mv.get("scale", 1.0)), float(mv.get("effort", 0.0))))
 
         self._move_cache = {}

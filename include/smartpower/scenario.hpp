@@ -128,7 +128,7 @@ struct Move {
   int target = -1;     // target ("*" = every partner -> -1)
   int lever = -1;      // lever ("*" = every lever -> -1)
   double from = 0;     // from (year)
-  double to = 0;       // to (year)
+  double to = 0;       // to (year; absent: +infinity, the move lasts to the end, last instant included)
   double scale = 1;    // scale: multiplies the actor's chosen effort
   double effort = 0;   // effort: added effort per year
   bool enabled = true; // enabled
