@@ -189,11 +189,6 @@ void recover(const fs::path& dir, Manifest& m) {
       if (!stamp_of(dir / tmp)) continue;  // already renamed
       fs::rename(dir / tmp, dir / name, ec);
       if (ec) throw InputError("cannot complete an interrupted commit in '" + dir.string() + "': " + ec.message());
-      auto s = stamp_of(dir / name);
-      if (s) {
-        s->unit = m.pending_unit;
-        m.files[name] = *s;
-      }
     }
     for (const auto& name : m.removals) {
       if (is_ours(m, dir, name)) fs::remove(dir / name, ec);

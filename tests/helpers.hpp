@@ -1,11 +1,13 @@
 // Shared helpers for the tests: paths, small scenarios, running the CLI.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 
 namespace sptest {
@@ -162,6 +164,25 @@ hi = 10.0
 }
 
 // A claim the calibration toy can meet exactly: A's stock toward B is 3.1 in 2001.
+// The range claim that goes with calibration_toy(): the stock sits in [3.0, 3.2] in 2001.
+inline std::string calibration_toy_range_claim() {
+  return R"(
+[settings]
+margin = 0.01
+
+[[claims]]
+id = "T1"
+text = "the stock sits between 3.0 and 3.2 in 2001"
+section = "test"
+[[claims.checks]]
+kind = "range"
+metric = "stock[A,B,culture]"
+at = 2001.0
+min = 3.0
+max = 3.2
+)";
+}
+
 inline std::string calibration_toy_fit_claim() {
   return R"(
 [[claims]]
@@ -174,6 +195,14 @@ metric = "stock[A,B,culture]"
 points = [[2001.0, 3.1]]
 tolerance = 0.05
 )";
+}
+
+// The names in a folder, sorted (hidden files included).
+inline std::vector<std::string> listing(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace sptest

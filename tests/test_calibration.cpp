@@ -16,21 +16,7 @@ namespace {
 // S0 = 3.1 / 0.95^4 = 3.807 (the 2001 value 3.1, within the 3.0..3.2 range).
 const std::string kScenario = sptest::calibration_toy();
 
-const std::string kClaims = R"(
-[settings]
-margin = 0.01
-
-[[claims]]
-id = "T1"
-text = "the stock sits between 3.0 and 3.2 in 2001"
-section = "test"
-[[claims.checks]]
-kind = "range"
-metric = "stock[A,B,culture]"
-at = 2001.0
-min = 3.0
-max = 3.2
-)" + sptest::calibration_toy_fit_claim();
+const std::string kClaims = sptest::calibration_toy_range_claim() + sptest::calibration_toy_fit_claim();
 }  // namespace
 
 TEST_CASE("calibration moves a parameter from a poor start to where the claims hold", "[calibration]") {

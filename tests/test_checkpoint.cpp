@@ -21,21 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kClaims = R"(
-[settings]
-margin = 0.01
-
-[[claims]]
-id = "T1"
-text = "the stock sits between 3.0 and 3.2 in 2001"
-section = "test"
-[[claims.checks]]
-kind = "range"
-metric = "stock[A,B,culture]"
-at = 2001.0
-min = 3.0
-max = 3.2
-)";
+const std::string kClaims = sptest::calibration_toy_range_claim();
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 

@@ -20,12 +20,7 @@ using namespace smartpower;
 namespace fs = std::filesystem;
 
 namespace {
-std::vector<std::string> listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using sptest::listing;
 
 void commit_two(const fs::path& dir, const std::string& a, const std::string& b) {
   OutputFolder out(dir.string(), "run", {"one.txt", "two.txt"});

@@ -17,12 +17,7 @@ using namespace smartpower;
 namespace fs = std::filesystem;
 
 namespace {
-std::vector<std::string> listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using sptest::listing;
 
 Scenario tiny(const std::string& extra) {
   auto doc = load_document_from_string(sptest::tiny_scenario(extra), "tiny.toml");
