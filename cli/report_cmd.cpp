@@ -2,8 +2,10 @@
 // (or a what-if against its base) to a reader who has never seen the project.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
+#include "smartpower/claims.hpp"
 #include "smartpower/compare.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
@@ -15,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ReportArgs {
-  std::string file, whatif, lens, actor, out = "report.html", data;
+  std::string file, whatif, lens, actor, out = "report.html", data, checks;
   bool lenses = false, quiet = false;
   int runs = 200, threads = 1;
   long long seed = -1;
@@ -75,6 +77,7 @@ int do_report(const Context& ctx, const ReportArgs& a) {
       const auto w = load_document(a.whatif).files;
       inputs.insert(inputs.end(), w.begin(), w.end());
     }
+    if (!a.checks.empty()) inputs.push_back(a.checks);
     check_output_path(a.out, inputs);
     if (!a.data.empty()) check_output_path((fs::path(a.data) / (a.whatif.empty() ? "summary.json" : "compare.json")).string(), inputs);
     report_inputs = inputs;
@@ -84,13 +87,22 @@ int do_report(const Context& ctx, const ReportArgs& a) {
     if (!a.lens.empty()) apply_lens(*doc.table, a.lens);
     const std::string resolved = to_toml(*doc.table);
     auto model = std::make_shared<const Model>(build_scenario(*doc.table));
+    // --checks: the data checks to draw, read (and their selectors resolved) before any run.
+    std::optional<ClaimSet> checks;
+    std::vector<std::size_t> keep;
+    if (!a.checks.empty()) {
+      checks = load_claims(a.checks);
+      keep = data_check_metrics(*model, *checks);
+    }
     EnsembleOptions e;
     e.runs = a.runs;
     e.seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : model->scenario().info.seed;
     e.threads = a.threads;
     e.stop = ctx.stop;
     e.progress = [&](int d, int t) { bar(d, t); };
-    const ReportRun run = run_for_report(model, a.actor, e);
+    const ReportRun run = run_for_report(model, a.actor, e, keep);
+    std::optional<ModelVsData> fits;
+    if (checks) fits = fit_data_checks(run, *checks);
     std::vector<LensRun> lenses;
     if (a.lenses) {
       for (const auto& [name, description] : lens_list(a.file)) {
@@ -112,7 +124,7 @@ int do_report(const Context& ctx, const ReportArgs& a) {
       }
     }
     bar.finish();
-    html = report_html(run, ro, lenses);
+    html = report_html(run, ro, lenses, fits ? &*fits : nullptr);
     if (!a.data.empty()) {
       RunInfo info;
       info.command = ro.command;
@@ -194,7 +206,7 @@ void register_report(CLI::App& app, Context& ctx) {
       "report", "write one self-contained HTML page that explains a scenario's results (or, with --compare, a what-if "
                 "against it): charts, events, attribution and plain sentences");
   cmd->add_option("FILE", a.file, "scenario TOML (the base with --compare)")->required();
-  cmd->add_option("--compare,-c", a.whatif, "what-if scenario TOML to compare against FILE");
+  auto* compare = cmd->add_option("--compare,-c", a.whatif, "what-if scenario TOML to compare against FILE");
   auto* lens = cmd->add_option("--lens,-l", a.lens, "apply this theory lens (to both sides with --compare)");
   cmd->add_flag("--lenses", a.lenses, "add a section with the scenario (or the comparison) under every lens")->excludes(lens);
   cmd->add_option("--actor,-a", a.actor, "actor the report is about (default: the first)");
@@ -204,6 +216,10 @@ void register_report(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed,-s", a.seed, "master seed (default: the scenario's)");  // range: the common --seed check (cli/main.cpp)
   cmd->add_option("--threads,-t", a.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
   cmd->add_option("--out,-o", a.out, "HTML file to write")->capture_default_str();
+  cmd->add_option("--checks", a.checks,
+                  "claims file whose `data` checks to draw against the model in a 'Model vs data' figure (e.g. "
+                  "scenarios/checks/data.toml or scenarios/claims.toml)")
+      ->excludes(compare);
   cmd->add_option("--data", a.data, "also write DIR/summary.json (or DIR/compare.json) from the same ensemble");
   cmd->add_flag("--quiet,-q", a.quiet, "no progress bar");
   cmd->callback([&ctx]() { ctx.action = [&ctx]() { return do_report(ctx, a); }; });

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/output.hpp"
+#include "smartpower/selector.hpp"
 
 namespace smartpower {
 
@@ -47,7 +49,8 @@ double RunSeries::quantile(std::size_t col, std::size_t instant, double q) const
   return smartpower::quantile(v, q);
 }
 
-ReportRun run_for_report(std::shared_ptr<const Model> model, const std::string& focus, EnsembleOptions options) {
+ReportRun run_for_report(std::shared_ptr<const Model> model, const std::string& focus, EnsembleOptions options,
+                         const std::vector<std::size_t>& keep) {
   if (!model) throw std::invalid_argument("run_for_report: no model");
   if (options.runs < 1) throw InputError("--runs must be at least 1");
   const Scenario& sc = model->scenario();
@@ -72,6 +75,10 @@ ReportRun run_for_report(std::shared_ptr<const Model> model, const std::string& 
   s.columns.push_back(L.index(Metric::balance, rr.focus));
   for (int j = 0; j < sc.n_actors(); ++j) {
     if (j != rr.focus) s.columns.push_back(L.index(Metric::dependence, rr.focus, j));
+  }
+  for (std::size_t idx : keep) {
+    if (idx >= M) throw std::invalid_argument("run_for_report: metric index out of range");
+    if (s.find(idx) < 0) s.columns.push_back(idx);
   }
   s.runs = options.runs;
   s.instants = recorded_steps(model->steps(), std::max(1, options.record_every)).size();
@@ -280,6 +287,12 @@ struct Window {
   double from = 0, to = 0;
   std::string label, tip;
 };
+// An observation: a dot with a faint error bar [lo, hi] (panel units) and a tooltip.
+struct PointSpec {
+  double t = 0, v = 0, lo = 0, hi = 0;
+  std::string color, tip;
+  bool hollow = false;
+};
 
 struct Panel {
   std::string id, title, ylabel;
@@ -298,6 +311,9 @@ struct Panel {
   std::vector<Window> windows;
   bool zero_line = false;
   int force_rows = 0;  // reserve at least this many strip rows (aligns panels side by side)
+  std::vector<PointSpec> points;
+  // y ticks as (value in panel units, label), instead of nice ticks: log axes.
+  std::vector<std::pair<double, std::string>> yticks;
 };
 
 std::vector<double> nice_ticks(double lo, double hi, int target, double* step_out = nullptr) {
@@ -360,12 +376,18 @@ int assign_rows(const std::vector<double>& xs, double gap, std::vector<int>& row
 std::string svg_panel(const Panel& p, nlohmann::ordered_json& charts, int* rows_out = nullptr) {
   // y ticks first: the left margin makes room for their labels.
   double ystep = 1;
-  const auto yt = nice_ticks(p.y0, p.y1, p.H < 260 ? 4 : 5, &ystep);
+  std::vector<double> yt;
+  if (p.yticks.empty()) {
+    yt = nice_ticks(p.y0, p.y1, p.H < 260 ? 4 : 5, &ystep);
+  } else {
+    for (const auto& tick : p.yticks) yt.push_back(tick.first);
+  }
   const int yd = p.tick_digits >= 0 ? p.tick_digits : decimals_for(p.percent ? ystep * 100 : ystep);
   std::vector<std::string> ylabels;
   std::size_t widest = 0;
   for (double v : yt) {
-    ylabels.push_back(p.percent ? fx(100 * v, yd) + "%" : fx(v, yd));
+    const std::size_t i = ylabels.size();
+    ylabels.push_back(!p.yticks.empty() ? p.yticks[i].second : p.percent ? fx(100 * v, yd) + "%" : fx(v, yd));
     std::size_t cps = 0;
     for (unsigned char ch : ylabels.back()) cps += (ch & 0xC0) != 0x80;
     widest = std::max(widest, cps);
@@ -469,6 +491,20 @@ std::string svg_panel(const Panel& p, nlohmann::ordered_json& charts, int* rows_
     o << "<path class=\"data line\" d=\"" << path_of(xs, ys) << "\" fill=\"none\" stroke=\"" << l.color
       << "\" stroke-width=\"" << fx_ascii(l.width, 1) << "\" stroke-linejoin=\"round\""
       << (l.dash.empty() ? "" : " stroke-dasharray=\"" + l.dash + "\"") << "><title>" << esc(l.name) << "</title></path>";
+  }
+  // Observations over the lines: the faint tolerance bar with caps, then the dot.
+  for (const auto& pt : p.points) {
+    if (!inside(pt.t)) continue;
+    const double x = X(pt.t);
+    o << "<g class=\"data point\" tabindex=\"0\" data-tip=\"" << esc(pt.tip) << "\"><title>" << esc(pt.tip)
+      << "</title>";
+    if (pt.hi > pt.lo) {
+      o << "<path d=\"M" << px(x) << "," << px(Y(pt.lo)) << "V" << px(Y(pt.hi)) << "M" << px(x - 3) << ","
+        << px(Y(pt.lo)) << "h6M" << px(x - 3) << "," << px(Y(pt.hi)) << "h6\" stroke=\"" << pt.color
+        << "\" stroke-opacity=\"0.35\" stroke-width=\"1.5\" fill=\"none\"/>";
+    }
+    o << "<circle cx=\"" << px(x) << "\" cy=\"" << px(Y(pt.v)) << "\" r=\"4\" fill=\""
+      << (pt.hollow ? "#ffffff" : pt.color) << "\" stroke=\"" << pt.color << "\" stroke-width=\"1.6\"/></g>";
   }
   // End labels on the right, pushed apart so they do not overlap.
   if (!p.end_labels.empty()) {
@@ -682,6 +718,10 @@ std::string legend(const std::vector<LegendItem>& items) {
     } else if (it.kind == "mark" || it.kind == "hollow") {
       o << "<circle cx=\"15\" cy=\"7\" r=\"6\" fill=\"" << (it.kind == "hollow" ? "#ffffff" : it.color) << "\" stroke=\""
         << it.color << "\" stroke-width=\"2\"/>";
+    } else if (it.kind == "errorbar") {
+      o << "<path d=\"M15,1V13M12,1h6M12,13h6\" stroke=\"" << it.color
+        << "\" stroke-opacity=\"0.35\" stroke-width=\"1.5\" fill=\"none\"/>"
+        << "<circle cx=\"15\" cy=\"7\" r=\"3.5\" fill=\"" << it.color << "\"/>";
     } else if (it.kind == "tick") {
       o << "<path d=\"M15,2l5.5,10h-11z\" fill=\"" << it.color << "\"/>";
     } else if (it.kind == "window") {
@@ -1177,6 +1217,248 @@ void lever_figure(Page& pg, const Side& s, const std::string& when) {
             legend(items), {svg_stacks(rows, 1000)}, 1, howto);
 }
 
+// ---------------------------------------------------------------- model vs data
+
+// Ticks of a log10 axis over [lo, hi] (log10 units): decades, with 2 and 5 (or 3) between
+// them when few decades are shown; labelled in the data's own units.
+std::vector<std::pair<double, std::string>> log_ticks(double lo, double hi) {
+  const double decades = hi - lo;
+  const std::vector<double> mult = decades <= 2.5 ? std::vector<double>{1, 2, 5}
+                                   : decades <= 4 ? std::vector<double>{1, 3}
+                                                  : std::vector<double>{1};
+  std::vector<std::pair<double, std::string>> t;
+  for (int k = static_cast<int>(std::floor(lo)); k <= static_cast<int>(std::ceil(hi)); ++k) {
+    for (double m : mult) {
+      const double v = m * std::pow(10.0, k), lv = std::log10(v);
+      if (lv >= lo - 1e-9 && lv <= hi + 1e-9) t.push_back({lv, fx(v, std::max(0, -k))});
+    }
+  }
+  return t;
+}
+
+// A value as a reader reads it: shares in %, others with 2-3 significant digits.
+std::string data_value(double v, bool share) {
+  if (share) return pct(v, 1);
+  const double a = std::abs(v);
+  return fx(v, a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 3 : 4);
+}
+
+std::string error_text(const DataFit& f, double e) {
+  return f.log_error ? "|log error| " + fx(e, 2) : "relative error " + pct(e, 0);
+}
+
+std::string tolerance_text(const DataFit& f) {
+  return f.log_error ? fx(f.tolerance, 2) + ", a factor of " + fx(std::exp(f.tolerance), 1)
+                     : "\u00b1" + pct(f.tolerance, 0);
+}
+
+// The one-line reading under a panel.
+std::string data_reading(const DataFit& f) {
+  const bool share = !f.per.empty();
+  const std::size_t n = f.points.size();
+  const bool whole_years =
+      std::all_of(f.points.begin(), f.points.end(), [](const DataPoint& p) { return p.year == std::round(p.year); });
+  if (n == 1) {
+    const DataPoint& p = f.points[0];
+    // The bar in the data's own units too: a relative tolerance on a share reads better as a range.
+    const double lo = f.log_error ? p.observed * std::exp(-f.tolerance) : p.observed * (1 - f.tolerance);
+    const double hi = f.log_error ? p.observed * std::exp(f.tolerance) : p.observed * (1 + f.tolerance);
+    return "In " + year(p.year) + " the model gives " + data_value(p.median, share) + " (median) against " +
+           data_value(p.observed, share) + " observed: " + error_text(f, p.error) + ", " +
+           (p.within ? "within" : "outside") + " the tolerance (" + tolerance_text(f) + ": " + data_value(lo, share) +
+           " to " + data_value(hi, share) + ").";
+  }
+  const std::string what = whole_years ? " years" : " observations";
+  return "Median " + error_text(f, f.median_error) + " over " + std::to_string(n) + what + "; within tolerance (" +
+         tolerance_text(f) + ") in " + std::to_string(f.within) + " of " + std::to_string(n) + ".";
+}
+
+// One panel per `data` check: the model's median and 5-95 % band of the check's quantity,
+// the observations as points with the tolerance as a faint bar, the reading below; the
+// numbers again in a table (the figure's text alternative) and in the page's JSON.
+void data_figure(Page& pg, const ModelVsData& d, const Side& s, const std::map<std::string, std::string>& colors,
+                 nlohmann::ordered_json& json) {
+  const int R = s.r->runs;
+  std::vector<std::string> panels;
+  std::ostringstream rows;
+  auto& jchecks = json["checks"] = nlohmann::ordered_json::array();
+  int points = 0, within = 0;
+  for (std::size_t k = 0; k < d.fits.size(); ++k) {
+    const DataFit& f = d.fits[k];
+    const bool share = !f.per.empty();
+    const bool logy = f.log_error;  // the tolerance is a factor: the same bar height at every level
+    // The colour of the partner the selector names (volume[KAZ,RUS,trade] -> Russia's).
+    std::string color = "#444444";
+    {
+      const auto open = f.selector.find('['), close = f.selector.rfind(']');
+      if (open != std::string::npos && close != std::string::npos && close > open) {
+        std::istringstream args(f.selector.substr(open + 1, close - open - 1));
+        std::string id;
+        for (int a = 0; std::getline(args, id, ','); ++a) {
+          if (a > 0 && colors.count(id)) {
+            color = colors.at(id);
+            break;
+          }
+        }
+      }
+    }
+    auto bar = [&](double obs, double sign) {
+      return f.log_error ? obs * std::exp(sign * f.tolerance) : obs * (1 + sign * f.tolerance);
+    };
+    // The y range: the observations with their bars, the band; on a log axis the band is
+    // cut 30x below the lowest bar, so a model that starts near zero does not flatten the rest.
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& p : f.points) {
+      for (double v : {bar(p.observed, -1), bar(p.observed, +1), p.median}) {
+        if (std::isfinite(v) && (!logy || v > 0)) lo = std::min(lo, v), hi = std::max(hi, v);
+      }
+    }
+    const double floor_v = logy ? lo / 30 : -std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < f.times.size(); ++i) {
+      for (double v : {f.q05[i], f.q95[i], f.median[i]}) {
+        if (std::isfinite(v) && v >= floor_v && (!logy || v > 0)) lo = std::min(lo, v), hi = std::max(hi, v);
+      }
+    }
+    Panel p;
+    p.id = "data-" + std::to_string(k + 1);
+    p.title = f.claim_id + (f.claim_name.empty() ? "" : " \u00b7 " + f.claim_name);
+    p.ylabel = share ? "share (%)" : (f.unit.empty() ? f.selector : f.unit) + (logy ? " (log scale)" : "");
+    p.W = 500;
+    p.H = 300;
+    p.t0 = s.r->times.front();
+    p.t1 = s.r->times.back();
+    if (logy) {
+      lo = std::log10(lo);
+      hi = std::log10(hi);
+      if (hi - lo < 0.6) {
+        const double mid = (lo + hi) / 2;
+        lo = mid - 0.3;
+        hi = mid + 0.3;
+      }
+      const double pad = 0.05 * (hi - lo);
+      p.y0 = lo - pad;
+      p.y1 = hi + pad;
+      p.yticks = log_ticks(p.y0, p.y1);
+    } else {
+      lo = std::min(lo, 0.0);
+      nice_range(lo, hi);
+      p.y0 = std::max(lo, share ? 0.0 : lo);
+      p.y1 = hi;
+      p.percent = share;
+    }
+    // Values in panel units (log10 on a log axis), inside the plot.
+    auto Y = [&](double v) {
+      if (logy) return v > 0 ? std::clamp(std::log10(v), p.y0, p.y1) : p.y0;
+      return std::clamp(v, p.y0, p.y1);
+    };
+    auto in_units = [&](const std::vector<double>& v) {
+      std::vector<double> out(v.size());
+      std::transform(v.begin(), v.end(), out.begin(), Y);
+      return out;
+    };
+    if (R > 1) p.areas.push_back({color, 0.22, f.times, in_units(f.q05), in_units(f.q95)});
+    p.lines.push_back({"model median", color, "", 2.4, f.times, in_units(f.median)});
+    std::vector<double> observed(f.times.size(), std::numeric_limits<double>::quiet_NaN());
+    for (const auto& q : f.points) {
+      const std::size_t i =
+          static_cast<std::size_t>(std::upper_bound(f.times.begin(), f.times.end(), q.year + 1e-6) - f.times.begin()) -
+          1;
+      observed[i] = q.observed;
+      const std::string tip =
+          year(q.year) +
+          (f.window > 0 ? " (model: mean over " + year(q.year) + "\u2013" + year(q.year + f.window) + ")" : "") +
+          "\nobserved " + data_value(q.observed, share) + "\nmodel median " + data_value(q.median, share) +
+          (R > 1 ? " (5\u201395 %: " + data_value(q.q05, share) + " \u2013 " + data_value(q.q95, share) + ")" : "") +
+          "\n" + error_text(f, q.error) + ": " + (q.within ? "within" : "outside") + " tolerance (" +
+          tolerance_text(f) + ")";
+      p.points.push_back(
+          {q.year, Y(q.observed), Y(bar(q.observed, -1)), Y(bar(q.observed, +1)), "#1b1b1b", tip, !q.within});
+      rows << "<tr><td>" << esc(f.claim_id) << "</td><td><code>" << esc(f.selector + (share ? " / " + f.per : ""))
+           << "</code></td><td class=\"num\">" << year(q.year) << "</td><td class=\"num\">"
+           << data_value(q.observed, share) << "</td><td class=\"num\">" << data_value(q.median, share)
+           << "</td><td class=\"num\">" << data_value(q.q05, share) << " \u2013 " << data_value(q.q95, share)
+           << "</td><td class=\"num\">" << (f.log_error ? fx(q.error, 2) : pct(q.error, 0)) << "</td><td>"
+           << (q.within ? "yes" : "no") << "</td></tr>";
+    }
+    double top = 0;
+    for (double v : f.median) {
+      if (std::isfinite(v)) top = std::max(top, std::abs(v));
+    }
+    const int digits = share ? 1 : top >= 100 ? 0 : top >= 10 ? 1 : top >= 1 ? 2 : 3;
+    p.hover_t = f.times;
+    p.hover.push_back({"model median", color, f.median, share, digits});
+    if (R > 1) {
+      p.hover.push_back({"95th percentile", color, f.q95, share, digits});
+      p.hover.push_back({"5th percentile", color, f.q05, share, digits});
+    }
+    p.hover.push_back({"observed", "#1b1b1b", observed, share, digits});
+    const std::string reading = data_reading(f);
+    panels.push_back("<div class=\"data-panel\">" + svg_panel(p, pg.charts) + "<p class=\"meta\">" + esc(reading) +
+                     "</p></div>");
+    points += static_cast<int>(f.points.size());
+    within += f.within;
+    nlohmann::ordered_json j;
+    j["claim"] = f.claim_id;
+    j["name"] = f.claim_name;
+    j["metric"] = f.selector;
+    j["per"] = f.per;
+    j["window"] = f.window;
+    j["error"] = f.log_error ? "log" : "relative";
+    j["tolerance"] = f.tolerance;
+    j["median_error"] = rounded(f.median_error, 6);
+    j["within"] = f.within;
+    j["reading"] = reading;
+    j["chart"] = p.id;
+    auto& jp = j["points"] = nlohmann::ordered_json::array();
+    for (const auto& q : f.points) {
+      jp.push_back({{"year", q.year},
+                    {"observed", q.observed},
+                    {"median", rounded(q.median, 6)},
+                    {"q05", rounded(q.q05, 6)},
+                    {"q95", rounded(q.q95, 6)},
+                    {"error", rounded(q.error, 6)},
+                    {"within", q.within}});
+    }
+    jchecks.push_back(j);
+  }
+  json["skipped"] = d.skipped;
+  std::vector<LegendItem> items{
+      {"band", "#444444", R > 1 ? "model: median and 5\u201395 % of " + std::to_string(R) + " runs" : "model (1 run)",
+       ""},
+      {"mark", "#1b1b1b", "observed: the model's median within tolerance", ""},
+      {"hollow", "#1b1b1b", "observed: outside tolerance", ""},
+      {"errorbar", "#1b1b1b", "tolerance around each observation", ""}};
+  std::ostringstream extra;
+  extra << "<details><summary>Every observation against the model (table)</summary><div "
+           "class=\"scroll\"><table><thead><tr>"
+           "<th>check</th><th>model quantity</th><th class=\"num\">year</th><th class=\"num\">observed</th>"
+           "<th class=\"num\">model median</th><th class=\"num\">5\u201395 % of runs</th><th class=\"num\">error</th>"
+           "<th>within tolerance</th></tr></thead><tbody>"
+        << rows.str() << "</tbody></table></div></details>";
+  if (!d.skipped.empty()) {
+    std::string list;
+    for (const auto& x : d.skipped) list += (list.empty() ? "" : ", ") + x;
+    extra << "<p class=\"meta\">Not drawn: data checks on a variant of the scenario, which this page did not run ("
+          << esc(list) << ").</p>";
+  }
+  const std::string howto =
+      "<p>Each panel is one <code>data</code> check of <code>" + esc(d.file) +
+      "</code>: a public series (black points) against the same quantity in the model (line: the median over the " +
+      std::to_string(R) + (R == 1 ? " run" : " runs; band: 5th to 95th percentile") +
+      "). The line is what the check compares: where a check averages over a window (trade: the four quarters of a "
+      "year), the line at each date is the mean over the window that starts there, so a point sits at the start of its "
+      "year and is read against the line directly above or below it; a share is the metric divided by the total the "
+      "check names, in each run. The faint bar on each point is the check's tolerance: on the log scales it spans the "
+      "allowed factor either side (the same height at every level), on the others \u00b1 the allowed relative error. "
+      "A filled point has the model's median inside its bar, a hollow one outside. The line under each panel counts "
+      "them for the median run; <code>smartpower claims</code> scores each run and asks every point to hold. Hover a "
+      "point or the plot for values.</p>";
+  pg.figure("fig-data", "Model vs data: the observed series over the model's band",
+            "One panel per data check; " + std::to_string(within) + " of " + std::to_string(points) +
+                " observations lie within tolerance of the model's median",
+            legend(items), panels, d.fits.size() == 1 ? 1 : 2, howto, extra.str());
+}
+
 std::string reproduce_block(const std::vector<std::string>& lines, const std::string& command, const std::string& note) {
   std::ostringstream o;
   o << "<footer id=\"about\"><h3>About these numbers</h3><p>" << note << "</p><ul>";
@@ -1198,9 +1480,170 @@ std::string quoted(const std::string& s) {
 
 }  // namespace
 
+// ---------------------------------------------------------------- model vs data
+
+namespace {
+
+// Every `data` check of `set` with its claim, in file order.
+template <class Fn>
+void for_each_data_check(const ClaimSet& set, Fn fn) {
+  for (const auto& claim : set.claims) {
+    for (const auto& c : claim.checks) {
+      if (c.kind == CheckKind::data) fn(claim, c);
+    }
+  }
+}
+
+InputError check_error(const ClaimSet& set, const Claim& claim, const Check& c, const std::string& message) {
+  SourcePos pos = c.pos;
+  if (pos.file.empty()) pos.file = set.path;
+  return InputError(pos, "claim " + claim.id + ": " + message);
+}
+
+std::vector<std::size_t> selector_metrics(const ClaimSet& set, const Claim& claim, const Check& c,
+                                          const std::string& selector, const Model& model) {
+  try {
+    return resolve_selector(selector, model.scenario(), model.layout());
+  } catch (const InputError& e) {
+    throw check_error(set, claim, c, e.message());
+  }
+}
+
+}  // namespace
+
+std::vector<std::size_t> data_check_metrics(const Model& model, const ClaimSet& set) {
+  std::vector<std::size_t> out;
+  auto add = [&](const std::vector<std::size_t>& v) {
+    for (std::size_t i : v) {
+      if (std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
+    }
+  };
+  for_each_data_check(set, [&](const Claim& claim, const Check& c) {
+    if (!c.a.variant.empty()) return;
+    add(selector_metrics(set, claim, c, c.a.selector, model));
+    if (!c.b.selector.empty()) add(selector_metrics(set, claim, c, c.b.selector, model));
+  });
+  return out;
+}
+
+ModelVsData fit_data_checks(const ReportRun& run, const ClaimSet& set) {
+  if (!run.model) throw std::invalid_argument("fit_data_checks: no model");
+  const Scenario& sc = run.model->scenario();
+  const RunSeries& rs = run.series;
+  const std::vector<double>& times = run.result.times;
+  if (rs.instants != times.size() || times.empty())
+    throw std::logic_error("fit_data_checks: the run has no per-run series");
+  const std::size_t I = rs.instants;
+  const int R = rs.runs;
+  ModelVsData out;
+  out.file = set.path;
+  for_each_data_check(set, [&](const Claim& claim, const Check& c) {
+    if (!c.a.variant.empty()) {
+      out.skipped.push_back(claim.id + " (variant " + c.a.variant + ")");
+      return;
+    }
+    // The per-run columns a selector sums.
+    auto columns = [&](const std::string& selector) {
+      std::vector<std::size_t> cols;
+      for (std::size_t idx : selector_metrics(set, claim, c, selector, *run.model)) {
+        const long col = rs.find(idx);
+        if (col < 0)
+          throw std::logic_error("fit_data_checks: run_for_report did not keep " + selector +
+                                 " (pass data_check_metrics as keep)");
+        cols.push_back(static_cast<std::size_t>(col));
+      }
+      return cols;
+    };
+    const auto ca = columns(c.a.selector);
+    const auto cb = c.b.selector.empty() ? std::vector<std::size_t>{} : columns(c.b.selector);
+    auto sum = [&](const std::vector<std::size_t>& cols, std::size_t t, int r) {
+      double v = 0;
+      for (std::size_t col : cols) v += rs.at(col, t, r);
+      return v;
+    };
+    // The check's quantity in run r for a window starting at `year` (instant i): the mean
+    // over the instants of [year, year + window) of the metric, over `per` (claims.cpp).
+    auto quantity = [&](double year, std::size_t i, int r) {
+      std::size_t n = 0;
+      double v = 0;
+      for (std::size_t j = i; j < I && (j == i || times[j] < year + c.average - 1e-9); ++j, ++n) {
+        const double a = sum(ca, j, r);
+        v += cb.empty() ? a : a / sum(cb, j, r);
+      }
+      return v / static_cast<double>(std::max<std::size_t>(n, 1));
+    };
+    auto spread = [&](double year, std::size_t i, double& med, double& lo, double& hi) {
+      std::vector<double> v(static_cast<std::size_t>(R));
+      for (int r = 0; r < R; ++r) v[static_cast<std::size_t>(r)] = quantity(year, i, r);
+      med = quantile(v, 0.5);
+      lo = quantile(v, 0.05);
+      hi = quantile(v, 0.95);
+    };
+    DataFit f;
+    f.claim_id = claim.id;
+    f.claim_name = claim.name;
+    f.selector = c.a.selector;
+    f.per = c.b.selector;
+    f.pos = c.pos;
+    f.tolerance = c.tolerance;
+    f.window = c.average;
+    f.log_error = c.log_error;
+    // A lever's real unit, for "volume[A,B,lever]" and "real[...]" selectors.
+    if (c.b.selector.empty() && (c.a.selector.rfind("volume[", 0) == 0 || c.a.selector.rfind("real[", 0) == 0)) {
+      const auto close = c.a.selector.rfind(']'), comma = c.a.selector.rfind(',');
+      if (close != std::string::npos && comma != std::string::npos && comma < close) {
+        const std::string lever = c.a.selector.substr(comma + 1, close - comma - 1);
+        for (const auto& l : sc.levers) {
+          if (l.id == lever) f.unit = l.unit;
+        }
+      }
+    }
+    f.times = times;
+    f.median.resize(I);
+    f.q05.resize(I);
+    f.q95.resize(I);
+    for (std::size_t i = 0; i < I; ++i) spread(times[i], i, f.median[i], f.q05[i], f.q95[i]);
+    std::vector<double> errors;
+    for (std::size_t k = 0; k < c.observed.size(); ++k) {
+      const double y = c.times[k];
+      // The recorded instant holding `year`, as instant_of in claims.cpp.
+      if (!(y >= times.front() - 1e-6 && y <= times.back() + 1e-6)) {
+        throw check_error(set, claim, c,
+                          "year " + year(y) + " is outside the scenario's time range [" + year(times.front()) + ", " +
+                              year(times.back()) + "]");
+      }
+      const std::size_t i =
+          static_cast<std::size_t>(std::upper_bound(times.begin(), times.end(), y + 1e-6) - times.begin()) - 1;
+      DataPoint p;
+      p.year = y;
+      p.observed = c.observed[k];
+      spread(y, i, p.median, p.q05, p.q95);
+      // Errors as the check scores them: a non-finite or (on a log scale) non-positive model value fails.
+      p.error = !std::isfinite(p.median) ? 50.0
+                : !c.log_error           ? std::abs(p.median - p.observed) / std::abs(p.observed)
+                : p.median > 0           ? std::abs(std::log(p.median / p.observed))
+                                         : 50.0;
+      p.within = p.error <= c.tolerance;
+      f.within += p.within ? 1 : 0;
+      errors.push_back(p.error);
+      f.points.push_back(p);
+    }
+    f.median_error = quantile(errors, 0.5);
+    out.fits.push_back(std::move(f));
+  });
+  if (out.fits.empty()) {
+    throw InputError(SourcePos{set.path, 0, 0},
+                     "has no `data` check on the scenario itself to draw (kind = \"data\" without "
+                     "a variant)" +
+                         std::string(out.skipped.empty() ? "" : "; in variants only: " + out.skipped.front()));
+  }
+  return out;
+}
+
 // ====================================================================== one scenario
 
-std::string report_html(const ReportRun& run, const ReportOptions& opt, const std::vector<LensRun>& lenses) {
+std::string report_html(const ReportRun& run, const ReportOptions& opt, const std::vector<LensRun>& lenses,
+                        const ModelVsData* fits) {
   const Side s{run.model.get(), &run.result, &run.series, run.focus};
   const Scenario& sc = s.sc();
   if (s.r->mean.empty() || s.I() == 0) throw std::logic_error("report_html: the ensemble has no series statistics");
@@ -1490,6 +1933,16 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
               legend(items), {svg_panel(p, pg.charts)}, 1, howto, table.str());
   }
 
+  // ---- model vs data
+  nlohmann::ordered_json data_fits;
+  int data_fig = 0;
+  if (fits) {
+    data_fits["file"] = fits->file;
+    data_fits["runs"] = R;
+    data_figure(pg, *fits, s, colors, data_fits);
+    data_fig = pg.figures;
+  }
+
   b << events_table(events, F);
 
   // ---- reproducibility
@@ -1505,6 +1958,15 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
                       (opt.lens.empty() ? "" : " --lens " + quoted(opt.lens)) + " --out DIR") +
                   "</code> writes them to <code>DIR/summary.json</code> (results do not depend on <code>--threads</code>).");
   if (!lenses.empty()) lines.push_back("Each lens line is the same command with <code>--lens NAME</code>.");
+  if (fits) {
+    lines.push_back(
+        "Fig. " + std::to_string(data_fig) + " reads the data checks of <code>" + esc(fits->file) +
+        "</code> on this same ensemble. <code>" +
+        esc("smartpower claims " + file + " --claims " + quoted(fits->file) + " --runs " + std::to_string(R) +
+            " --seed " + std::to_string(run.seed) + (opt.lens.empty() ? "" : " --lens " + quoted(opt.lens))) +
+        "</code> scores the same checks run by run (there a check holds in a run when every point is within "
+        "tolerance; the figure shows the median run).");
+  }
   b << reproduce_block(lines, opt.command, "");
 
   // ---- data (the same statistics as summary.json for the focus actor)
@@ -1523,6 +1985,7 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
   data["lens"] = opt.lens;
   data["time"] = t1;
   data["finals"] = summary["actors"][fid];
+  if (fits) data["model_vs_data"] = data_fits;
   data["charts"] = pg.charts;
   return page(title, pg, data);
 }

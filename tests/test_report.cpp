@@ -262,3 +262,198 @@ TEST_CASE("a what-if report from the command line carries compare.json's numbers
   CHECK(html.size() < 2'000'000);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a report with data checks draws one model-vs-data panel per check, every observation a point",
+          "[report][data]") {
+  const ClaimSet checks = load_claims(sptest::scenario("checks/data.toml"));
+  auto model = std::make_shared<const Model>(load_scenario(sptest::scenario("baseline.toml")));
+  EnsembleOptions o;
+  o.runs = 12;
+  o.seed = model->scenario().info.seed;
+  o.threads = 2;
+  const ReportRun run = run_for_report(model, "", o, data_check_metrics(*model, checks));
+  const ModelVsData fits = fit_data_checks(run, checks);
+  std::size_t data_checks = 0, observed = 0;
+  for (const auto& claim : checks.claims) {
+    for (const auto& c : claim.checks) {
+      if (c.kind != CheckKind::data) continue;
+      ++data_checks;
+      observed += c.observed.size();
+    }
+  }
+  REQUIRE(data_checks >= 4);
+  REQUIRE(fits.fits.size() == data_checks);
+  ReportOptions ro;
+  ro.file = "scenarios/baseline.toml";
+  const std::string html = report_html(run, ro, {}, &fits);
+  CHECK(count(html, "<figure class=\"chart\" id=\"fig-data\"") == 1);
+  CHECK(has(html, "data-expected-charts=\"6\""));
+  CHECK(has(html, "Model vs data"));
+  CHECK(count(html, "<div class=\"data-panel\"><svg class=\"panel\"") == data_checks);
+  CHECK(count(html, "<g class=\"data point\"") == observed);
+  CHECK(has(html, "(log scale)"));
+  CHECK(has(html, "within tolerance"));
+  CHECK(has(html, "smartpower claims scenarios/baseline.toml --claims"));
+  // The page's JSON carries every check and point, with the panel's hover data.
+  const auto data = page_data(html);
+  REQUIRE(data["model_vs_data"]["checks"].size() == data_checks);
+  std::size_t points = 0;
+  for (const auto& c : data["model_vs_data"]["checks"]) {
+    points += c["points"].size();
+    CHECK(data["charts"].contains(c["chart"].get<std::string>()));
+  }
+  CHECK(points == observed);
+  // The band is the check's quantity: a point's median equals the band's median at its
+  // instant, for a check without a window.
+  for (const auto& f : fits.fits) {
+    REQUIRE(f.times.size() == run.result.times.size());
+    if (f.window > 0) continue;
+    for (const auto& p : f.points) {
+      const auto i = static_cast<std::size_t>(std::find(f.times.begin(), f.times.end(), p.year) - f.times.begin());
+      if (i < f.times.size()) CHECK(p.median == f.median[i]);
+    }
+  }
+  // Without data checks the page is the one it always was.
+  CHECK(report_html(run, ro) == report_html(run, ro, {}, nullptr));
+  CHECK_FALSE(has(report_html(run, ro), "fig-data"));
+  CHECK_FALSE(has(report_html(run, ro), "model_vs_data"));
+}
+
+TEST_CASE("in a report, a data check far from the model reads as outside tolerance, a lenient one as within",
+          "[report][data]") {
+  const auto dir = sptest::temp_dir("report-data");
+  const auto scen = sptest::write(dir / "tiny.toml", sptest::tiny_scenario());
+  const auto file = sptest::write(dir / "checks.toml", R"(
+[[claims]]
+id = "FAR"
+name = "far from the model"
+text = "A's dependence on B is 50 (it is a share: the model cannot come near)."
+section = "test"
+[[claims.checks]]
+kind = "data"
+metric = "dependence[A,B]"
+points = [[2000.0, 50.0], [2000.5, 50.0], [2001.0, 50.0]]
+error = "log"
+tolerance = 0.693
+
+[[claims]]
+id = "NEAR"
+text = "A's dependence on C is about a half, give or take a factor of e^9."
+section = "test"
+[[claims.checks]]
+kind = "range"
+metric = "dependence[A,C]"
+at = 2001.0
+min = 0.0
+[[claims.checks]]
+kind = "data"
+metric = "dependence[A,C]"
+per = "dependence[A,*]"
+points = [[2000.25, 0.5], [2000.75, 0.5]]
+window = 0.5
+tolerance = 9.0
+)");
+  const ClaimSet checks = load_claims(file);
+  auto model = std::make_shared<const Model>(load_scenario(scen));
+  EnsembleOptions o;
+  o.runs = 9;
+  const ReportRun run = run_for_report(model, "", o, data_check_metrics(*model, checks));
+  const ModelVsData fits = fit_data_checks(run, checks);
+  REQUIRE(fits.fits.size() == 2);
+  const DataFit& far = fits.fits[0];
+  CHECK(far.claim_id == "FAR");
+  REQUIRE(far.points.size() == 3);
+  CHECK(far.within == 0);
+  CHECK(far.median_error > 3);
+  const DataFit& near = fits.fits[1];
+  CHECK(near.claim_id == "NEAR");
+  CHECK(near.per == "dependence[A,*]");
+  CHECK(near.within == 2);
+  // A share of a share's total, window-averaged: the median at a point is the mean over its window.
+  for (const auto& p : near.points) {
+    CHECK(p.median > 0);
+    CHECK(p.median < 1);
+    CHECK(p.q05 <= p.median);
+    CHECK(p.median <= p.q95);
+  }
+  const std::string html = report_html(run, ReportOptions{"", scen, "", "", ""}, {}, &fits);
+  CHECK(has(html, "within tolerance (0.69, a factor of 2.0) in 0 of 3"));
+  CHECK(has(html, "in 2 of 2"));
+  CHECK(count(html, "<g class=\"data point\"") == 5);
+  CHECK(has(html, "2 of 5 observations lie within tolerance"));
+  // Errors name the file and the check: a year outside the run, an unknown actor, no data check.
+  const auto late = sptest::write(dir / "late.toml", R"(
+[[claims]]
+id = "LATE"
+text = "t"
+section = "s"
+[[claims.checks]]
+kind = "data"
+metric = "dependence[A,B]"
+points = [[2005.0, 0.5]]
+)");
+  const ClaimSet late_checks = load_claims(late);
+  try {
+    fit_data_checks(run_for_report(model, "", o, data_check_metrics(*model, late_checks)), late_checks);
+    FAIL("no error for a year outside the run");
+  } catch (const InputError& e) {
+    CHECK(e.pos().file == late);
+    CHECK(e.pos().line > 0);
+    CHECK_THAT(e.message(), Contains("LATE") && Contains("2005") && Contains("outside"));
+  }
+  const auto unknown = sptest::write(dir / "unknown.toml", R"(
+[[claims]]
+id = "WHO"
+text = "t"
+section = "s"
+[[claims.checks]]
+kind = "data"
+metric = "dependence[A,Z]"
+points = [[2000.0, 0.5]]
+)");
+  CHECK_THROWS_WITH(data_check_metrics(*model, load_claims(unknown)), Contains("WHO") && Contains("Z"));
+  const auto none = sptest::write(dir / "none.toml", R"(
+[[claims]]
+id = "R"
+text = "t"
+section = "s"
+[[claims.checks]]
+kind = "range"
+metric = "dependence[A,B]"
+at = 2000.0
+min = 0.0
+)");
+  CHECK_THROWS_WITH(fit_data_checks(run, load_claims(none)), Contains("none.toml") && Contains("no `data` check"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report --checks adds the model-vs-data figure from the command line", "[report][data][cli]") {
+  const auto dir = sptest::temp_dir("report-data-cli");
+  const std::string scen = quoted(sptest::scenario("baseline.toml"));
+  const std::string checks = quoted(sptest::scenario("checks/data.toml"));
+  std::string out;
+  REQUIRE(sptest::run(sptest::bin() + " report " + scen + " --runs 6 --threads 2 -q --checks " + checks + " --out " +
+                          quoted((dir / "d.html").string()),
+                      &out) == 0);
+  const std::string html = sptest::read((dir / "d.html").string());
+  CHECK(has(html, "id=\"fig-data\""));
+  CHECK(has(html, "--checks"));
+  CHECK(page_data(html)["model_vs_data"]["checks"].size() >= 4);
+  // The claims file works too (its data checks are drawn, the rest ignored).
+  REQUIRE(sptest::run(sptest::bin() + " report " + scen + " --runs 4 -q --checks " +
+                      quoted(sptest::scenario("claims.toml")) + " --out " + quoted((dir / "c.html").string())) == 0);
+  CHECK(has(sptest::read((dir / "c.html").string()), "id=\"fig-data\""));
+  // Not with --compare; a file without data checks is an input error naming it (exit 2, no page).
+  CHECK(sptest::run(sptest::bin() + " report " + scen + " --compare " +
+                    quoted(sptest::scenario("whatif/turkey_trade_push.toml")) + " --checks " + checks + " -q --out " +
+                    quoted((dir / "x.html").string())) == 2);
+  const auto none = sptest::write(dir / "none.toml",
+                                  "[[claims]]\nid = \"R\"\ntext = \"t\"\nsection = \"s\"\n[[claims.checks]]\n"
+                                  "kind = \"range\"\nmetric = \"balance[KAZ]\"\nat = 2000.0\nmin = 0.0\n");
+  CHECK(sptest::run(sptest::bin() + " report " + scen + " --runs 2 -q --checks " + quoted(none) + " --out " +
+                        quoted((dir / "x.html").string()),
+                    &out) == 2);
+  CHECK_THAT(out, Contains("none.toml") && Contains("no `data` check"));
+  CHECK_FALSE(std::filesystem::exists(dir / "x.html"));
+  std::filesystem::remove_all(dir);
+}

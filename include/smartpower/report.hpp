@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "smartpower/claims.hpp"
 #include "smartpower/compare.hpp"
 #include "smartpower/ensemble.hpp"
 
@@ -50,8 +51,10 @@ struct ReportRun {
 // record stride and final columns, so the finals equal summary.json's), with the
 // per-instant mean/sd and the focus actor's per-run series. `focus` is an actor id
 // ("" = the first actor); an unknown id is an InputError. An existing on_series
-// callback is still called.
-ReportRun run_for_report(std::shared_ptr<const Model> model, const std::string& focus, EnsembleOptions options);
+// callback is still called. `keep` adds further metric indices to the per-run series
+// (data_check_metrics, for the model-vs-data figure).
+ReportRun run_for_report(std::shared_ptr<const Model> model, const std::string& focus, EnsembleOptions options,
+                         const std::vector<std::size_t>& keep = {});
 
 // The scenario under one theory lens, for the lens section of a report.
 struct LensRun {
@@ -62,6 +65,52 @@ struct LensRun {
   std::shared_ptr<const Comparison> comparison;  // with --compare
 };
 
+// ---- Model vs data (issue 14): the `data` checks of a claims file drawn over the
+// report's own ensemble, so the points, the bands and the rest of the page share one set
+// of runs and one seed.
+
+// One observation of a data check, against the ensemble.
+struct DataPoint {
+  double year = 0;  // as the check gives it (the start of its averaging window)
+  double observed = 0;
+  // The check's quantity in each run (the mean over [year, year + window), divided by
+  // `per` if set, exactly as evaluate_claims takes it), over the runs:
+  double median = 0, q05 = 0, q95 = 0;
+  double error = 0;     // the check's error of the median: |ln(median / observed)| or relative
+  bool within = false;  // error <= the check's tolerance
+};
+
+// One `data` check as the report draws it: one small panel.
+struct DataFit {
+  std::string claim_id, claim_name, selector, per;  // per: "" = none
+  std::string unit;                                 // the lever's real unit for volume/real selectors ("" = none)
+  SourcePos pos;                                    // the check in the claims file
+  double tolerance = 0, window = 0;
+  bool log_error = false;
+  // The check's quantity at every recorded instant t (the mean over [t, t + window) over
+  // `per`), median and 5-95 % over runs: the band each point is read against.
+  std::vector<double> times, median, q05, q95;
+  std::vector<DataPoint> points;
+  double median_error = 0;  // median over the points of `error`
+  int within = 0;           // points whose error is within tolerance
+};
+
+struct ModelVsData {
+  std::string file;                  // the claims file
+  std::vector<DataFit> fits;         // one per `data` check on the scenario itself, in file order
+  std::vector<std::string> skipped;  // "C12 (variant no_turkey)": data checks in a variant, not drawn
+};
+
+// Metric indices that run_for_report must keep per run (its `keep`) to draw the data
+// checks of `checks`. A selector the scenario does not know is an InputError naming the
+// claims file, line and claim.
+std::vector<std::size_t> data_check_metrics(const Model& model, const ClaimSet& checks);
+
+// The data checks of `checks` against `run` (made with keep = data_check_metrics(...)).
+// InputError (claims file and line) if the file has no data check on the scenario itself
+// or a check's year lies outside the run; std::logic_error if `run` lacks a metric.
+ModelVsData fit_data_checks(const ReportRun& run, const ClaimSet& checks);
+
 struct ReportOptions {
   std::string title;        // page title ("" = derived from the scenario)
   std::string file;         // scenario file as given (shown in the reproduce line)
@@ -70,8 +119,9 @@ struct ReportOptions {
   std::string command;      // command line that made the page (shown in the footer)
 };
 
-// A report on one scenario.
-std::string report_html(const ReportRun& run, const ReportOptions& options, const std::vector<LensRun>& lenses = {});
+// A report on one scenario; with `data`, a "model vs data" figure (fit_data_checks of `run`).
+std::string report_html(const ReportRun& run, const ReportOptions& options, const std::vector<LensRun>& lenses = {},
+                        const ModelVsData* data = nullptr);
 
 // A what-if report: `base` and `whatif` are the comparison's two ensembles with their
 // per-run series (run_for_report on c.base_model / c.whatif_model with c.seed and

@@ -1,17 +1,20 @@
 #!/bin/sh
-# Real-browser test of `smartpower report`: headless Chromium loads the baseline report
-# and a what-if report, and the test checks that every chart rendered, the hover
+# Real-browser test of `smartpower report`: headless Chromium loads the baseline report,
+# a what-if report and the baseline with its data checks (--checks, the "model vs data"
+# figure), and the test checks that every chart rendered, the hover
 # read-outs work, and the page logged nothing to the console; then it saves a
 # full-page screenshot of each.
 #
 #   tests/browser/check_report.sh SMARTPOWER_BIN SOURCE_DIR OUT_DIR
 #
-# Writes OUT_DIR/report-baseline.{html,png} and OUT_DIR/report-compare.{html,png}
+# Writes OUT_DIR/report-baseline.{html,png}, OUT_DIR/report-compare.{html,png},
+# OUT_DIR/report-checks.{html,png} and OUT_DIR/report-data.png (the model-vs-data figure alone)
 # (plus the dumped DOM and Chromium's log for each). Exit 0 pass, 1 fail, 77 skip
 # (no Chromium on this machine; CTest reports the test as skipped). Set CHROMIUM to
 # choose the browser binary. To refresh the screenshots in docs/:
 #
-#   tests/browser/check_report.sh build/smartpower . build/browser && cp build/browser/report-*.png docs/
+#   tests/browser/check_report.sh build/smartpower . build/browser &&
+#     cp build/browser/report-baseline.png build/browser/report-compare.png build/browser/report-data.png docs/
 set -u
 
 if [ $# -ne 3 ]; then
@@ -116,10 +119,42 @@ FIGURES="fig-balance fig-dependence fig-power fig-levers fig-alignment-threat"
 check report-baseline scenarios/baseline.toml
 FIGURES="fig-balance fig-change fig-attribution fig-dependence fig-power fig-alignment-threat"
 check report-compare scenarios/baseline.toml --compare scenarios/whatif/russia_military_pressure.toml
+FIGURES="fig-balance fig-dependence fig-power fig-levers fig-alignment-threat fig-data"
+check report-checks scenarios/baseline.toml --checks scenarios/checks/data.toml
+# A screenshot of the model-vs-data figure alone (docs/report-data.png): a copy of the page
+# whose style hides everything else. Only the picture comes from the copy; the checks above
+# ran on the page as written.
+section_shot() {
+  name=$1
+  fig=$2
+  src="$OUT/$name.html"
+  png="$OUT/$3.png"
+  [ -f "$src" ] || return
+  copy="$WORK/$3.html"
+  sed "s|</style>|main>*:not(#$fig){display:none}#js-errors{display:none}main{padding-top:14px;padding-bottom:6px}</style>|" "$src" >"$copy"
+  # A short window: the page's height is then its content's, not the window's.
+  height=$(browse --window-size=1280,600 --dump-dom "file://$copy" 2>/dev/null | grep -m1 -o '<html[^>]*>' |
+    sed -n 's/.*data-height="\([0-9]*\)".*/\1/p')
+  [ -n "$height" ] && [ "$height" -gt 0 ] || height=2400
+  rm -f "$png"
+  browse --hide-scrollbars --window-size=1280,"$height" --screenshot="$png" "file://$copy" >/dev/null 2>&1
+  if [ -s "$png" ] && [ "$(wc -c <"$png")" -gt 20000 ]; then
+    echo "   screenshot of #$fig alone: $png (1280 x $height)"
+  else
+    fail "$name: no screenshot of #$fig written"
+  fi
+}
+section_shot report-checks fig-data report-data
+if [ -f "$OUT/report-checks.dom.html" ]; then
+  panels=$(grep -o 'class="data-panel"' "$OUT/report-checks.dom.html" | wc -l)
+  points=$(grep -o 'class="data point"' "$OUT/report-checks.dom.html" | wc -l)
+  echo "   model vs data: $panels panels, $points observations"
+  [ "$panels" -gt 0 ] && [ "$points" -ge "$panels" ] || fail "report-checks: the model-vs-data figure has no panels or points"
+fi
 
 if [ $FAILED -ne 0 ]; then
   echo "browser test failed (outputs in $OUT)"
   exit 1
 fi
-echo "browser test passed: both reports render in $("$BROWSER" --version 2>/dev/null | head -n1)"
+echo "browser test passed: the three reports render in $("$BROWSER" --version 2>/dev/null | head -n1)"
 exit 0
