@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "abc_cmd.hpp"
 #include "commands.hpp"
 #include "smartpower/calibration.hpp"
 #include "smartpower/checkpoint.hpp"
@@ -60,6 +61,8 @@ struct CalibrateArgs {
   std::string checkpoint;
   bool resume = false;
   bool quiet = false;
+  std::string method = "point";
+  AbcArgs abc;
 };
 
 }  // namespace
@@ -136,7 +139,56 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
   cal->add_flag("--resume", c.resume, "continue from the checkpoint of an interrupted run (same result, byte for byte)");
   cal->add_option("--threads,-t", c.threads, "worker threads")->check(CLI::Range(1, 1024));
   cal->add_flag("--quiet,-q", c.quiet, "no progress output");
-  cal->callback([&ctx]() {
+  // --method abc: a posterior (ABC-SMC) instead of one point; --out is then its CSV.
+  cal->add_option("--method", c.method,
+                  "point: one fit (NLopt); abc: a weighted posterior sample (ABC-SMC), --out is then the posterior CSV "
+                  "(e.g. scenarios/posterior.csv)")
+      ->check(CLI::IsMember({"point", "abc"}))
+      ->capture_default_str();
+  const std::vector<std::string> abc_only = {"--particles", "--generations", "--simulations", "--alpha",
+                                             "--min-acceptance", "--best"};
+  cal->add_option("--particles", c.abc.particles, "abc: particles per generation (the posterior's size)")
+      ->check(CLI::Range(2, 10'000'000))
+      ->capture_default_str();
+  cal->add_option("--generations", c.abc.generations, "abc: generations, the prior sample included")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cal->add_option("--simulations", c.abc.simulations,
+                  "abc: budget of model runs (0 = none); a generation it cuts short is dropped")
+      ->check(CLI::Range(0LL, 1'000'000'000'000'000LL))
+      ->capture_default_str();
+  cal->add_option("--alpha", c.abc.alpha, "abc: each tolerance is this quantile of the previous generation's distances")
+      ->check(CLI::Range(1e-6, 1 - 1e-6))
+      ->capture_default_str();
+  cal->add_option("--min-acceptance", c.abc.min_acceptance, "abc: stop when a generation's acceptance rate falls below")
+      ->check(CLI::Range(1e-9, 1.0))
+      ->capture_default_str();
+  cal->add_option("--best", c.abc.best, "abc: also write the best particle as a scenario (a start for --method point)");
+  cal->callback([&ctx, cal, abc_only]() {
+    for (const auto& name : abc_only) {
+      if (c.method != "abc" && cal->count(name) > 0) throw CLI::ValidationError(name, "applies to --method abc only");
+    }
+    for (const char* name : {"--starts", "--evaluations", "--seconds"}) {
+      if (c.method == "abc" && cal->count(name) > 0) {
+        throw CLI::ValidationError(name, "applies to --method point only (abc: --particles, --generations, --simulations)");
+      }
+    }
+    if (c.method == "abc") {
+      ctx.action = [&ctx]() {
+        AbcArgs a = c.abc;
+        a.file = c.file;
+        a.claims = c.claims;
+        a.out = c.out;
+        a.checkpoint = c.checkpoint;
+        a.runs = c.runs;
+        a.threads = c.threads;
+        a.seed = c.seed;
+        a.resume = c.resume;
+        a.quiet = c.quiet;
+        return run_abc_calibration(ctx, a);
+      };
+      return;
+    }
     ctx.action = [&ctx]() {
       CalibrationOptions o;
       o.starts = c.starts;

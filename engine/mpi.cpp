@@ -78,6 +78,9 @@ namespace detail {
 
 bool distribute_ensembles() { return g_local_depth == 0 && cluster().size > 1; }
 
+LocalEnsembles::LocalEnsembles() { ++g_local_depth; }
+LocalEnsembles::~LocalEnsembles() { --g_local_depth; }
+
 void broadcast_bytes(void* data, std::size_t bytes, int root) {
 #ifdef SMARTPOWER_WITH_MPI
   if (cluster().size < 2) return;

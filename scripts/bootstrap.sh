@@ -3,7 +3,7 @@
 # Usage: scripts/bootstrap.sh [--with-tests]   (run as root, or with sudo available)
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libtomlplusplus-dev libcli11-dev
+packages=(g++ cmake ninja-build pkg-config libeigen3-dev libtomlplusplus-dev libcli11-dev
           nlohmann-json3-dev libnlopt-cxx-dev)
 if [[ "${1:-}" == "--with-tests" ]]; then
   packages+=(catch2 libbenchmark-dev python3-numpy libopenmpi-dev openmpi-bin chromium)

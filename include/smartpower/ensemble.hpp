@@ -123,6 +123,14 @@ namespace detail {
 bool distribute_ensembles();
 // MPI_Bcast of raw bytes from `root` (any size).
 void broadcast_bytes(void* data, std::size_t bytes, int root);
+// While one lives, run_ensemble on this thread stays on this process (as inside
+// distributed_map): for worker threads that evaluate items of a distributed map.
+struct LocalEnsembles {
+  LocalEnsembles();
+  ~LocalEnsembles();
+  LocalEnsembles(const LocalEnsembles&) = delete;
+  LocalEnsembles& operator=(const LocalEnsembles&) = delete;
+};
 }  // namespace detail
 
 }  // namespace smartpower

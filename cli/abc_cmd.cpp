@@ -1,0 +1,124 @@
+// `smartpower calibrate --method abc`: ABC-SMC posterior over the [calibration]
+// parameters (smartpower/abc.hpp); the options are registered with `calibrate` in
+// claims_cmd.cpp.
+#include "abc_cmd.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "smartpower/abc.hpp"
+#include "smartpower/calibration.hpp"
+#include "smartpower/checkpoint.hpp"
+#include "smartpower/document.hpp"
+#include "smartpower/ensemble.hpp"
+#include "smartpower/output.hpp"
+#include "table.hpp"
+
+namespace smartpower::cli {
+namespace {
+
+std::string g4(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string count(long long n) {
+  std::string s = std::to_string(n), out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
+  AbcOptions o;
+  o.particles = a.particles;
+  o.generations = a.generations;
+  o.simulations = a.simulations;
+  o.alpha = a.alpha;
+  o.min_acceptance = a.min_acceptance;
+  o.runs = a.runs;
+  o.threads = a.threads;
+  o.seed = static_cast<std::uint64_t>(a.seed);
+  o.stop = ctx.stop;
+  o.checkpoint = a.checkpoint.empty() ? a.out + ".checkpoint" : a.checkpoint;
+  o.resume = a.resume;
+  // Inputs are never outputs, checked before any work, as for --method point.
+  std::vector<std::string> inputs = load_document(a.file).files;
+  inputs.push_back(a.claims);
+  refuse_input_as_output(a.out, inputs, "--out");
+  refuse_input_as_output(o.checkpoint, inputs, "--checkpoint");
+  refuse_same_file(a.out, "--out", o.checkpoint, "--checkpoint");
+  check_output_file(a.out, "--out");
+  if (!a.best.empty()) {
+    refuse_input_as_output(a.best, inputs, "--best");
+    refuse_same_file(a.best, "--best", a.out, "--out");
+    refuse_same_file(a.best, "--best", o.checkpoint, "--checkpoint");
+    check_output_file(a.best, "--best");
+  }
+  o.inputs = {a.claims};
+  const bool root = cluster().rank == 0;
+  const bool show = !a.quiet && ctx.progress && root;
+  o.progress = [show](const AbcProgress& p) {
+    if (!show) return;
+    const double rate = p.proposals ? static_cast<double>(p.accepted) / static_cast<double>(p.proposals) : 0;
+    std::fprintf(stderr, "\rgeneration %d  tolerance %s  accepted %d/%d  acceptance %4.1f%%  simulations %s  (%.0f s)   ",
+                 p.generation, std::isinf(p.tolerance) ? "inf (prior)" : g4(p.tolerance).c_str(), p.accepted,
+                 p.particles, 100 * rate, count(p.simulations).c_str(), p.seconds);
+    if (p.generation_done) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  };
+  const ClaimSet set = load_claims(a.claims);
+  const AbcResult res = calibrate_abc(a.file, set, o);
+  const std::string command = "smartpower calibrate " + a.file + " --claims " + a.claims + " --method abc --out " +
+                              a.out + " --particles " + std::to_string(a.particles) + " --generations " +
+                              std::to_string(a.generations) + " --runs " + std::to_string(a.runs) + " --alpha " +
+                              format_number(a.alpha) + " --seed " + std::to_string(a.seed) +
+                              (a.simulations ? " --simulations " + std::to_string(a.simulations) : "");
+  // The best particle's claims run on every rank (its ensembles are spread over them).
+  CalibrationResult best;
+  if (!a.best.empty()) {
+    ClaimOptions co;
+    co.runs = a.runs;
+    co.seed = o.seed;
+    co.threads = a.threads;
+    co.stop = ctx.stop;
+    best = best_particle(a.file, set, res, co);
+  }
+  if (!root) return 0;  // every rank holds the same result; one writes and prints it
+  write_posterior(a.out, res);
+  if (!a.best.empty()) write_calibrated(a.best, a.file, best, command + " --best " + a.best);
+  // Complete and written: the checkpoint has served.
+  remove_checkpoint(res.checkpoint, "abc");
+
+  Table t({"parameter", "prior", "mean", "5%", "50%", "95%", "90% width / prior"});
+  for (const auto& s : summarize_posterior(res)) {
+    t.add({s.path, "[" + g4(s.lo) + ", " + g4(s.hi) + "]" + (s.log ? " log" : ""), g4(s.mean), g4(s.q05), g4(s.q50),
+           g4(s.q95), g4(s.width_ratio)});
+  }
+  t.print(std::cout, "");
+  std::cout << "\nposterior of " << res.particles.size() << " weighted particles after " << res.generations.size()
+            << " generations; tolerances";
+  for (const auto& g : res.generations) std::cout << " " << (std::isinf(g.tolerance) ? "inf" : g4(g.tolerance));
+  std::cout << "\nstopped: " << res.stopped << "\n";
+  std::cout << count(res.evaluations) << " parameter sets evaluated, " << count(res.simulations)
+            << " simulations (model runs: " << a.runs << (a.runs == 1 ? " run" : " runs") << " x " << res.models
+            << (res.models == 1 ? " model" : " models") << " each)";
+  if (res.replayed_generations) {
+    std::cout << "; " << res.replayed_generations << " generations read from the checkpoint";
+  }
+  std::cout << "\n" << count(res.computed_simulations) << " simulations computed in " << g4(res.seconds) << " s ("
+            << count(static_cast<long long>(res.seconds > 0 ? res.computed_simulations / res.seconds : 0))
+            << " simulations/s)\n";
+  std::cout << "90% width / prior: the posterior 90% interval's width over the prior range (on the log scale for log "
+               "parameters); near 1 = the claims and data do not identify the parameter\n";
+  std::cout << "wrote " << a.out << (a.best.empty() ? "" : " and " + a.best) << "\n";
+  return 0;
+}
+
+}  // namespace smartpower::cli

@@ -1,0 +1,575 @@
+#include "smartpower/abc.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "smartpower/document.hpp"
+#include "smartpower/ensemble.hpp"
+#include "smartpower/memory.hpp"
+#include "smartpower/output.hpp"
+#include "smartpower/simulation.hpp"
+
+namespace smartpower {
+
+namespace {
+
+// The search space is the unit cube: u = (v - lo) / (hi - lo), or the same on logarithms
+// for a log parameter. The prior is uniform on it, so it is the same up to a constant
+// everywhere inside the box.
+double to_unit(const CalibrationParameter& p, double v) {
+  return p.log ? (std::log(v) - std::log(p.lo)) / (std::log(p.hi) - std::log(p.lo)) : (v - p.lo) / (p.hi - p.lo);
+}
+double from_unit(const CalibrationParameter& p, double u) {
+  u = std::clamp(u, 0.0, 1.0);
+  return p.log ? std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo))) : p.lo + u * (p.hi - p.lo);
+}
+
+// A proposal's random numbers: a splitmix64 stream (Steele, Lea & Flood 2014) seeded from
+// (seed, generation, proposal index) alone, so a proposal is the same whichever thread or
+// rank draws it, and whether or not the run was resumed.
+class Stream {
+ public:
+  Stream(std::uint64_t seed, int generation, long long index)
+      : s_(run_seed(run_seed(seed ^ 0xabc5c0ffee5eedULL, static_cast<std::uint64_t>(generation)),
+                    static_cast<std::uint64_t>(index))) {}
+  std::uint64_t next() {
+    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double normal() {                                                          // Box-Muller
+    const double u1 = 1.0 - uniform(), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  std::uint64_t s_;
+};
+
+using Matrix = Eigen::MatrixXd;
+using Vector = Eigen::VectorXd;
+
+// The perturbation kernel of one generation: a multivariate normal with twice the
+// weighted covariance of the previous population (Beaumont et al. 2009), through its
+// Cholesky factor L (Sigma = L L^T).
+struct Kernel {
+  Matrix L;
+  std::vector<Vector> whitened;  // L^-1 u_j of every previous particle
+};
+
+Kernel make_kernel(const std::vector<std::vector<double>>& u, const std::vector<double>& w) {
+  const std::size_t N = u.size(), D = u[0].size();
+  Vector mean = Vector::Zero(static_cast<Eigen::Index>(D));
+  for (std::size_t j = 0; j < N; ++j) {
+    for (std::size_t d = 0; d < D; ++d) mean[static_cast<Eigen::Index>(d)] += w[j] * u[j][d];
+  }
+  Matrix cov = Matrix::Zero(static_cast<Eigen::Index>(D), static_cast<Eigen::Index>(D));
+  for (std::size_t j = 0; j < N; ++j) {
+    Vector x(static_cast<Eigen::Index>(D));
+    for (std::size_t d = 0; d < D; ++d) x[static_cast<Eigen::Index>(d)] = u[j][d] - mean[static_cast<Eigen::Index>(d)];
+    cov.noalias() += w[j] * x * x.transpose();
+  }
+  Matrix sigma = 2.0 * cov;
+  // A population collapsed onto a line (or a point) has a singular covariance: a ridge of
+  // 1e-10 (in units of the box) keeps the kernel proper without moving it visibly.
+  for (Eigen::Index d = 0; d < sigma.rows(); ++d) sigma(d, d) += 1e-10;
+  Eigen::LLT<Matrix> llt(sigma);
+  if (llt.info() != Eigen::Success) {
+    // Not positive definite after rounding: keep the variances only.
+    Matrix diag = sigma.diagonal().cwiseMax(1e-10).asDiagonal();
+    llt.compute(diag);
+  }
+  Kernel k;
+  k.L = llt.matrixL();
+  k.whitened.reserve(N);
+  for (std::size_t j = 0; j < N; ++j) {
+    Vector x(static_cast<Eigen::Index>(D));
+    for (std::size_t d = 0; d < D; ++d) x[static_cast<Eigen::Index>(d)] = u[j][d];
+    k.whitened.push_back(k.L.triangularView<Eigen::Lower>().solve(x));
+  }
+  return k;
+}
+
+// Checkpoint body lines:
+//   p GEN INDEX U(16 hex digits per parameter) DISTANCE WEIGHT   one per particle, then
+//   g GEN TOLERANCE PROPOSALS ACCEPTED EVALUATIONS SIMULATIONS   the generation is complete
+// A generation is written in one append; particle lines without their `g` line (a kill
+// while writing) are ignored, and a fresh block restarts at index 0.
+struct Population {
+  std::vector<std::vector<double>> u;
+  std::vector<double> distance, weight;
+};
+
+}  // namespace
+
+std::size_t AbcResult::best() const {
+  std::size_t b = 0;
+  for (std::size_t i = 1; i < particles.size(); ++i) {
+    if (particles[i].distance < particles[b].distance) b = i;
+  }
+  return b;
+}
+
+double weighted_quantile(std::vector<std::pair<double, double>> vw, double q) {
+  if (vw.empty()) return 0;
+  std::stable_sort(vw.begin(), vw.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  double total = 0;
+  for (const auto& [v, w] : vw) total += w;
+  double cum = 0;
+  for (const auto& [v, w] : vw) {
+    cum += w;
+    if (cum >= q * total) return v;
+  }
+  return vw.back().first;
+}
+
+AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims, const AbcOptions& opt) {
+  if (opt.particles < 2) {
+    throw InputError("--particles " + std::to_string(opt.particles) + ": expected at least 2 particles");
+  }
+  if (opt.generations < 1) {
+    throw InputError("--generations " + std::to_string(opt.generations) + ": expected at least 1 (the prior)");
+  }
+  if (opt.simulations < 0) throw InputError("--simulations " + std::to_string(opt.simulations) + ": expected >= 0 (0 = no budget)");
+  if (!(opt.alpha > 0 && opt.alpha < 1)) {
+    throw InputError("--alpha " + format_number(opt.alpha) + ": expected a quantile strictly between 0 and 1");
+  }
+  if (!(opt.min_acceptance > 0 && opt.min_acceptance <= 1)) {
+    throw InputError("--min-acceptance " + format_number(opt.min_acceptance) + ": expected a rate in (0, 1]");
+  }
+  if (opt.runs < 1) throw InputError("--runs " + std::to_string(opt.runs) + ": expected at least 1 noisy run");
+  if (opt.threads < 1) throw InputError("--threads " + std::to_string(opt.threads) + ": expected at least 1");
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  Document doc = load_document(scenario_file);
+  build_scenario(*doc.table);
+  AbcResult res;
+  res.parameters = calibration_parameters(*doc.table);
+  const auto& params = res.parameters;
+  const std::size_t D = params.size();
+  const int N = opt.particles;
+
+  // Models one distance evaluation runs: the scenario and every variant a check reads.
+  {
+    std::set<std::string> variants;
+    for (const Claim& c : claims.claims) {
+      for (const Check& k : c.checks) {
+        if (k.kind == CheckKind::interior_mix) continue;
+        variants.insert(k.a.variant);
+        if (k.kind == CheckKind::compare || k.kind == CheckKind::counterfactual) variants.insert(k.b.variant);
+      }
+    }
+    res.models = static_cast<int>(variants.size());
+  }
+  const long long per_eval = static_cast<long long>(opt.runs) * res.models;
+
+  // ---- Checkpoint.
+  std::unique_ptr<CheckpointFile> ck;
+  std::vector<Population> done;  // complete generations read back
+  std::vector<AbcGeneration> done_info;
+  long long evaluations = 0, simulations = 0;
+  if (!opt.checkpoint.empty()) {
+    std::vector<std::string> inputs = doc.files;
+    if (!claims.path.empty()) inputs.push_back(claims.path);
+    inputs.insert(inputs.end(), opt.inputs.begin(), opt.inputs.end());
+    std::string claims_text;
+    if (!claims.path.empty()) {
+      std::ifstream in(claims.path, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      claims_text = ss.str();
+    }
+    // What a generation depends on. Generations, the budget and the acceptance floor only
+    // decide where sampling stops, so a resume may change them.
+    std::vector<std::string> fields = {"scenario=" + hex64(fnv1a64(to_toml(*doc.table))),
+                                       "claims=" + hex64(fnv1a64(claims_text)),
+                                       "runs=" + std::to_string(opt.runs),
+                                       "seed=" + std::to_string(opt.seed),
+                                       "parameters=" + std::to_string(D),
+                                       "particles=" + std::to_string(N),
+                                       "alpha=" + hex_bits(opt.alpha)};
+    std::vector<CheckpointFile::Field> describe = {
+        {"scenario", "another scenario (the file, its extends chain or its [calibration] box changed)"},
+        {"claims", "another claims file"},
+        {"runs", "another --runs"},
+        {"seed", "another --seed"},
+        {"parameters", "other calibration parameters"},
+        {"particles", "another --particles"},
+        {"alpha", "another --alpha"}};
+    ck = std::make_unique<CheckpointFile>(opt.checkpoint, "abc", "v1", std::move(fields), std::move(describe), inputs,
+                                          opt.resume, cluster().rank == 0);
+    res.checkpoint = ck->ref();
+    Population pending;
+    int pending_gen = -1;
+    for (const auto& line : ck->lines()) {
+      const auto f = split_fields(line.text);
+      if (f.empty() || (f[0] != "p" && f[0] != "g")) ck->corrupt(line, "expected a 'p' or 'g' line");
+      std::size_t gen = 0;
+      if (f.size() < 2 || !parse_index(f[1], gen) || gen != done.size()) {
+        ck->corrupt(line, "expected generation " + std::to_string(done.size()));
+      }
+      if (f[0] == "p") {
+        if (f.size() != 6) ck->corrupt(line, "expected 6 fields on a particle line, found " + std::to_string(f.size()));
+        std::size_t index = 0;
+        if (!parse_index(f[2], index)) ck->corrupt(line, "the particle index is not a number");
+        if (index == 0) {
+          pending = Population{};
+          pending_gen = static_cast<int>(gen);
+        }
+        if (pending_gen != static_cast<int>(gen) || index != pending.u.size() || index >= static_cast<std::size_t>(N)) {
+          ck->corrupt(line, "particle " + std::to_string(index) + " out of order");
+        }
+        if (f[3].size() != 16 * D) ck->corrupt(line, "the point has " + std::to_string(f[3].size()) + " hex digits; expected " + std::to_string(16 * D));
+        std::vector<double> u(D);
+        for (std::size_t d = 0; d < D; ++d) {
+          if (!parse_hex_bits(f[3].substr(16 * d, 16), u[d]) || !(u[d] >= 0 && u[d] <= 1)) {
+            ck->corrupt(line, "coordinate " + std::to_string(d + 1) + " is not a number in [0, 1] as 16 hex digits");
+          }
+        }
+        double dist = 0, w = 0;
+        if (!parse_hex_bits(f[4], dist) || !(dist >= 0)) ck->corrupt(line, "the distance is not a number >= 0 as 16 hex digits");
+        if (!parse_hex_bits(f[5], w) || !(w >= 0 && w <= 1)) ck->corrupt(line, "the weight is not a number in [0, 1] as 16 hex digits");
+        pending.u.push_back(std::move(u));
+        pending.distance.push_back(dist);
+        pending.weight.push_back(w);
+      } else {
+        if (f.size() != 7) ck->corrupt(line, "expected 7 fields on a generation line, found " + std::to_string(f.size()));
+        if (pending_gen != static_cast<int>(gen) || pending.u.size() != static_cast<std::size_t>(N)) {
+          ck->corrupt(line, "generation " + std::to_string(gen) + " does not have its " + std::to_string(N) + " particles");
+        }
+        AbcGeneration g;
+        std::size_t proposals = 0, accepted = 0, ev = 0, sims = 0;
+        if (!parse_hex_bits(f[2], g.tolerance) || !parse_index(f[3], proposals) || !parse_index(f[4], accepted) ||
+            !parse_index(f[5], ev) || !parse_index(f[6], sims)) {
+          ck->corrupt(line, "malformed generation line");
+        }
+        g.proposals = static_cast<long long>(proposals);
+        g.accepted = static_cast<int>(accepted);
+        evaluations = static_cast<long long>(ev);
+        simulations = static_cast<long long>(sims);
+        done.push_back(std::move(pending));
+        done_info.push_back(g);
+        pending = Population{};
+        pending_gen = -1;
+      }
+    }
+  }
+  res.replayed_generations = static_cast<int>(done.size());
+  const long long replayed_sims = simulations;
+
+  // ---- Distance evaluation: a batch of points, spread over ranks and threads, each
+  // evaluation on one thread (the runs of one evaluation are one vectorised batch).
+  const Cluster cl = cluster();
+  auto evaluate_batch = [&](const std::vector<std::vector<double>>& xs) {
+    const std::size_t B = xs.size();
+    auto block = [&](int rank, int ranks, std::span<double> out) {
+      std::vector<std::size_t> mine;
+      for (std::size_t j = static_cast<std::size_t>(rank); j < B; j += static_cast<std::size_t>(ranks)) mine.push_back(j);
+      std::vector<std::exception_ptr> errors(B);
+      std::atomic<std::size_t> next{0};
+      auto worker = [&] {
+        detail::LocalEnsembles local;  // each evaluation runs on this thread alone
+        while (true) {
+          const std::size_t k = next.fetch_add(1);
+          if (k >= mine.size()) return;
+          const std::size_t j = mine[k];
+          std::vector<double> v(D);
+          for (std::size_t d = 0; d < D; ++d) v[d] = from_unit(params[d], xs[j][d]);
+          try {
+            auto pdoc = clone(*doc.table);
+            set_parameters(*pdoc, params, v);
+            ClaimOptions co;
+            co.runs = opt.runs;
+            co.seed = opt.seed;
+            co.threads = 1;
+            co.stop = opt.stop;
+            double f;
+            try {
+              f = evaluate_claims(*pdoc, claims, co).objective;
+            } catch (const NumericalError&) {
+              f = 1e6;  // a parameter set that blows up is simply far
+            }
+            if (!std::isfinite(f)) f = 1e6;
+            out[j] = f;
+          } catch (const InputError& err) {
+            std::string at;
+            for (std::size_t d = 0; d < D; ++d) at += (d ? ", " : "") + params[d].path + " = " + format_number(v[d]);
+            errors[j] = std::make_exception_ptr(
+                InputError(err.pos(), "calibration stopped at parameters (" + at + "): " + err.message()));
+          } catch (...) {
+            errors[j] = std::current_exception();
+          }
+        }
+      };
+      const int T = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(opt.threads), std::max<std::size_t>(mine.size(), 1)));
+      if (T <= 1) {
+        worker();
+      } else {
+        auto pool = start_threads(T, worker);
+        for (auto& t : pool) t.join();
+      }
+      // The first error in index order, whichever thread met it first.
+      for (const auto& e : errors) {
+        if (e) std::rethrow_exception(e);
+      }
+    };
+    std::vector<double> dist(B, 0.0);
+    if (cl.size > 1) {
+      const auto all = distributed_map(cl.size, B, [&](int rank, std::span<double> out) { block(rank, cl.size, out); });
+      for (std::size_t j = 0; j < B; ++j) dist[j] = all[(j % static_cast<std::size_t>(cl.size)) * B + j];
+    } else {
+      block(0, 1, dist);
+    }
+    evaluations += static_cast<long long>(B);
+    simulations += static_cast<long long>(B) * per_eval;
+    return dist;
+  };
+  auto interrupted = [&] { return opt.stop && opt.stop->load(); };
+
+  // ---- Generations.
+  std::vector<AbcGeneration> info = done_info;
+  Population prev;
+  if (!done.empty()) prev = done.back();
+  res.stopped.clear();
+  auto finish_reason = [&](int gen_count, const AbcGeneration& last) -> std::string {
+    if (gen_count >= opt.generations) return std::to_string(opt.generations) + " generations done";
+    if (last.acceptance() < opt.min_acceptance) {
+      return "the acceptance rate fell below " + format_number(opt.min_acceptance);
+    }
+    return "";
+  };
+  if (!info.empty()) res.stopped = finish_reason(static_cast<int>(info.size()), info.back());
+  while (res.stopped.empty()) {
+    const int t = static_cast<int>(info.size());
+    if (interrupted()) throw Interrupted("calibration interrupted");
+    double eps = std::numeric_limits<double>::infinity();
+    Kernel kernel;
+    std::vector<double> cum;
+    if (t > 0) {
+      std::vector<double> d = prev.distance;
+      eps = quantile(d, opt.alpha);
+      if (t > 1 && eps >= info.back().tolerance) {
+        res.stopped = "the tolerance no longer shrinks (it stays at " + format_number(info.back().tolerance) + ")";
+        break;
+      }
+      kernel = make_kernel(prev.u, prev.weight);
+      cum.resize(prev.weight.size());
+      double c = 0;
+      for (std::size_t j = 0; j < cum.size(); ++j) cum[j] = c += prev.weight[j];
+    }
+    auto propose = [&](long long index) {
+      Stream s(opt.seed, t, index);
+      std::vector<double> x(D);
+      if (t == 0) {
+        for (auto& v : x) v = s.uniform();
+        return x;
+      }
+      // Resample a particle by weight, perturb it; proposals outside the box are redrawn
+      // from the same stream (the prior is zero there).
+      for (int attempt = 0; attempt < 1000; ++attempt) {
+        const double r = s.uniform() * cum.back();
+        const std::size_t k = std::min<std::size_t>(
+            static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), r) - cum.begin()), cum.size() - 1);
+        Vector z(static_cast<Eigen::Index>(D));
+        for (Eigen::Index d = 0; d < z.size(); ++d) z[d] = s.normal();
+        const Vector step = kernel.L.triangularView<Eigen::Lower>() * z;
+        bool inside = true;
+        for (std::size_t d = 0; d < D; ++d) {
+          x[d] = prev.u[k][d] + step[static_cast<Eigen::Index>(d)];
+          inside = inside && x[d] >= 0 && x[d] <= 1;
+        }
+        if (inside) return x;
+        if (attempt == 999) return prev.u[k];  // a box the kernel all but misses: stay put
+      }
+      return x;
+    };
+
+    Population pop;
+    AbcGeneration g;
+    g.tolerance = eps;
+    const long long floor_limit =
+        static_cast<long long>(std::ceil(static_cast<double>(N) / opt.min_acceptance));
+    double est = t == 0 ? 1.0 : std::max(info.back().acceptance(), opt.min_acceptance);
+    bool abandoned = false;
+    while (static_cast<int>(pop.u.size()) < N) {
+      if (interrupted()) throw Interrupted("calibration interrupted");
+      const int remaining = N - static_cast<int>(pop.u.size());
+      if (g.proposals > 0) {
+        est = std::max(static_cast<double>(pop.u.size() + 1) / static_cast<double>(g.proposals + 1), opt.min_acceptance);
+      }
+      // A batch sized to finish the generation (with a little to spare), from the state
+      // alone: never from the thread or rank count, so the bytes do not depend on them.
+      long long B = static_cast<long long>(std::ceil(1.1 * remaining / est));
+      B = t == 0 ? remaining : std::clamp<long long>(B, std::min(remaining, 16), 4LL * N);  // the prior accepts all
+      if (t > 0) {
+        if (g.proposals >= floor_limit) {
+          abandoned = true;
+          res.stopped = "the acceptance rate fell below " + format_number(opt.min_acceptance) + " in generation " +
+                        std::to_string(t) + " (abandoned)";
+          break;
+        }
+        B = std::min(B, floor_limit - g.proposals);
+      }
+      if (opt.simulations > 0 && per_eval > 0) {
+        const long long left = (opt.simulations - simulations) / per_eval;
+        if (left <= 0 || (t == 0 && left < N)) {
+          abandoned = true;
+          res.stopped = "the simulation budget (" + std::to_string(opt.simulations) + ") is spent" +
+                        (t == 0 ? std::string(" before the prior sample was complete") : " in generation " + std::to_string(t) + " (abandoned)");
+          break;
+        }
+        B = std::min(B, left);
+      }
+      std::vector<std::vector<double>> xs(static_cast<std::size_t>(B));
+      for (long long j = 0; j < B; ++j) xs[static_cast<std::size_t>(j)] = propose(g.proposals + j);
+      const auto dist = evaluate_batch(xs);
+      if (interrupted()) throw Interrupted("calibration interrupted");
+      for (long long j = 0; j < B && static_cast<int>(pop.u.size()) < N; ++j) {
+        if (dist[static_cast<std::size_t>(j)] <= eps) {
+          pop.u.push_back(xs[static_cast<std::size_t>(j)]);
+          pop.distance.push_back(dist[static_cast<std::size_t>(j)]);
+        }
+      }
+      g.proposals += B;
+      g.accepted = static_cast<int>(pop.u.size());
+      if (opt.progress) {
+        opt.progress({t, eps, g.accepted, N, g.proposals, evaluations, simulations, seconds(), false});
+      }
+    }
+    if (abandoned) {
+      if (info.empty()) throw InputError(res.stopped + "; raise --simulations");
+      break;
+    }
+    // Importance weights: prior over the kernel mixture that proposed (uniform prior, so
+    // w_i = 1 / sum_j w_j K(u_i | u_j)), in logarithms so far particles do not underflow.
+    pop.weight.assign(static_cast<std::size_t>(N), 1.0 / N);
+    if (t > 0) {
+      std::vector<double> logw(static_cast<std::size_t>(N));
+      for (int i = 0; i < N; ++i) {
+        Vector x(static_cast<Eigen::Index>(D));
+        for (std::size_t d = 0; d < D; ++d) x[static_cast<Eigen::Index>(d)] = pop.u[static_cast<std::size_t>(i)][d];
+        const Vector zi = kernel.L.triangularView<Eigen::Lower>().solve(x);
+        double top = -std::numeric_limits<double>::infinity();
+        std::vector<double> terms(prev.u.size());
+        for (std::size_t j = 0; j < prev.u.size(); ++j) {
+          terms[j] = prev.weight[j] > 0 ? std::log(prev.weight[j]) - 0.5 * (zi - kernel.whitened[j]).squaredNorm()
+                                        : -std::numeric_limits<double>::infinity();
+          top = std::max(top, terms[j]);
+        }
+        double sum = 0;
+        for (double v : terms) sum += std::exp(v - top);
+        logw[static_cast<std::size_t>(i)] = -(top + std::log(sum));
+      }
+      const double top = *std::max_element(logw.begin(), logw.end());
+      double total = 0;
+      for (int i = 0; i < N; ++i) total += pop.weight[static_cast<std::size_t>(i)] = std::exp(logw[static_cast<std::size_t>(i)] - top);
+      for (auto& w : pop.weight) w /= total;
+    }
+    if (ck) {
+      std::string block;
+      for (int i = 0; i < N; ++i) {
+        std::string u;
+        for (double v : pop.u[static_cast<std::size_t>(i)]) u += hex_bits(v);
+        block += "p " + std::to_string(t) + " " + std::to_string(i) + " " + u + " " +
+                 hex_bits(pop.distance[static_cast<std::size_t>(i)]) + " " + hex_bits(pop.weight[static_cast<std::size_t>(i)]) + "\n";
+      }
+      block += "g " + std::to_string(t) + " " + hex_bits(g.tolerance) + " " + std::to_string(g.proposals) + " " +
+               std::to_string(g.accepted) + " " + std::to_string(evaluations) + " " + std::to_string(simulations);
+      ck->append(block);
+    }
+    info.push_back(g);
+    prev = std::move(pop);
+    if (opt.progress) opt.progress({t, eps, g.accepted, N, g.proposals, evaluations, simulations, seconds(), true});
+    res.stopped = finish_reason(static_cast<int>(info.size()), g);
+  }
+
+  res.generations = info;
+  res.evaluations = evaluations;
+  res.simulations = simulations;
+  res.computed_simulations = simulations - replayed_sims;
+  res.seconds = seconds();
+  res.particles.resize(prev.u.size());
+  for (std::size_t i = 0; i < prev.u.size(); ++i) {
+    auto& p = res.particles[i];
+    p.values.resize(D);
+    for (std::size_t d = 0; d < D; ++d) p.values[d] = from_unit(params[d], prev.u[i][d]);
+    p.weight = prev.weight[i];
+    p.distance = prev.distance[i];
+  }
+  return res;
+}
+
+std::vector<PosteriorSummary> summarize_posterior(const AbcResult& r) {
+  std::vector<PosteriorSummary> out;
+  for (std::size_t d = 0; d < r.parameters.size(); ++d) {
+    const auto& p = r.parameters[d];
+    PosteriorSummary s;
+    s.path = p.path;
+    s.lo = p.lo;
+    s.hi = p.hi;
+    s.log = p.log;
+    std::vector<std::pair<double, double>> vw;
+    double total = 0, mean = 0;
+    for (const auto& q : r.particles) {
+      vw.emplace_back(q.values[d], q.weight);
+      total += q.weight;
+      mean += q.weight * q.values[d];
+    }
+    s.mean = total > 0 ? mean / total : 0;
+    s.q05 = weighted_quantile(vw, 0.05);
+    s.q50 = weighted_quantile(vw, 0.50);
+    s.q95 = weighted_quantile(vw, 0.95);
+    s.width_ratio = to_unit(p, s.q95) - to_unit(p, s.q05);
+    out.push_back(s);
+  }
+  return out;
+}
+
+void write_posterior(const std::string& path, const AbcResult& r, const std::vector<std::string>& inputs) {
+  write_atomically(
+      path,
+      [&](std::ostream& os) {
+        os << "weight,distance";
+        for (const auto& p : r.parameters) os << "," << p.path;
+        os << "\n";
+        for (const auto& q : r.particles) {
+          os << format_number(q.weight) << "," << format_number(q.distance);
+          for (double v : q.values) os << "," << format_number(v);
+          os << "\n";
+        }
+      },
+      inputs);
+}
+
+CalibrationResult best_particle(const std::string& scenario_file, const ClaimSet& claims, const AbcResult& r,
+                                const ClaimOptions& co) {
+  CalibrationResult c;
+  c.parameters = r.parameters;
+  if (r.particles.empty()) throw std::runtime_error("ABC calibration: no particles");
+  const auto& b = r.particles[r.best()];
+  c.best = b.values;
+  c.objective = b.distance;
+  c.evaluations = static_cast<int>(std::min<long long>(r.evaluations, std::numeric_limits<int>::max()));
+  c.seconds = r.seconds;
+  Document doc = load_document(scenario_file);
+  auto d = clone(*doc.table);
+  set_parameters(*d, r.parameters, c.best);
+  c.report = evaluate_claims(*d, claims, co);
+  return c;
+}
+
+}  // namespace smartpower

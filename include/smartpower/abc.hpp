@@ -1,0 +1,121 @@
+// Posterior calibration: approximate Bayesian computation by sequential Monte Carlo
+// (ABC-SMC, population Monte Carlo with an adaptive tolerance: Beaumont, Cornuet, Marin &
+// Robert 2009, Biometrika 96(4); Del Moral, Doucet & Jasra 2012, Stat. Comput. 22(5)).
+//
+// Instead of one point that fits (calibration.hpp), it samples the set of parameter
+// values consistent with the claims and data: a weighted population of particles whose
+// distance (the point fit's objective: claims' margin shortfalls plus data misfit, over
+// noisy runs with common random numbers) is within a tolerance that shrinks from one
+// generation to the next.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "smartpower/calibration.hpp"
+#include "smartpower/checkpoint.hpp"
+#include "smartpower/claims.hpp"
+
+namespace smartpower {
+
+struct AbcProgress {
+  int generation = 0;
+  double tolerance = 0;      // this generation's (infinite in generation 0)
+  int accepted = 0;          // particles accepted so far in this generation
+  int particles = 0;         // wanted per generation
+  long long proposals = 0;   // proposals evaluated in this generation
+  long long evaluations = 0; // distance evaluations in all (parameter sets)
+  long long simulations = 0; // model runs in all
+  double seconds = 0;
+  bool generation_done = false;
+};
+
+struct AbcOptions {
+  int particles = 500;       // per generation (>= 2)
+  int generations = 8;       // generation 0 (the prior) included
+  // Budget of model runs (0 = none). One distance evaluation is `runs` runs of the
+  // scenario and of every claims variant. Checked before each batch of proposals: a
+  // generation the budget cuts short is dropped and the previous one is the result.
+  long long simulations = 0;
+  double alpha = 0.5;        // next tolerance = alpha-quantile of this generation's distances
+  // Stop after a generation whose acceptance rate falls below this (and abandon, keeping
+  // the previous, a generation that cannot reach it any more).
+  double min_acceptance = 0.01;
+  int runs = 4;              // noisy runs per distance evaluation (common random numbers)
+  int threads = 1;
+  std::uint64_t seed = 1;
+  // After each generation its particles are appended to `checkpoint` (if set). With
+  // `resume`, the generations in it are read back and the sampler goes on from the last:
+  // every proposal's random numbers derive from (seed, generation, proposal index), so
+  // the result is byte-identical to an uninterrupted run. Same safety rules as the
+  // point calibration's checkpoint (checkpoint.hpp); never deleted here.
+  std::string checkpoint;
+  bool resume = false;
+  std::vector<std::string> inputs;  // further files that must never be the checkpoint
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(const AbcProgress&)> progress;  // called on the calling thread
+};
+
+struct AbcParticle {
+  std::vector<double> values;  // one per parameter, in the scenario's units
+  double weight = 0;           // normalised: the population's weights sum to 1
+  double distance = 0;
+};
+
+struct AbcGeneration {
+  double tolerance = 0;
+  long long proposals = 0;  // distance evaluations it took
+  int accepted = 0;
+  double acceptance() const { return proposals ? static_cast<double>(accepted) / static_cast<double>(proposals) : 0; }
+};
+
+struct AbcResult {
+  std::vector<CalibrationParameter> parameters;
+  std::vector<AbcParticle> particles;       // the last complete generation
+  std::vector<AbcGeneration> generations;   // every complete generation, from 0
+  long long evaluations = 0;                // distance evaluations (abandoned generation included)
+  long long simulations = 0;                // model runs (evaluations x runs x models)
+  int models = 1;                           // the scenario and the claims variants it runs
+  int replayed_generations = 0;             // read from the checkpoint
+  double seconds = 0;                       // wall clock of this process (not of replayed work)
+  long long computed_simulations = 0;       // model runs this process computed
+  std::string stopped;                      // why sampling ended, in words
+  CheckpointRef checkpoint;
+  // The particle with the smallest distance (first in index order among equals).
+  std::size_t best() const;
+};
+
+// ABC-SMC over the [[calibration.parameters]] of `scenario_file`, uniform priors on their
+// bounds (uniform in the logarithm where `log = true`). Throws InputError on bad options,
+// Interrupted when `stop` is set (the checkpoint keeps every complete generation).
+AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims, const AbcOptions& options);
+
+// Per parameter: prior bounds, posterior mean and 5/50/95 % weighted quantiles, and the
+// shrinkage: the 90 % interval's width over the prior's (on the log scale for log
+// parameters), 1 = the data say nothing about it.
+struct PosteriorSummary {
+  std::string path;
+  double lo = 0, hi = 0;
+  bool log = false;
+  double mean = 0, q05 = 0, q50 = 0, q95 = 0;
+  double width_ratio = 1;
+};
+std::vector<PosteriorSummary> summarize_posterior(const AbcResult& result);
+
+// Weighted quantile of values (weights need not be normalised): the smallest value whose
+// cumulative weight reaches q of the total.
+double weighted_quantile(std::vector<std::pair<double, double>> value_weight, double q);
+
+// The posterior as CSV: header `weight,distance,<path>...`, one row per particle, numbers
+// in shortest round-trip form. Written whole or not at all (write_atomically).
+void write_posterior(const std::string& path, const AbcResult& result, const std::vector<std::string>& inputs = {});
+
+// The best particle as a CalibrationResult (claims evaluated on it with `claims_options`),
+// so write_calibrated() can write it as a scenario that `calibrate --method point` starts from.
+CalibrationResult best_particle(const std::string& scenario_file, const ClaimSet& claims, const AbcResult& result,
+                                const ClaimOptions& claims_options);
+
+}  // namespace smartpower

@@ -1,0 +1,157 @@
+// Posterior calibration (ABC-SMC): pseudo-data from known parameters of a small
+// scenario, and the posterior finds them; the bytes do not depend on threads, nor on an
+// interruption resumed from the checkpoint.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+
+#include "helpers.hpp"
+#include "smartpower/abc.hpp"
+#include "smartpower/document.hpp"
+#include "smartpower/output.hpp"
+
+using namespace smartpower;
+
+namespace {
+// No budgets: A's culture stock toward B is S0 (1 - decay dt)^n at quarter n, a series
+// known in closed form. Both S0 and the decay are free.
+const std::string kScenario = sptest::decay_only_scenario(R"(
+[relations.A.B]
+stocks = { culture = 2.0 }
+
+[[calibration.parameters]]
+path = "relations.A.B.stocks.culture"
+lo = 1.0
+hi = 10.0
+log = true
+
+[[calibration.parameters]]
+path = "levers.culture.decay"
+lo = 0.05
+hi = 0.8
+)");
+
+constexpr double kStock = 5.0, kDecay = 0.3;
+
+double truth_at(int quarter) { return kStock * std::pow(1 - kDecay * 0.25, quarter); }
+
+// The pseudo-data: the true series at 2000.5, 2001 and 2002, as a data check.
+std::string pseudo_data() {
+  auto num = [](double v) { return format_number(v); };
+  return "[[claims]]\nid = \"D1\"\ntext = \"A's culture stock toward B\"\nsection = \"test\"\n"
+         "[[claims.checks]]\nkind = \"data\"\nmetric = \"stock[A,B,culture]\"\n"
+         "points = [[2000.5, " + num(truth_at(2)) + "], [2001.0, " + num(truth_at(4)) + "], [2002.0, " +
+         num(truth_at(8)) + "]]\ntolerance = 0.2\n";
+}
+
+AbcOptions small_options() {
+  AbcOptions o;
+  o.particles = 200;
+  o.generations = 6;
+  o.runs = 1;
+  o.seed = 11;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("the ABC posterior holds the true parameters and is narrower than the prior", "[abc]") {
+  const auto dir = sptest::temp_dir("abc");
+  const auto scenario = sptest::write(dir / "toy.toml", kScenario);
+  const auto claims = load_claims(sptest::write(dir / "data.toml", pseudo_data()));
+  const AbcResult r = calibrate_abc(scenario, claims, small_options());
+  REQUIRE(r.particles.size() == 200);
+  REQUIRE(r.generations.size() == 6);
+  double total = 0;
+  for (const auto& p : r.particles) total += p.weight;
+  CHECK(total == Approx(1.0));
+  // Tolerances shrink generation after generation.
+  for (std::size_t g = 2; g < r.generations.size(); ++g) CHECK(r.generations[g].tolerance < r.generations[g - 1].tolerance);
+  const auto s = summarize_posterior(r);
+  REQUIRE(s.size() == 2);
+  const double truth[2] = {kStock, kDecay};
+  for (int d = 0; d < 2; ++d) {
+    INFO(s[d].path << ": 90% interval [" << s[d].q05 << ", " << s[d].q95 << "], width ratio " << s[d].width_ratio);
+    CHECK(s[d].q05 <= truth[d]);
+    CHECK(truth[d] <= s[d].q95);
+    CHECK(s[d].width_ratio < 0.5);
+  }
+  CHECK(r.simulations == r.evaluations);  // one run of one model per evaluation
+}
+
+TEST_CASE("the ABC posterior is the same bytes on 1 and 2 threads", "[abc][determinism]") {
+  const auto dir = sptest::temp_dir("abc-threads");
+  const auto scenario = sptest::write(dir / "toy.toml", kScenario);
+  const auto claims = load_claims(sptest::write(dir / "data.toml", pseudo_data()));
+  auto o = small_options();
+  o.generations = 4;
+  o.threads = 1;
+  write_posterior((dir / "one.csv").string(), calibrate_abc(scenario, claims, o));
+  o.threads = 2;
+  write_posterior((dir / "two.csv").string(), calibrate_abc(scenario, claims, o));
+  const auto one = sptest::read((dir / "one.csv").string());
+  CHECK_THAT(one, Catch::StartsWith("weight,distance,relations.A.B.stocks.culture,levers.culture.decay\n"));
+  CHECK(one == sptest::read((dir / "two.csv").string()));
+}
+
+TEST_CASE("an interrupted ABC calibration resumed from its checkpoint ends byte-identical", "[abc][resume]") {
+  const auto dir = sptest::temp_dir("abc-resume");
+  const auto scenario = sptest::write(dir / "toy.toml", kScenario);
+  const auto claims = load_claims(sptest::write(dir / "data.toml", pseudo_data()));
+  auto o = small_options();
+  o.generations = 5;
+  const AbcResult whole = calibrate_abc(scenario, claims, o);
+  write_posterior((dir / "whole.csv").string(), whole);
+
+  std::atomic<bool> stop{false};
+  o.checkpoint = (dir / "abc.checkpoint").string();
+  o.stop = &stop;
+  o.progress = [&](const AbcProgress& p) {
+    if (p.generation_done && p.generation == 2) stop = true;  // "killed" after generation 2
+  };
+  CHECK_THROWS_AS(calibrate_abc(scenario, claims, o), Interrupted);
+  stop = false;
+  o.progress = nullptr;
+  o.resume = true;
+  const AbcResult resumed = calibrate_abc(scenario, claims, o);
+  CHECK(resumed.replayed_generations == 3);
+  CHECK(resumed.evaluations == whole.evaluations);
+  CHECK(resumed.computed_simulations < whole.simulations);
+  write_posterior((dir / "resumed.csv").string(), resumed);
+  CHECK(sptest::read((dir / "resumed.csv").string()) == sptest::read((dir / "whole.csv").string()));
+
+  // A resume with another --particles is refused, naming it.
+  o.particles = 100;
+  CHECK_THROWS_WITH(calibrate_abc(scenario, claims, o), Catch::Contains("--particles"));
+}
+
+TEST_CASE("calibrate --method abc: bad options exit 2 with a message, a good run writes the posterior", "[abc][cli]") {
+  const auto dir = sptest::temp_dir("abc-cli");
+  const auto scenario = sptest::write(dir / "toy.toml", kScenario);
+  const auto claims = sptest::write(dir / "data.toml", pseudo_data());
+  const std::string base = sptest::bin() + " calibrate " + scenario + " --claims " + claims + " --out " +
+                           (dir / "posterior.csv").string();
+  std::string text;
+  CHECK(sptest::run(base + " --method abc --particles 0", &text) == 2);
+  CHECK_THAT(text, Catch::Contains("--particles"));
+  CHECK(sptest::run(base + " --method foo", &text) == 2);
+  CHECK_THAT(text, Catch::Contains("--method") && Catch::Contains("foo"));
+  CHECK(sptest::run(base + " --particles 100", &text) == 2);  // point method
+  CHECK_THAT(text, Catch::Contains("applies to --method abc only"));
+  CHECK(sptest::run(base + " --method abc --starts 2", &text) == 2);
+  CHECK_THAT(text, Catch::Contains("applies to --method point only"));
+  CHECK(sptest::run(base + " --method abc --alpha 1.5", &text) == 2);
+  CHECK_THAT(text, Catch::Contains("--alpha"));
+  CHECK(sptest::listing(dir) == std::vector<std::string>{"data.toml", "toy.toml"});  // nothing written
+
+  REQUIRE(sptest::run(base + " --method abc --particles 100 --generations 3 --runs 1 --best " +
+                          (dir / "best.toml").string(),
+                      &text) == 0);
+  CHECK_THAT(text, Catch::Contains("levers.culture.decay") && Catch::Contains("simulations/s"));
+  const auto csv = sptest::read((dir / "posterior.csv").string());
+  CHECK_THAT(csv, Catch::StartsWith("weight,distance,relations.A.B.stocks.culture,levers.culture.decay\n"));
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 101);
+  CHECK_THAT(sptest::read((dir / "best.toml").string()), Catch::Contains("extends = \"toy.toml\""));
+  CHECK(!std::filesystem::exists(dir / "posterior.csv.checkpoint"));  // removed once written
+}
