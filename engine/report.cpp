@@ -1742,6 +1742,28 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
       << "); hover over one, or see the list at the end. Each is a one-off boost, so its effect shows as a step in the "
          "partner's power. To measure what one event or policy does, compare against a what-if "
          "(<code>smartpower report FILE --compare WHATIF</code>).</li>";
+    if (fits && !fits->fits.empty()) {
+      // Against data: the count over every check, and the check the model follows least.
+      int n = 0, in = 0;
+      const DataFit* worst = &fits->fits.front();
+      auto share_in = [](const DataFit& f) {
+        return static_cast<double>(f.within) / static_cast<double>(f.points.size());
+      };
+      for (const auto& f : fits->fits) {
+        n += static_cast<int>(f.points.size());
+        in += f.within;
+        if (share_in(f) < share_in(*worst)) worst = &f;
+      }
+      b << "<li><b>Against public data</b> (<a href=\"#fig-data\">model vs data</a>): the model's median lies within "
+           "tolerance of "
+        << in << " of " << n << " observations in " << fits->fits.size() << " data checks"
+        << (worst->within < static_cast<int>(worst->points.size())
+                ? "; it follows " +
+                      esc(worst->claim_id + (worst->claim_name.empty() ? "" : " (" + worst->claim_name + ")")) +
+                      " least: " + std::to_string(worst->within) + " of " + std::to_string(worst->points.size())
+                : std::string())
+        << ".</li>";
+    }
   }
   b << "</ul></section>\n";
 

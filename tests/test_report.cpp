@@ -294,6 +294,7 @@ TEST_CASE("a report with data checks draws one model-vs-data panel per check, ev
   CHECK(has(html, "(log scale)"));
   CHECK(has(html, "within tolerance"));
   CHECK(has(html, "smartpower claims scenarios/baseline.toml --claims"));
+  CHECK(has(html, "<b>Against public data</b>"));
   // The page's JSON carries every check and point, with the panel's hover data.
   const auto data = page_data(html);
   REQUIRE(data["model_vs_data"]["checks"].size() == data_checks);
@@ -381,6 +382,9 @@ tolerance = 9.0
   CHECK(has(html, "in 2 of 2"));
   CHECK(count(html, "<g class=\"data point\"") == 5);
   CHECK(has(html, "2 of 5 observations lie within tolerance"));
+  CHECK(has(
+      html,
+      "within tolerance of 2 of 5 observations in 2 data checks; it follows FAR (far from the model) least: 0 of 3."));
   // Errors name the file and the check: a year outside the run, an unknown actor, no data check.
   const auto late = sptest::write(dir / "late.toml", R"(
 [[claims]]
