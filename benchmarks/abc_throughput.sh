@@ -3,7 +3,9 @@
 # flagship: simulations (model runs) per second inside `calibrate --method abc`, over the
 # runs per second of `bench` on the same scenario, threads and machine. Bench runs before
 # and after each calibration and their mean is the reference, so a machine whose load
-# changes shows as a spread, not as a wrong ratio.
+# changes shows as a spread, not as a wrong ratio. On a shared machine the wall-clock
+# ratio moves with the other processes' load; the CPU-time ratio (simulations per CPU
+# second, from /usr/bin/time) does not, and is printed next to it.
 #
 # Usage: benchmarks/abc_throughput.sh [BIN] [THREADS] [RUNS...]
 #   BIN      the smartpower binary (default build/smartpower)
@@ -28,17 +30,20 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat scenarios/claims.toml scenarios/checks/data.toml > "$tmp/claims.toml"
 
+# Prints "runs/s (wall) runs per CPU second".
 bench() {
-  "$bin" bench "$scenario" --runs 20000 --threads "$threads" --series none --json |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["runs_per_second"])'
+  /usr/bin/time -f "%U %S" -o "$tmp/bench.time" "$bin" bench "$scenario" --runs 20000 --threads "$threads" \
+    --series none --json > "$tmp/bench.json"
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); u,s=open(sys.argv[2]).read().split()[-2:]; print(r["runs_per_second"], r["runs"]/(float(u)+float(s)))' \
+    "$tmp/bench.json" "$tmp/bench.time"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "scenario: $scenario, claims: scenarios/claims.toml + scenarios/checks/data.toml, threads $threads"
-printf '%6s %10s %12s %14s %12s %14s %8s\n' runs particles generations simulations seconds "sims/s (abc)" ratio
+printf '%6s %10s %12s %14s %10s %14s %8s %16s %8s\n' runs particles generations simulations seconds "sims/s (abc)" ratio "sims/CPU-s (abc)" ratio
 for runs in "${runs_list[@]}"; do
   b1=$(bench)
-  out=$("$bin" calibrate "$scenario" --claims "$tmp/claims.toml" --method abc --out "$tmp/posterior.csv" \
+  out=$(/usr/bin/time -f "%U %S" -o "$tmp/abc.time" "$bin" calibrate "$scenario" --claims "$tmp/claims.toml" --method abc --out "$tmp/posterior.csv" \
     --particles "$particles" --generations "$generations" --runs "$runs" --threads "$threads" \
     --simulations "$budget" --seed 1 --quiet)
   b2=$(bench)
@@ -46,12 +51,16 @@ for runs in "${runs_list[@]}"; do
   line=$(grep 'simulations computed in' <<<"$out")
   sims=$(sed -E 's/^([0-9,]+) simulations.*/\1/' <<<"$line" | tr -d ,)
   secs=$(sed -E 's/.* computed in ([0-9.e+]+) s.*/\1/' <<<"$line")
-  python3 - "$runs" "$particles" "$generations" "$sims" "$secs" "$b1" "$b2" <<'EOF'
+  cpu=$(tail -1 "$tmp/abc.time")
+  python3 - "$runs" "$particles" "$generations" "$sims" "$secs" "$b1" "$b2" "$cpu" <<'EOF'
 import sys
-runs, particles, generations, sims, secs, b1, b2 = sys.argv[1:]
+runs, particles, generations, sims, secs, b1, b2, cpu = sys.argv[1:]
+(w1, c1), (w2, c2) = [map(float, b.split()) for b in (b1, b2)]
 rate = float(sims) / float(secs)
-bench = (float(b1) + float(b2)) / 2
-print(f"{runs:>6} {particles:>10} {generations:>12} {int(sims):>14,} {float(secs):>12.1f} {rate:>14,.0f} {rate / bench:>7.0%}"
-      f"   (bench {float(b1):,.0f} and {float(b2):,.0f} runs/s)")
+cpu_rate = float(sims) / sum(map(float, cpu.split()))
+bench, bench_cpu = (w1 + w2) / 2, (c1 + c2) / 2
+print(f"{runs:>6} {particles:>10} {generations:>12} {int(sims):>14,} {float(secs):>10.1f} {rate:>14,.0f} {rate / bench:>7.0%}"
+      f" {cpu_rate:>16,.0f} {cpu_rate / bench_cpu:>7.0%}"
+      f"   (bench {w1:,.0f} and {w2:,.0f} runs/s, {c1:,.0f} and {c2:,.0f} runs per CPU second)")
 EOF
 done
