@@ -316,7 +316,8 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
   int next_chunk = 0, next_merge = 0;
   bool abort = false;
 
-  auto worker = [&]() {
+  // `one_chunk`: compute one chunk and return (the single-threaded build, below).
+  auto worker = [&](bool one_chunk) {
     // Built inside the try below, on the first chunk: a failed allocation is that chunk's
     // error (reported in order), never an exception escaping the thread (std::terminate).
     std::unique_ptr<BatchSimulator> sim;
@@ -372,12 +373,20 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
         done.emplace(c, std::move(cr));
       }
       cv.notify_all();
+      if (one_chunk) return;
     }
   };
 
   // Threads the system refuses are done without: the chunks are merged in order
   // whoever computes them, so the results stay the same bytes.
-  std::vector<std::thread> pool = start_threads(threads, worker);
+#ifdef SMARTPOWER_SINGLE_THREAD
+  // No threads at all (WebAssembly without SharedArrayBuffer): the merging thread
+  // computes each of its chunks just before merging it. Same chunks, same bytes.
+  (void)threads;
+  std::vector<std::thread> pool;
+#else
+  std::vector<std::thread> pool = start_threads(threads, [&] { worker(false); });
+#endif
 
   std::exception_ptr first_error;
   int merged_runs = 0;
@@ -387,6 +396,9 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
     ChunkResult cr;
     const bool mine = owner(next_merge) == cl.rank;
     if (mine) {
+#ifdef SMARTPOWER_SINGLE_THREAD
+      worker(true);
+#endif
       std::unique_lock<std::mutex> lk(mu);
       cv.wait(lk, [&] { return done.count(next_merge) > 0; });
       cr = std::move(done[next_merge]);

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages smartpower needs, skipping what is already there.
-# Usage: scripts/bootstrap.sh [--with-tests]   (run as root, or with sudo available)
+# Usage: scripts/bootstrap.sh [--with-tests] [--with-web]   (run as root, or with sudo available)
+#   --with-tests  the test suite's packages
+#   --with-web    Emscripten and Node, for the playground (scripts/build-web.sh)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libeigen3-dev libtomlplusplus-dev libcli11-dev
           nlohmann-json3-dev libnlopt-cxx-dev)
-if [[ "${1:-}" == "--with-tests" ]]; then
-  packages+=(catch2 libbenchmark-dev python3-numpy libopenmpi-dev openmpi-bin chromium)
-fi
+for arg in "$@"; do
+  case $arg in
+    --with-tests) packages+=(catch2 libbenchmark-dev python3-numpy libopenmpi-dev openmpi-bin chromium) ;;
+    # Debian's emscripten (3.1.6) with its clang, lld and binaryen; nodejs unless a node is
+    # already installed another way (e.g. NodeSource's, which replaces Debian's package).
+    --with-web)
+      packages+=(emscripten)
+      command -v node >/dev/null || packages+=(nodejs)
+      command -v npm >/dev/null || packages+=(npm)
+      ;;
+    *) echo "bootstrap: unknown option '$arg' (expected --with-tests, --with-web)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

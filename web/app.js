@@ -1,0 +1,257 @@
+// The playground's page: loads the scenarios bundle (scenarios.json, resolved at build
+// time), drives the engine in a worker (worker.js -> smartpower.wasm) and draws the
+// results with uPlot. Every slider sets one dotted path of the scenario, the way
+// `--set PATH=VALUE` does on the command line; each change reruns the ensemble.
+/* global uPlot */
+
+const $ = (id) => document.getElementById(id);
+
+// ---- The engine, in a worker: one call at a time, answers matched by id.
+const worker = new Worker('worker.js');
+const pending = new Map();
+let lastId = 0;
+worker.onmessage = (e) => {
+  pending.get(e.data.id)(e.data);
+  pending.delete(e.data.id);
+};
+function call(fn, ...args) {
+  return new Promise((resolve) => {
+    const id = ++lastId;
+    pending.set(id, resolve);
+    worker.postMessage({ id, fn, args });
+  });
+}
+
+// ---- State.
+const state = {
+  scenarios: [],
+  toml: '',      // the scenario text being run (the bundle's, or the editor's when valid)
+  info: null,    // validate() of it: actors, levers, lenses, noise
+  sets: {},      // dotted path -> value, from the sliders the user moved
+  running: false,
+  again: false,  // a change came while running: run once more when done
+  runsDone: 0,
+  last: null,    // the last simulate() result
+};
+window.playground = state;  // for the browser test and the curious
+
+const palette = ['#1a5fb4', '#c64600', '#26a269', '#813d9c', '#986a44', '#e01b24'];
+const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
+
+// ---- Sliders.
+function setOutput(id, v) {
+  $(id + '-out').textContent = fmt(Number(v));
+}
+
+function leverId() { return $('lever').value; }
+function actorId() { return $('actor').value; }
+
+function syncSliders() {
+  const info = state.info;
+  if (!info) return;
+  const lever = info.levers.find((l) => l.id === leverId()) || info.levers[0];
+  const lpath = `levers.${lever.id}.weight`;
+  $('lever-weight').value = state.sets[lpath] ?? lever.weight;
+  setOutput('lever-weight', $('lever-weight').value);
+  const actor = info.actors.find((a) => a.id === actorId()) || info.actors[0];
+  const apath = `actors.${actor.id}.budget`;
+  const budget = state.sets[apath] ?? actor.budget;
+  $('actor-budget').max = Math.max(10, 2 * actor.budget).toFixed(2);
+  $('actor-budget').value = budget;
+  setOutput('actor-budget', budget);
+  $('noise').value = state.sets['model.noise'] ?? info.noise;
+  setOutput('noise', $('noise').value);
+}
+
+function fillSelect(sel, items, keep) {
+  const old = sel.value;
+  sel.replaceChildren(...items.map(([value, label]) => new Option(label, value)));
+  if (keep && items.some(([v]) => v === old)) sel.value = old;
+}
+
+function applyInfo(info) {
+  state.info = info;
+  fillSelect($('lever'), info.levers.map((l) => [l.id, `${l.id} (${l.kind})`]), true);
+  fillSelect($('actor'), info.actors.map((a) => [a.id, a.name]), true);
+  fillSelect($('focus'), info.actors.map((a) => [a.id, a.name]), true);
+  fillSelect($('lens'), [['', 'none'], ...info.lenses.map((l) => [l, l])], true);
+  if (!$('actor').value || !info.actors.some((a) => a.id === $('actor').value)) $('actor').value = info.actors[0].id;
+  if (!$('lever').value) $('lever').value = info.levers[0].id;
+  // Türkiye's budget and the culture lever first: the question the issue asks.
+  syncSliders();
+}
+
+// ---- Runs.
+async function rerun() {
+  if (state.running) {
+    state.again = true;
+    return;
+  }
+  state.running = true;
+  do {
+    state.again = false;
+    const runs = Number($('runs').value);
+    const seed = Number($('seed').value) || 0;
+    $('status').textContent = `Running ${runs} runs…`;
+    const { result, ms } = await call('simulate', state.toml, seed, runs, $('lens').value, JSON.stringify(state.sets),
+      $('focus').value);
+    if (!result.ok) {
+      $('status').textContent = 'Could not run: ' + result.messages.map((m) => m.message).join('; ');
+      continue;
+    }
+    state.last = result;
+    state.runsDone += 1;
+    draw(result);
+    $('status').textContent = `${runs} runs in ${ms.toFixed(0)} ms (WebAssembly, one thread), seed ${seed}.`;
+    document.body.dataset.runs = String(state.runsDone);
+  } while (state.again);
+  state.running = false;
+}
+
+// ---- Charts (uPlot: canvas, ~50 KB; the table below them is their text alternative).
+const charts = {};
+
+function chartWidth(id) {
+  return Math.max(320, Math.min(860, $(id).parentElement.clientWidth || 800));
+}
+
+// One chart of several quantities, each drawn as its median with its 5-95 % band.
+function bandChart(id, times, groups, yRange) {
+  const data = [times];
+  const series = [{ label: 'year' }];
+  const bands = [];
+  groups.forEach((g, n) => {
+    const color = palette[n % palette.length];
+    const base = data.length;
+    data.push(g.p5, g.p95, g.p50);
+    series.push({ label: `${g.label} 5 %`, stroke: color + '55', width: 1 },
+      { label: `${g.label} 95 %`, stroke: color + '55', width: 1 },
+      { label: `${g.label} median`, stroke: color, width: 2 });
+    bands.push({ series: [base + 1, base], fill: color + '26' });
+  });
+  const key = `${id}:${series.map((s) => s.label).join('|')}`;
+  if (charts[id] && charts[id].key === key) {
+    charts[id].plot.setData(data);
+    return;
+  }
+  if (charts[id]) charts[id].plot.destroy();
+  const opts = {
+    width: chartWidth(id),
+    height: 260,
+    series,
+    bands,
+    scales: { x: { time: false }, y: yRange ? { range: yRange } : {} },
+    axes: [{ label: 'year' }, {}],
+    legend: { live: true },
+  };
+  charts[id] = { key, plot: new uPlot(opts, data, $(id)) };
+}
+
+function draw(r) {
+  const balance = r.series.find((s) => s.metric === 'balance');
+  const actorName = (id) => (state.info.actors.find((a) => a.id === id) || { name: id }).name;
+  bandChart('balance-chart', r.times, [{ ...balance, label: `${actorName(r.focus)} balance` }], [0, 1]);
+  const deps = r.series.filter((s) => s.metric === 'dependence').map((s) => ({ ...s, label: actorName(s.partner) }));
+  bandChart('dependence-chart', r.times, deps, [0, 1]);
+  $('balance-caption').textContent =
+    `Balance index of ${actorName(r.focus)} (1 = perfectly multi-vector), median and 5–95 % band over runs; ` +
+    `final ${fmt(balance.p50[balance.p50.length - 1])}`;
+  $('dependence-caption').textContent = `Dependence shares of ${actorName(r.focus)} on each partner, median and 5–95 % band over runs`;
+
+  // Final outcomes table (also what the browser test reads).
+  const a = r.summary.actors[r.focus];
+  const cell = (s) => (s ? `${fmt(s.mean)} [${fmt(s.q05)}, ${fmt(s.q95)}]` : '');
+  const rows = Object.entries(a.partners).map(([id, p]) => {
+    const tr = document.createElement('tr');
+    tr.dataset.partner = id;
+    for (const text of [actorName(id), cell(p.dependence), cell(p.soft), cell(p.hard), cell(p.alignment), cell(p.threat)]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    return tr;
+  });
+  const bal = document.createElement('tr');
+  bal.dataset.partner = '';
+  bal.innerHTML = '<td>balance index</td><td colspan="5"></td>';
+  bal.cells[1].textContent = cell(a.balance);
+  $('finals').tBodies[0].replaceChildren(bal, ...rows);
+}
+
+// ---- Editor: validate as you type; a valid text becomes the scenario that runs.
+let validateTimer = 0;
+async function validateEditor() {
+  const text = $('editor').value;
+  const { result } = await call('validate', text);
+  const list = $('messages');
+  if (text !== $('editor').value) return;  // typed on meanwhile
+  if (!result.ok) {
+    list.replaceChildren(...result.messages.map((m) => {
+      const li = document.createElement('li');
+      li.className = 'error';
+      li.textContent = (m.line ? `line ${m.line}, column ${m.column}: ` : '') + m.message;
+      return li;
+    }));
+    return;
+  }
+  const li = document.createElement('li');
+  li.className = 'ok';
+  li.textContent = `valid: ${result.name}, ${result.actors.length} actors, ${result.levers.length} levers`;
+  list.replaceChildren(li);
+  if (text !== state.toml) {
+    state.toml = text;
+    applyInfo(result);
+    rerun();
+  }
+}
+
+// ---- Wiring.
+async function loadScenario(index) {
+  const sc = state.scenarios[index];
+  state.toml = sc.toml;
+  state.sets = {};
+  $('editor').value = sc.toml;
+  const { result } = await call('validate', sc.toml);
+  if (!result.ok) {
+    $('status').textContent = 'The bundled scenario is invalid: ' + result.messages[0].message;
+    return;
+  }
+  $('messages').replaceChildren();
+  applyInfo(result);
+  rerun();
+}
+
+function onSlider(id, path) {
+  $(id).addEventListener('input', () => {
+    const v = Number($(id).value);
+    state.sets[path()] = v;
+    setOutput(id, v);
+    rerun();
+  });
+}
+
+async function main() {
+  state.scenarios = await (await fetch('scenarios.json')).json();
+  fillSelect($('scenario'), state.scenarios.map((s, i) => [String(i), (s.whatif ? 'What-if: ' : 'Flagship: ') +
+    s.name.replace(/^What-if:\s*/, '')]), false);
+  $('scenario').addEventListener('change', () => loadScenario(Number($('scenario').value)));
+  for (const id of ['lens', 'focus']) $(id).addEventListener('change', rerun);
+  $('seed').addEventListener('change', rerun);
+  $('lever').addEventListener('change', syncSliders);
+  $('actor').addEventListener('change', syncSliders);
+  onSlider('lever-weight', () => `levers.${leverId()}.weight`);
+  onSlider('actor-budget', () => `actors.${actorId()}.budget`);
+  onSlider('noise', () => 'model.noise');
+  $('runs').addEventListener('input', () => { $('runs-out').textContent = $('runs').value; rerun(); });
+  $('reset').addEventListener('click', () => { state.sets = {}; syncSliders(); rerun(); });
+  $('editor').addEventListener('input', () => {
+    clearTimeout(validateTimer);
+    validateTimer = setTimeout(validateEditor, 250);
+  });
+  await loadScenario(0);
+  // The question the issue asks first: Türkiye's cultural effort.
+  if (state.info.actors.some((a) => a.id === 'TUR')) { $('actor').value = 'TUR'; syncSliders(); }
+  if (state.info.levers.some((l) => l.id === 'culture')) { $('lever').value = 'culture'; syncSliders(); }
+}
+
+main().catch((e) => { $('status').textContent = 'Failed to start: ' + e; });
