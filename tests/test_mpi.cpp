@@ -53,3 +53,17 @@ TEST_CASE("mpirun -np 2 run --series all, sweep and calibrate give the same byte
   REQUIRE(std::filesystem::exists(c1 / "cal.toml"));
   CHECK(sptest::read((c1 / "cal.toml").string()) == sptest::read((c2 / "cal.toml").string()));
 }
+
+TEST_CASE("mpirun -np 2 calibrate --method abc spreads each batch over the ranks and gives the same bytes", "[mpi][abc]") {
+  REQUIRE(smartpower::built_with_mpi());
+  const auto dir = sptest::temp_dir("mpi-abc");
+  const auto toy = sptest::write(dir / "toy.toml", sptest::calibration_toy());
+  const auto claims = sptest::write(dir / "claims.toml", sptest::calibration_toy_fit_claim());
+  const std::string abc = sptest::bin() + " calibrate " + toy + " --claims " + claims +
+                          " --method abc --particles 60 --generations 3 --runs 2 --threads 2 -q --best ";
+  std::string text;
+  REQUIRE(sptest::run(abc + (dir / "best1.toml").string() + " --out " + (dir / "one.csv").string()) == 0);
+  REQUIRE(sptest::run(kMpirun + abc + (dir / "best2.toml").string() + " --out " + (dir / "two.csv").string(), &text) == 0);
+  CHECK(text.find("wrote ") == text.rfind("wrote "));  // printed by rank 0 alone
+  CHECK(sptest::read((dir / "one.csv").string()) == sptest::read((dir / "two.csv").string()));
+}
