@@ -297,13 +297,50 @@ void register_commands(CLI::App& app, Context& ctx) {
     };
   });
 
-  auto* keys = app.add_subcommand("keys", "list every numeric scenario key with its default, range and meaning");
+  static bool keys_markdown_flag = false;
+  static std::string keys_section;
+  auto* keys = app.add_subcommand("keys", "list every scenario key of every section: type, default, range, unit, symbol in "
+                                          "docs/model.md and meaning (the key registry)");
+  keys->add_flag("--markdown", keys_markdown_flag, "print docs/keys.md: one markdown table per section");
+  keys->add_option("--section,-s", keys_section, "only the keys of this top-level section (model, levers, actors, ...)");
   keys->callback([&ctx]() {
     ctx.action = []() {
-      Table t({"section", "key", "default", "range", "meaning"});
-      for (const auto& k : key_reference()) t.add({k.section, k.key, format_number(k.fallback), k.range, k.doc});
+      if (keys_markdown_flag) {
+        std::cout << keys_markdown();
+        return 0;
+      }
+      Table t({"key", "type", "default", "range", "unit", "symbol", "meaning"});
+      std::vector<std::string> sections;
+      for (const auto& k : scenario_keys()) {
+        const std::string section(k.section());
+        if (std::find(sections.begin(), sections.end(), section) == sections.end()) sections.push_back(section);
+      }
+      if (!keys_section.empty() && std::find(sections.begin(), sections.end(), keys_section) == sections.end()) {
+        std::string msg = "keys --section: no section '" + keys_section + "'";
+        const auto near = closest_match(keys_section, sections);
+        if (!near.empty()) msg += "; did you mean '" + near + "'?";
+        std::string list;
+        for (const auto& s : sections) list += (list.empty() ? "" : ", ") + s;
+        throw InputError(msg + " (sections: " + list + ")");
+      }
+      const auto rows = key_rows();
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!keys_section.empty() && scenario_keys()[i].section() != keys_section) continue;
+        const auto& r = rows[i];
+        t.add({r.path, r.type, r.fallback, r.range, r.unit, r.symbol, r.meaning});
+      }
+      for (std::size_t c = 1; c < 7; ++c) t.left_align(c);
       t.text_last_column();
       t.print(std::cout, "");
+      return 0;
+    };
+  });
+
+  auto* schema = app.add_subcommand("schema", "print the JSON Schema of a scenario file (docs/scenario.schema.json), for "
+                                              "editors: completion and hover documentation with a #:schema line");
+  schema->callback([&ctx]() {
+    ctx.action = []() {
+      std::cout << scenario_json_schema();
       return 0;
     };
   });

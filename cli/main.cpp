@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  for (const char* name : {"validate", "resolve", "keys"}) {
+  for (const char* name : {"validate", "resolve", "keys", "schema"}) {
     if (app.got_subcommand(name)) g_exit_on_signal.store(true);
   }
   if (g_stop.load()) {

@@ -18,12 +18,61 @@
 #include "smartpower/checkpoint.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/ensemble.hpp"
+#include "smartpower/keys.hpp"
 #include "smartpower/output.hpp"
 #include "toml_reader.hpp"
 
 namespace smartpower {
 namespace fs = std::filesystem;
 using detail::TableReader;
+
+namespace {
+
+// The dotted paths of every number of the scenario that is a key of the registry
+// (smartpower/keys.hpp); arrays of tables by id (or index when an entry has none).
+void number_paths(const toml::node& node, const std::string& path, std::vector<std::string>& out) {
+  if (const auto* t = node.as_table()) {
+    for (auto&& [k, v] : *t) {
+      if (path.empty() && (k.str() == "calibration" || k.str() == "lenses")) continue;
+      number_paths(v, path.empty() ? std::string(k.str()) : path + "." + std::string(k.str()), out);
+    }
+  } else if (const auto* a = node.as_array(); a && a->is_array_of_tables()) {
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const auto* id = a->get(i)->as_table()->get_as<std::string>("id");
+      number_paths(*a->get(i), path + "." + (id ? id->get() : std::to_string(i)), out);
+    }
+  } else if (node.is_number()) {
+    const Key* key = find_key(path);
+    if (key && (key->type == KeyType::number || key->type == KeyType::integer)) out.push_back(path);
+  }
+}
+
+// Why a calibration path names no number: a key the scenario leaves at its default, or
+// the closest path that names one.
+std::string path_hint(const toml::table& doc, const std::string& path) {
+  const Key* key = find_key(path);
+  // The entry the key belongs to (`actors.KAZ` of actors.KAZ.budget) must exist.
+  std::string owner;
+  if (key) {
+    const auto pattern = split_dotted_path(key->path), parts = split_dotted_path(path);
+    std::size_t n = 0;
+    for (std::size_t i = 0; i + 1 < pattern.size(); ++i) {
+      if (pattern[i].front() == '<') n = i + 1;
+    }
+    for (std::size_t i = 0; i < n; ++i) owner += (i ? "." : "") + parts[i];
+  }
+  if (key && (key->type == KeyType::number || key->type == KeyType::integer) && !get_path(doc, path)) {
+    if (!owner.empty() && !get_path(doc, owner)) return " (the scenario has no '" + owner + "')";
+    return " (it is a valid key, '" + std::string(key->path) + "', that the scenario leaves at its default: set it " +
+           "in the scenario to calibrate it)";
+  }
+  std::vector<std::string> paths;
+  number_paths(doc, "", paths);
+  const std::string near = closest_match(path, paths);
+  return near.empty() ? "" : "; did you mean '" + near + "'?";
+}
+
+}  // namespace
 
 std::vector<CalibrationParameter> calibration_parameters(const toml::table& doc) {
   std::vector<CalibrationParameter> out;
@@ -46,7 +95,7 @@ std::vector<CalibrationParameter> calibration_parameters(const toml::table& doc)
     const toml::node* cur = get_path(doc, cp.path);
     bool ok = false;
     cp.start = cur ? detail::number_value(*cur, ok) : 0.0;
-    if (!cur || !ok) p.fail_key("path", "'" + cp.path + "' does not name a number in the scenario");
+    if (!cur || !ok) p.fail_key("path", "'" + cp.path + "' does not name a number in the scenario" + path_hint(doc, cp.path));
     cp.start = std::clamp(cp.start, cp.lo, cp.hi);
     p.finish();
     out.push_back(cp);

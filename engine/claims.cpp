@@ -17,7 +17,6 @@
 #include "toml_reader.hpp"
 
 namespace smartpower {
-using detail::closed;
 using detail::TableReader;
 
 namespace {

@@ -1,5 +1,5 @@
-// Validation: a resolved TOML document -> Scenario. The spec tables below are the one
-// place where each numeric key's default, range and meaning are declared.
+// Validation: a resolved TOML document -> Scenario. Each key's default and range come
+// from the key registry (smartpower/keys.hpp), where they are declared once.
 #include <algorithm>
 #include <limits>
 #include <cmath>
@@ -13,14 +13,9 @@
 #include "toml_reader.hpp"
 
 namespace smartpower {
-using detail::closed;
-using detail::open_hi;
-using detail::open_lo;
-using detail::Range;
 using detail::TableReader;
 
 namespace {
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Where to point when a whole table is missing: the first value that has a position
 // (a merged root table has none of its own).
@@ -42,68 +37,80 @@ std::string fmt(double v) {
   return ss.str();
 }
 
+// The numeric fields read from a table of the registry's keys (smartpower/keys.hpp),
+// which gives each its name, default and range.
 template <class Struct>
-struct NumberKey {
-  const char* key;
+struct NumberField {
+  const Key& key;
   double Struct::*field;
-  Range range;
-  const char* doc;
 };
 
-const std::vector<NumberKey<ModelParams>>& model_keys() {
-  static const std::vector<NumberKey<ModelParams>> keys = {
-      {"rho", &ModelParams::rho, open_hi(-50, 1), "CES exponent of smart power; < 1 so a mix beats either extreme"},
-      {"alpha", &ModelParams::alpha, closed(0, 1), "CES weight of hard power"},
-      {"identity_share", &ModelParams::identity_share, closed(0, 1), "share of identity (vs alignment) in affinity"},
-      {"soft_floor", &ModelParams::soft_floor, closed(0, 1), "soft receptivity at zero affinity"},
-      {"affinity_exponent", &ModelParams::affinity_exponent, closed(0, 20), "curvature of soft receptivity in affinity"},
-      {"need_exponent", &ModelParams::need_exponent, closed(0, 20), "curvature of hard receptivity in capability asymmetry"},
-      {"proximity_floor", &ModelParams::proximity_floor, closed(0, 1), "threat proximity without a border"},
-      {"threat_base", &ModelParams::threat_base, closed(0, 1e6), "military pressure without any stock"},
-      {"threat_soft_damping", &ModelParams::threat_soft_damping, closed(0, 1e6), "how much soft power softens threat"},
-      {"threat_affinity_damping", &ModelParams::threat_affinity_damping, closed(0, 1e6), "how much affinity softens threat"},
-      {"alignment_rate", &ModelParams::alignment_rate, closed(0, 1e3), "speed of alignment adjustment per year"},
-      {"alignment_bias", &ModelParams::alignment_bias, closed(-10, 10), "constant term of the alignment target"},
-      {"w_identity", &ModelParams::w_identity, closed(0, 100), "constructivist term: shared identity"},
-      {"w_exchange", &ModelParams::w_exchange, closed(0, 100), "constructivist term: soft exchanges"},
-      {"w_interdependence", &ModelParams::w_interdependence, closed(0, 100), "liberal term: hard interdependence"},
-      {"w_threat", &ModelParams::w_threat, closed(0, 100), "realist term: threat lowers alignment"},
-      {"w_counter", &ModelParams::w_counter, closed(0, 100), "counter-balancing term: a counterweight to the top threat"},
-      {"noise", &ModelParams::noise, closed(0, 100), "multiplies every actor's utility noise"},
+const std::vector<NumberField<ModelParams>>& model_fields() {
+  static const std::vector<NumberField<ModelParams>> fields = {
+      {scenario_key("model.rho"), &ModelParams::rho},
+      {scenario_key("model.alpha"), &ModelParams::alpha},
+      {scenario_key("model.identity_share"), &ModelParams::identity_share},
+      {scenario_key("model.soft_floor"), &ModelParams::soft_floor},
+      {scenario_key("model.affinity_exponent"), &ModelParams::affinity_exponent},
+      {scenario_key("model.need_exponent"), &ModelParams::need_exponent},
+      {scenario_key("model.proximity_floor"), &ModelParams::proximity_floor},
+      {scenario_key("model.threat_base"), &ModelParams::threat_base},
+      {scenario_key("model.threat_soft_damping"), &ModelParams::threat_soft_damping},
+      {scenario_key("model.threat_affinity_damping"), &ModelParams::threat_affinity_damping},
+      {scenario_key("model.alignment_rate"), &ModelParams::alignment_rate},
+      {scenario_key("model.alignment_bias"), &ModelParams::alignment_bias},
+      {scenario_key("model.w_identity"), &ModelParams::w_identity},
+      {scenario_key("model.w_exchange"), &ModelParams::w_exchange},
+      {scenario_key("model.w_interdependence"), &ModelParams::w_interdependence},
+      {scenario_key("model.w_threat"), &ModelParams::w_threat},
+      {scenario_key("model.w_counter"), &ModelParams::w_counter},
+      {scenario_key("model.noise"), &ModelParams::noise},
   };
-  return keys;
+  return fields;
 }
 
-const std::vector<NumberKey<Lever>>& lever_keys() {
-  static const std::vector<NumberKey<Lever>> keys = {
-      {"weight", &Lever::weight, closed(0, 1e6), "weight w_k of the lever's influence"},
-      {"decay", &Lever::decay, closed(0, 1e3), "stock decay per year (delta_k * dt <= 1)"},
-      {"returns", &Lever::returns, open_lo(0, 1), "returns exponent gamma_k of the stock"},
-      {"reciprocity", &Lever::reciprocity, closed(0, 1), "share of the partner's own stock that counts as influence"},
-      {"threat", &Lever::threat, closed(0, 1e6), "military pressure per unit of stock^gamma"},
-      {"unit_scale", &Lever::unit_scale, closed(0, 1e12), "real value of one stock unit (0 = no unit)"},
-      {"mass_exponent", &Lever::mass_exponent, closed(0, 10), "gravity: effort reach grows as (c_i c_j / mass_scale^2)^this"},
-      {"mass_scale", &Lever::mass_scale, open_lo(0, 1e12), "gravity: the capability product's unit (mass term 1 at mass_scale^2)"},
-      {"distance_exponent", &Lever::distance_exponent, closed(0, 10), "gravity: effort reach falls as distance^-this"},
+const std::vector<NumberField<Lever>>& lever_fields() {
+  static const std::vector<NumberField<Lever>> fields = {
+      {scenario_key("levers.<id>.weight"), &Lever::weight},
+      {scenario_key("levers.<id>.decay"), &Lever::decay},
+      {scenario_key("levers.<id>.returns"), &Lever::returns},
+      {scenario_key("levers.<id>.reciprocity"), &Lever::reciprocity},
+      {scenario_key("levers.<id>.threat"), &Lever::threat},
+      {scenario_key("levers.<id>.unit_scale"), &Lever::unit_scale},
+      {scenario_key("levers.<id>.mass_exponent"), &Lever::mass_exponent},
+      {scenario_key("levers.<id>.mass_scale"), &Lever::mass_scale},
+      {scenario_key("levers.<id>.distance_exponent"), &Lever::distance_exponent},
   };
-  return keys;
+  return fields;
 }
 
-const std::vector<NumberKey<Strategy>>& strategy_keys() {
-  static const std::vector<NumberKey<Strategy>> keys = {
-      {"diversify", &Strategy::diversify, closed(-100, 100), "engage the partners you depend on least"},
-      {"counter_threat", &Strategy::counter_threat, closed(-100, 100), "engage counterweights to your top threat"},
-      {"affinity", &Strategy::affinity, closed(-100, 100), "soft outreach where affinity is high"},
-      {"smart_mix", &Strategy::smart_mix, closed(-100, 100), "push your own soft/hard mix toward the CES optimum"},
-      {"sphere", &Strategy::sphere, closed(-100, 100), "keep bordering partners dependent on you"},
-      {"expansion", &Strategy::expansion, closed(-100, 100), "hard levers toward large economies"},
+const std::vector<NumberField<Strategy>>& strategy_fields() {
+  static const std::vector<NumberField<Strategy>> fields = {
+      {scenario_key("actors.<id>.strategy.diversify"), &Strategy::diversify},
+      {scenario_key("actors.<id>.strategy.counter_threat"), &Strategy::counter_threat},
+      {scenario_key("actors.<id>.strategy.affinity"), &Strategy::affinity},
+      {scenario_key("actors.<id>.strategy.smart_mix"), &Strategy::smart_mix},
+      {scenario_key("actors.<id>.strategy.sphere"), &Strategy::sphere},
+      {scenario_key("actors.<id>.strategy.expansion"), &Strategy::expansion},
   };
-  return keys;
+  return fields;
 }
 
 template <class Struct>
-void read_numbers(TableReader& r, Struct& out, const std::vector<NumberKey<Struct>>& keys) {
-  for (const auto& k : keys) out.*(k.field) = r.number(k.key, out.*(k.field), k.range);
+void read_numbers(TableReader& r, Struct& out, const std::vector<NumberField<Struct>>& fields) {
+  for (const auto& f : fields) out.*(f.field) = r.number(f.key);
+}
+
+// The allowed values of a choice key, in the registry's order.
+std::vector<std::string> choices_of(const Key& key) {
+  std::vector<std::string> out;
+  std::string_view rest = key.choices;
+  for (;;) {
+    const auto bar = rest.find('|');
+    out.emplace_back(rest.substr(0, bar));
+    if (bar == std::string_view::npos) return out;
+    rest.remove_prefix(bar + 1);
+  }
 }
 
 Capability parse_capability(const std::string& s) {
@@ -199,10 +206,13 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
     sc.info.name = r.required_string("name");
     sc.info.description = r.string("description", "");
     r.string("lens", "");  // recorded by apply_lens
-    sc.info.start = r.required_number("start", closed(-1e6, 1e6));
-    sc.info.end = r.required_number("end", closed(-1e6, 1e6));
-    sc.info.dt = r.number("dt", 0.25, open_lo(0, 1e6));
-    sc.info.seed = static_cast<std::uint64_t>(r.integer("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
+    sc.info.start = r.required_number(scenario_key("scenario.start"));
+    sc.info.end = r.required_number(scenario_key("scenario.end"));
+    sc.info.dt = r.number(scenario_key("scenario.dt"));
+    constexpr const Key& seed = scenario_key("scenario.seed");
+    sc.info.seed = static_cast<std::uint64_t>(r.integer(seed.name(), static_cast<std::int64_t>(seed.fallback),
+                                                        static_cast<std::int64_t>(seed.range.lo),
+                                                        std::numeric_limits<std::int64_t>::max()));
     if (!(sc.info.end > sc.info.start)) r.fail_key("end", "must be later than 'start'");
     if (sc.info.dt > sc.info.end - sc.info.start) {
       r.fail_key("dt", "is larger than the horizon end - start = " + fmt(sc.info.end - sc.info.start));
@@ -223,7 +233,7 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
   // [model]
   if (const toml::table* m = top.table("model")) {
     TableReader r(*m, "[model]");
-    read_numbers(r, sc.params, model_keys());
+    read_numbers(r, sc.params, model_fields());
     r.finish();
   }
   if (sc.params.alignment_rate * sc.info.dt > 1) {
@@ -247,10 +257,12 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
     check_id_syntax(r, lv.id, lever_ids, "lever");
     TableReader named(*el.as_table(), "lever '" + lv.id + "'");
     named.node("id");
-    lv.kind = named.choice("kind", "", {"soft", "hard"}) == "soft" ? LeverKind::soft : LeverKind::hard;
-    read_numbers(named, lv, lever_keys());
+    lv.kind = named.choice("kind", "", choices_of(scenario_key("levers.<id>.kind"))) == "soft" ? LeverKind::soft
+                                                                                             : LeverKind::hard;
+    read_numbers(named, lv, lever_fields());
+    // The default depends on the kind (the registry says so in words).
     lv.capability = parse_capability(named.choice("capability", lv.kind == LeverKind::hard ? "economy" : "none",
-                                                  {"economy", "military", "population", "none"}));
+                                                  choices_of(scenario_key("levers.<id>.capability"))));
     lv.unit = named.string("unit", "");
     lv.description = named.string("description", "");
     if (lv.decay * sc.info.dt > 1) named.fail_key("decay", "times dt must be <= 1 (a stock cannot lose more than itself in a step)");
@@ -300,24 +312,24 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
     TableReader r(*el.as_table(), "actor '" + a.id + "'");
     r.node("id");
     a.name = r.string("name", a.id);
-    a.budget = r.number("budget", 1.0, closed(0, 1e12));
-    a.temperature = r.number("temperature", 1.0, open_lo(0, 1e6));
-    a.noise = r.number("noise", 0.0, closed(0, 1e3));
+    a.budget = r.number(scenario_key("actors.<id>.budget"));
+    a.temperature = r.number(scenario_key("actors.<id>.temperature"));
+    a.noise = r.number(scenario_key("actors.<id>.noise"));
     if (const auto* caps = r.table("capabilities")) {
       TableReader c(*caps, "actor '" + a.id + "' capabilities");
-      a.capabilities.economy = c.number("economy", 0, closed(0, 1e12));
-      a.capabilities.military = c.number("military", 0, closed(0, 1e12));
-      a.capabilities.population = c.number("population", 0, closed(0, 1e12));
+      a.capabilities.economy = c.number(scenario_key("actors.<id>.capabilities.economy"));
+      a.capabilities.military = c.number(scenario_key("actors.<id>.capabilities.military"));
+      a.capabilities.population = c.number(scenario_key("actors.<id>.capabilities.population"));
       c.finish();
     } else {
       r.fail(nullptr, "missing required table 'capabilities' = { economy, military, population }");
     }
     if (const auto* g = r.table("growth")) {
       TableReader c(*g, "actor '" + a.id + "' growth");
-      a.growth.economy = c.number("economy", 0, closed(-1, 1));
-      a.growth.military = c.number("military", 0, closed(-1, 1));
-      a.growth.population = c.number("population", 0, closed(-1, 1));
-      a.budget_growth = c.number("budget", 0, closed(-1, 1));
+      a.growth.economy = c.number(scenario_key("actors.<id>.growth.economy"));
+      a.growth.military = c.number(scenario_key("actors.<id>.growth.military"));
+      a.growth.population = c.number(scenario_key("actors.<id>.growth.population"));
+      a.budget_growth = c.number(scenario_key("actors.<id>.growth.budget"));
       c.finish();
     }
     if (const auto* pt = r.table("path")) {
@@ -346,27 +358,29 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
     }
     if (const auto* s = r.table("strategy")) {
       TableReader c(*s, "actor '" + a.id + "' strategy");
-      read_numbers(c, a.strategy, strategy_keys());
+      read_numbers(c, a.strategy, strategy_fields());
       c.finish();
     }
     a.identity.assign(sc.identity_dims.size(), 0.0);
     if (const auto* idt = r.table("identity")) {
       TableReader c(*idt, "actor '" + a.id + "' identity");
       for (std::size_t d = 0; d < sc.identity_dims.size(); ++d) {
-        a.identity[d] = c.number(sc.identity_dims[d], 0.0, closed(0, 1e3));
+        a.identity[d] = c.number(sc.identity_dims[d], scenario_key("actors.<id>.identity.<dim>"));
       }
       c.finish();
     }
     a.lever_bias.assign(K, 0.0);
     if (const auto* lb = r.table("lever_bias")) {
       TableReader c(*lb, "actor '" + a.id + "' lever_bias");
-      for (int k = 0; k < K; ++k) a.lever_bias[k] = c.number(sc.levers[k].id, 0.0, closed(-100, 100));
+      for (int k = 0; k < K; ++k) a.lever_bias[k] = c.number(sc.levers[k].id, scenario_key("actors.<id>.lever_bias.<lever>"));
       c.finish();
     }
     a.partner_bias.assign(N, 0.0);
     if (const auto* pb = r.table("partner_bias")) {
       TableReader c(*pb, "actor '" + a.id + "' partner_bias");
-      for (int j = 0; j < N; ++j) a.partner_bias[j] = c.number(actor_ids_all[j], 0.0, closed(-100, 100));
+      for (int j = 0; j < N; ++j) {
+        a.partner_bias[j] = c.number(actor_ids_all[j], scenario_key("actors.<id>.partner_bias.<actor>"));
+      }
       c.finish();
     }
     r.finish();
@@ -394,7 +408,7 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
         const toml::table* bt = ar.table(b_id);
         TableReader br(*bt, "[relations." + a_id + "." + b_id + "]");
         if (bt->get("border")) {
-          const double b = br.number("border", 0, closed(0, 1));
+          const double b = br.number(scenario_key("relations.<actor>.<partner>.border"));
           const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
           if (border_set[ji] && sc.border[ji] != b) {
             br.fail_key("border", "contradicts the border given in [relations." + b_id + "." + a_id + "] (borders are symmetric)");
@@ -403,7 +417,7 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
           border_set[ij] = border_set[ji] = 1;
         }
         if (bt->get("distance")) {
-          const double d = br.number("distance", 1, detail::open_lo(0, 1e6));
+          const double d = br.number(scenario_key("relations.<actor>.<partner>.distance"));
           const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
           if (distance_set[ji] && sc.distance[ji] != d) {
             br.fail_key("distance", "contradicts the distance given in [relations." + b_id + "." + a_id + "] (distances are symmetric)");
@@ -411,11 +425,12 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
           sc.distance[ij] = sc.distance[ji] = d;
           distance_set[ij] = distance_set[ji] = 1;
         }
-        sc.alignment0[static_cast<std::size_t>(i) * N + j] = br.number("alignment", 0, closed(-1, 1));
+        sc.alignment0[static_cast<std::size_t>(i) * N + j] = br.number(scenario_key("relations.<actor>.<partner>.alignment"));
         if (const toml::table* st = br.table("stocks")) {
           TableReader sr(*st, "[relations." + a_id + "." + b_id + ".stocks]");
           for (int k = 0; k < K; ++k) {
-            sc.stocks0[(static_cast<std::size_t>(k) * N + i) * N + j] = sr.number(sc.levers[k].id, 0, closed(0, 1e12));
+            sc.stocks0[(static_cast<std::size_t>(k) * N + i) * N + j] =
+                sr.number(sc.levers[k].id, scenario_key("relations.<actor>.<partner>.stocks.<lever>"));
           }
           sr.finish();
         }
@@ -438,7 +453,7 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       e.id = er.string("id", "");
       if (!e.id.empty()) check_id_syntax(er, e.id, event_ids, "event");
       e.source = er.required_string("source");
-      e.time = er.required_number("time", closed(-1e6, 1e6));
+      e.time = er.required_number(scenario_key("events.<id>.time"));
       if (e.time < sc.info.start || e.time >= sc.info.end) {
         er.fail_key("time", "= " + fmt(e.time) + " is outside the scenario's time range [" + fmt(sc.info.start) + ", " +
                                 fmt(sc.info.end) + ")");
@@ -447,10 +462,10 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       e.target = resolve_id(er, "target", er.required_string("target"), actor_ids, "actor", false);
       if (e.actor == e.target) er.fail_key("target", "must differ from 'actor'");
       if (er.table().get("lever")) e.lever = resolve_id(er, "lever", er.string("lever", ""), lever_ids, "lever", false);
-      e.stock = er.number("stock", 0, closed(-1e12, 1e12));
-      e.alignment = er.number("alignment", 0, closed(-2, 2));
-      e.mutual = er.boolean("mutual", false);
-      e.enabled = er.boolean("enabled", true);
+      e.stock = er.number(scenario_key("events.<id>.stock"));
+      e.alignment = er.number(scenario_key("events.<id>.alignment"));
+      e.mutual = er.boolean("mutual", scenario_key("events.<id>.mutual").fallback != 0);
+      e.enabled = er.boolean("enabled", scenario_key("events.<id>.enabled").fallback != 0);
       if (e.stock != 0 && e.lever < 0) er.fail_key("stock", "needs a 'lever' to add the stock to");
       er.finish();
       sc.events.push_back(std::move(e));
@@ -473,18 +488,18 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       mv.target = resolve_id(mr, "target", mr.required_string("target"), actor_ids, "actor", true);
       if (mv.target == mv.actor) mr.fail_key("target", "must differ from 'actor'");
       mv.lever = resolve_id(mr, "lever", mr.required_string("lever"), lever_ids, "lever", true);
-      mv.from = mr.required_number("from", closed(-1e6, 1e6));
+      mv.from = mr.required_number(scenario_key("moves.<id>.from"));
       // Without `to` a move lasts to the end, the last recorded instant included (a default
       // of the scenario's end switched it off at that instant: docs/model.md eq. 14).
-      mv.to = mr.number("to", std::numeric_limits<double>::infinity(), closed(-1e6, 1e6));
+      mv.to = mr.number(scenario_key("moves.<id>.to"));
       if (!(mv.to > mv.from)) mr.fail_key("to", "must be later than 'from'");
       if (mv.from >= sc.info.end || mv.to <= sc.info.start) {
         mr.fail_key("from", "= " + fmt(mv.from) + ": the window [" + fmt(mv.from) + ", " + fmt(mv.to) +
                                 ") is outside the scenario's time range [" + fmt(sc.info.start) + ", " + fmt(sc.info.end) + ")");
       }
-      mv.scale = mr.number("scale", 1, closed(0, 1e6));
-      mv.effort = mr.number("effort", 0, closed(-1e9, 1e9));
-      mv.enabled = mr.boolean("enabled", true);
+      mv.scale = mr.number(scenario_key("moves.<id>.scale"));
+      mv.effort = mr.number(scenario_key("moves.<id>.effort"));
+      mv.enabled = mr.boolean("enabled", scenario_key("moves.<id>.enabled").fallback != 0);
       mr.finish();
       sc.moves.push_back(std::move(mv));
     }
@@ -496,8 +511,8 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
       TableReader r(*el.as_table(), "expect");
       Expectation x;
       x.metric = r.required_string("metric");
-      x.raises = r.choice("effect", "", {"raises", "lowers"}) == "raises";
-      x.at = r.number("at", sc.info.end, closed(sc.info.start, sc.info.end));
+      x.raises = r.choice("effect", "", choices_of(scenario_key("expect.<n>.effect"))) == "raises";
+      x.at = r.number("at", sc.info.end, closed(sc.info.start, sc.info.end));  // the registry: default and range in words
       x.reason = r.required_string("reason");
       r.finish();
       sc.expectations.push_back(std::move(x));
@@ -515,17 +530,6 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
   top.table("calibration");
   top.finish();
   return sc;
-}
-
-std::vector<KeyDoc> key_reference() {
-  std::vector<KeyDoc> out;
-  const ModelParams mp;
-  for (const auto& k : model_keys()) out.push_back({"model", k.key, mp.*(k.field), k.range.describe(), k.doc});
-  const Lever lv;
-  for (const auto& k : lever_keys()) out.push_back({"levers", k.key, lv.*(k.field), k.range.describe(), k.doc});
-  const Strategy st;
-  for (const auto& k : strategy_keys()) out.push_back({"actors.strategy", k.key, st.*(k.field), k.range.describe(), k.doc});
-  return out;
 }
 
 }  // namespace smartpower

@@ -519,7 +519,9 @@ void check_set_spec(const toml::table& doc, const SetSpec& spec) {
         if (p == 0) {
           for (const char* sec : {"scenario", "model", "levers", "actors", "relations", "events", "moves"}) choices.emplace_back(sec);
         } else if (p + 1 == parts.size()) {
-          for (const auto& k : key_reference()) choices.push_back(k.key);
+          for (const Key& k : scenario_keys()) {
+            if (k.type == KeyType::number || k.type == KeyType::integer) choices.emplace_back(k.name());
+          }
         }
       } else if (const auto* a = cur->as_array()) {
         for (const auto& el : *a) {

@@ -16,17 +16,6 @@ static std::string fmt(double v) {
   return ss.str();
 }
 
-std::string Range::describe() const {
-  const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
-  if (has_lo && has_hi) {
-    return std::string("a number in ") + (lo_open ? "(" : "[") + fmt(lo) + ", " + fmt(hi) +
-           (hi_open ? ")" : "]");
-  }
-  if (has_lo) return std::string("a number ") + (lo_open ? "> " : ">= ") + fmt(lo);
-  if (has_hi) return std::string("a number ") + (hi_open ? "< " : "<= ") + fmt(hi);
-  return "a finite number";
-}
-
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
     case toml::node_type::table: return "a table";

@@ -13,27 +13,15 @@
 
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
+#include "smartpower/keys.hpp"
 
 namespace smartpower::detail {
 
-struct Range {
-  double lo = -std::numeric_limits<double>::infinity();
-  double hi = std::numeric_limits<double>::infinity();
-  bool lo_open = false;
-  bool hi_open = false;
-
-  bool contains(double v) const {
-    if (!std::isfinite(v)) return false;
-    if (lo_open ? !(v > lo) : !(v >= lo)) return false;
-    if (hi_open ? !(v < hi) : !(v <= hi)) return false;
-    return true;
-  }
-  std::string describe() const;
-};
-
-inline Range closed(double lo, double hi) { return Range{lo, hi, false, false}; }
-inline Range open_hi(double lo, double hi) { return Range{lo, hi, false, true}; }
-inline Range open_lo(double lo, double hi) { return Range{lo, hi, true, false}; }
+// The registry's interval type and its constructors (smartpower/keys.hpp).
+using smartpower::closed;
+using smartpower::open_hi;
+using smartpower::open_lo;
+using smartpower::Range;
 
 class TableReader {
  public:
@@ -49,6 +37,11 @@ class TableReader {
   }
   double number(std::string_view key, double fallback, const Range& range);
   double required_number(std::string_view key, const Range& range);
+  // A key of the registry: its name, default and range (a required one has no default).
+  double number(const Key& key) { return number(key.name(), key.fallback, key.range); }
+  // A key of the registry whose name the file chooses (`identity.<dim>`): `name`.
+  double number(std::string_view name, const Key& key) { return number(name, key.fallback, key.range); }
+  double required_number(const Key& key) { return required_number(key.name(), key.range); }
   std::string string(std::string_view key, std::string fallback);
   std::string required_string(std::string_view key);
   bool boolean(std::string_view key, bool fallback);

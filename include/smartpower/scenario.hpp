@@ -1,13 +1,15 @@
 // What a scenario *is*: a validated, fully resolved description of actors, levers,
 // relations, events and moves. Loading (TOML -> Scenario) lives in document.hpp;
-// running lives in simulation.hpp. Every field names the TOML key that sets it; the
-// defaults and ranges of numeric keys live once, in the spec tables of scenario.cpp,
-// which `smartpower keys` prints.
+// running lives in simulation.hpp. Every field names the TOML key that sets it; each
+// default is taken from the key registry (smartpower/keys.hpp), where it is written
+// once with the key's range, unit and meaning (`smartpower keys` prints them).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "smartpower/keys.hpp"
 
 namespace smartpower {
 
@@ -21,68 +23,68 @@ struct ScenarioInfo {
   std::string description;  // description
   double start = 0;         // start (year)
   double end = 0;           // end (year)
-  double dt = 0.25;         // dt (years per step)
-  std::uint64_t seed = 1;   // seed
+  double dt = key_default("scenario.dt");  // dt (years per step)
+  std::uint64_t seed = static_cast<std::uint64_t>(key_default("scenario.seed"));  // seed
   int steps() const;        // round((end - start) / dt)
   double time_at(int step) const { return start + dt * step; }
 };
 
 // [model]: global weights of the equations in docs/model.md.
 struct ModelParams {
-  double rho = 0.5;                      // rho: CES exponent (< 1)
-  double alpha = 0.5;                    // alpha: CES weight of hard power
-  double identity_share = 0.5;           // identity_share: beta
-  double soft_floor = 0.1;               // soft_floor: r0
-  double affinity_exponent = 1.0;        // affinity_exponent: kappa
-  double need_exponent = 0.5;            // need_exponent: mu
-  double proximity_floor = 0.2;          // proximity_floor: p0
-  double threat_base = 0.1;              // threat_base: theta0
-  double threat_soft_damping = 1.0;      // threat_soft_damping: phi_s
-  double threat_affinity_damping = 1.0;  // threat_affinity_damping: phi_a
-  double alignment_rate = 0.5;           // alignment_rate: eta (per year)
-  double alignment_bias = 0.0;           // alignment_bias: a0
-  double w_identity = 1.0;               // w_identity
-  double w_exchange = 1.0;               // w_exchange
-  double w_interdependence = 1.0;        // w_interdependence
-  double w_threat = 1.0;                 // w_threat
-  double w_counter = 1.0;                // w_counter
-  double noise = 1.0;                    // noise: multiplies every actor's noise
+  double rho = key_default("model.rho");  // rho: CES exponent (< 1)
+  double alpha = key_default("model.alpha");  // alpha: CES weight of hard power
+  double identity_share = key_default("model.identity_share");  // identity_share: beta
+  double soft_floor = key_default("model.soft_floor");  // soft_floor: r0
+  double affinity_exponent = key_default("model.affinity_exponent");  // affinity_exponent: kappa
+  double need_exponent = key_default("model.need_exponent");  // need_exponent: mu
+  double proximity_floor = key_default("model.proximity_floor");  // proximity_floor: p0
+  double threat_base = key_default("model.threat_base");  // threat_base: theta0
+  double threat_soft_damping = key_default("model.threat_soft_damping");  // threat_soft_damping: phi_s
+  double threat_affinity_damping = key_default("model.threat_affinity_damping");  // threat_affinity_damping: phi_a
+  double alignment_rate = key_default("model.alignment_rate");  // alignment_rate: eta (per year)
+  double alignment_bias = key_default("model.alignment_bias");  // alignment_bias: a0
+  double w_identity = key_default("model.w_identity");  // w_identity
+  double w_exchange = key_default("model.w_exchange");  // w_exchange
+  double w_interdependence = key_default("model.w_interdependence");  // w_interdependence
+  double w_threat = key_default("model.w_threat");  // w_threat
+  double w_counter = key_default("model.w_counter");  // w_counter
+  double noise = key_default("model.noise");  // noise: multiplies every actor's noise
 };
 
 // [[levers]]
 struct Lever {
   std::string id;                      // id
   LeverKind kind = LeverKind::soft;    // kind = "soft" | "hard"
-  double weight = 1;                   // weight: w_k
-  double decay = 0.1;                  // decay: delta_k (per year)
-  double returns = 1;                  // returns: gamma_k in (0, 1]
-  double reciprocity = 0;              // reciprocity: r_k
-  double threat = 0;                   // threat: theta_k
+  double weight = key_default("levers.<id>.weight");  // weight: w_k
+  double decay = key_default("levers.<id>.decay");  // decay: delta_k (per year)
+  double returns = key_default("levers.<id>.returns");  // returns: gamma_k in (0, 1]
+  double reciprocity = key_default("levers.<id>.reciprocity");  // reciprocity: r_k
+  double threat = key_default("levers.<id>.threat");  // threat: theta_k
   Capability capability = Capability::none;  // capability
   std::string unit;                    // unit: real-world unit of the stock, e.g. "USD bn"
-  double unit_scale = 0;               // unit_scale: real value of one stock unit (0 = none)
-  double mass_exponent = 0;            // mass_exponent: nu_k of the gravity factor (docs/model.md eq. 14)
-  double mass_scale = 1;               // mass_scale: Y_k, the mass at which the mass term is 1
-  double distance_exponent = 0;        // distance_exponent: lambda_k of the gravity factor
+  double unit_scale = key_default("levers.<id>.unit_scale");  // unit_scale: real value of one stock unit (0 = none)
+  double mass_exponent = key_default("levers.<id>.mass_exponent");  // mass_exponent: nu_k of the gravity factor (docs/model.md eq. 14)
+  double mass_scale = key_default("levers.<id>.mass_scale");  // mass_scale: Y_k, the mass at which the mass term is 1
+  double distance_exponent = key_default("levers.<id>.distance_exponent");  // distance_exponent: lambda_k of the gravity factor
   bool gravity() const { return mass_exponent != 0 || distance_exponent != 0; }
   std::string description;             // description
 };
 
 struct Capabilities {
-  double economy = 0;     // economy
-  double military = 0;    // military
-  double population = 0;  // population
+  double economy = key_default("actors.<id>.capabilities.economy");  // economy
+  double military = key_default("actors.<id>.capabilities.military");  // military
+  double population = key_default("actors.<id>.capabilities.population");  // population
   double get(Capability c) const;
 };
 
 // actors.strategy: weights of the utility terms (docs/model.md, eq. 13).
 struct Strategy {
-  double diversify = 0;       // diversify
-  double counter_threat = 0;  // counter_threat
-  double affinity = 0;        // affinity
-  double smart_mix = 0;       // smart_mix
-  double sphere = 0;          // sphere
-  double expansion = 0;       // expansion
+  double diversify = key_default("actors.<id>.strategy.diversify");  // diversify
+  double counter_threat = key_default("actors.<id>.strategy.counter_threat");  // counter_threat
+  double affinity = key_default("actors.<id>.strategy.affinity");  // affinity
+  double smart_mix = key_default("actors.<id>.strategy.smart_mix");  // smart_mix
+  double sphere = key_default("actors.<id>.strategy.sphere");  // sphere
+  double expansion = key_default("actors.<id>.strategy.expansion");  // expansion
 };
 
 // [[actors]]
@@ -91,13 +93,13 @@ struct Actor {
   std::string name;                 // name
   Capabilities capabilities;        // capabilities = { economy, military, population }
   Capabilities growth;              // growth = { economy, military, population, budget }
-  double budget_growth = 0;         // growth.budget
+  double budget_growth = key_default("actors.<id>.growth.budget");  // growth.budget
   // path = { economy = [[t, v], ...], ... }: a capability as data (docs/model.md eq. 1),
   // log-linear between the points, held flat outside; empty = capabilities * exp(growth t).
   std::vector<std::pair<double, double>> path[3];  // [0] economy, [1] military, [2] population
-  double budget = 1;                // budget: effort per year
-  double temperature = 1;           // temperature: softmax temperature
-  double noise = 0;                 // noise: sigma of the utility noise
+  double budget = key_default("actors.<id>.budget");  // budget: effort per year
+  double temperature = key_default("actors.<id>.temperature");  // temperature: softmax temperature
+  double noise = key_default("actors.<id>.noise");  // noise: sigma of the utility noise
   Strategy strategy;                // strategy = { diversify = .., ... }
   std::vector<double> identity;     // identity = { dim = value } (per identity dimension)
   std::vector<double> lever_bias;   // lever_bias = { lever = value } (K)
@@ -113,10 +115,10 @@ struct Event {
   int actor = -1;            // actor
   int target = -1;           // target
   int lever = -1;            // lever (required when stock != 0)
-  double stock = 0;          // stock: added to S[lever](actor, target)
-  double alignment = 0;      // alignment: added to A(actor, target)
-  bool mutual = false;       // mutual: also apply target -> actor
-  bool enabled = true;       // enabled
+  double stock = key_default("events.<id>.stock");  // stock: added to S[lever](actor, target)
+  double alignment = key_default("events.<id>.alignment");  // alignment: added to A(actor, target)
+  bool mutual = key_default("events.<id>.mutual") != 0;  // mutual: also apply target -> actor
+  bool enabled = key_default("events.<id>.enabled") != 0;  // enabled
 };
 
 // [[moves]]: a sustained policy change over [from, to).
@@ -129,9 +131,9 @@ struct Move {
   int lever = -1;      // lever ("*" = every lever -> -1)
   double from = 0;     // from (year)
   double to = 0;       // to (year; absent: +infinity, the move lasts to the end, last instant included)
-  double scale = 1;    // scale: multiplies the actor's chosen effort
-  double effort = 0;   // effort: added effort per year
-  bool enabled = true; // enabled
+  double scale = key_default("moves.<id>.scale");  // scale: multiplies the actor's chosen effort
+  double effort = key_default("moves.<id>.effort");  // effort: added effort per year
+  bool enabled = key_default("moves.<id>.enabled") != 0;  // enabled
 };
 
 // [[expect]]: a sign a what-if expects of one outcome (from IR theory), for `compare` to
