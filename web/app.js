@@ -206,19 +206,19 @@ async function validateEditor() {
 }
 
 // ---- Wiring.
-async function loadScenario(index) {
+async function loadScenario(index, toml = null, run = true) {
   const sc = state.scenarios[index];
-  state.toml = sc.toml;
+  state.toml = toml ?? sc.toml;
   state.sets = {};
-  $('editor').value = sc.toml;
-  const { result } = await call('validate', sc.toml);
+  $('editor').value = state.toml;
+  const { result } = await call('validate', state.toml);
   if (!result.ok) {
     $('status').textContent = 'The bundled scenario is invalid: ' + result.messages[0].message;
     return;
   }
   $('messages').replaceChildren();
   applyInfo(result);
-  rerun();
+  if (run) rerun();
 }
 
 function onSlider(id, path) {
@@ -228,6 +228,44 @@ function onSlider(id, path) {
     setOutput(id, v);
     rerun();
   });
+}
+
+// ---- Share and download. The link holds the scenario, seed, runs, lens, actor shown
+// and the sliders moved (and the TOML itself when it was edited), in the URL's hash.
+function shareState() {
+  const q = new URLSearchParams();
+  q.set('scenario', state.scenarios[Number($('scenario').value)].id);
+  q.set('seed', $('seed').value);
+  q.set('runs', $('runs').value);
+  if ($('lens').value) q.set('lens', $('lens').value);
+  q.set('focus', $('focus').value);
+  if (Object.keys(state.sets).length) q.set('set', JSON.stringify(state.sets));
+  if (state.toml !== state.scenarios[Number($('scenario').value)].toml) {
+    q.set('toml', btoa(String.fromCharCode(...new TextEncoder().encode(state.toml))));
+  }
+  return q;
+}
+
+async function restoreState(hash) {
+  const q = new URLSearchParams(hash.replace(/^#/, ''));
+  const index = Math.max(0, state.scenarios.findIndex((s) => s.id === q.get('scenario')));
+  $('scenario').value = String(index);
+  if (q.has('seed')) $('seed').value = q.get('seed');
+  if (q.has('runs')) { $('runs').value = q.get('runs'); $('runs-out').textContent = $('runs').value; }
+  const toml = q.has('toml') ? new TextDecoder().decode(Uint8Array.from(atob(q.get('toml')), (c) => c.charCodeAt(0))) : null;
+  await loadScenario(index, toml, false);
+  if (q.has('lens')) $('lens').value = q.get('lens');
+  if (q.has('focus')) $('focus').value = q.get('focus');
+  if (q.has('set')) state.sets = JSON.parse(q.get('set'));
+  syncSliders();
+}
+
+function download(name, text, type) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 async function main() {
@@ -248,10 +286,31 @@ async function main() {
     clearTimeout(validateTimer);
     validateTimer = setTimeout(validateEditor, 250);
   });
-  await loadScenario(0);
-  // The question the issue asks first: Türkiye's cultural effort.
-  if (state.info.actors.some((a) => a.id === 'TUR')) { $('actor').value = 'TUR'; syncSliders(); }
-  if (state.info.levers.some((l) => l.id === 'culture')) { $('lever').value = 'culture'; syncSliders(); }
+  $('share').addEventListener('click', async () => {
+    location.hash = shareState().toString();
+    try {
+      await navigator.clipboard.writeText(location.href);
+      $('status').textContent = 'Link copied: it reruns this scenario with this seed and these sliders.';
+    } catch {
+      $('status').textContent = 'The address bar now holds the link to share.';
+    }
+  });
+  $('download-toml').addEventListener('click', () => {
+    download(`${state.scenarios[Number($('scenario').value)].id}.toml`, state.toml, 'application/toml');
+  });
+  $('download-summary').addEventListener('click', () => {
+    if (state.last) download('summary.json', JSON.stringify(state.last.summary, null, 2) + '\n', 'application/json');
+  });
+  if (location.hash.length > 1) {
+    await restoreState(location.hash);
+  } else {
+    await loadScenario(0, null, false);
+    // The question a class asks first: Türkiye's cultural effort.
+    if (state.info.actors.some((a) => a.id === 'TUR')) $('actor').value = 'TUR';
+    if (state.info.levers.some((l) => l.id === 'culture')) $('lever').value = 'culture';
+    syncSliders();
+  }
+  rerun();
 }
 
 main().catch((e) => { $('status').textContent = 'Failed to start: ' + e; });

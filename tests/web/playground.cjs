@@ -1,6 +1,8 @@
 // Real-browser test of the playground (web/dist/): headless Chromium, driven by
 // puppeteer-core, loads the page from a static server, runs the flagship, moves a slider
-// and checks that the numbers change, and that nothing was logged to the console.
+// and checks that the numbers change, that a shared link gives the same numbers back, that
+// an editor typo names its line and the closest key, and that nothing was logged to the
+// console.
 //
 //   node tests/web/playground.cjs URL CHROMIUM SCREENSHOT
 //
@@ -46,6 +48,20 @@ const fail = (msg) => { console.error('FAIL: ' + msg); process.exitCode = 1; };
     if (!(second > first)) fail('moving the budget slider up did not raise the dependence on Türkiye');
     const status2 = await page.$eval('#status', (e) => e.textContent);
     console.log('after the slider: ' + status2);
+
+    // Share: the link, opened in a new page, gives the same numbers back.
+    await page.click('#share');
+    await page.waitForFunction(() => location.hash.length > 1);
+    const link = await page.evaluate(() => location.href);
+    const again = await browser.newPage();
+    again.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`console ${m.type()}: ${m.text()}`); });
+    again.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    await again.goto(link, { waitUntil: 'load' });
+    await again.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1, { timeout: 120000 });
+    const shared = await again.evaluate(() => window.playground.last.summary.actors.KAZ.partners.TUR.dependence.mean);
+    console.log(`shared link: KAZ dependence on TUR ${shared}`);
+    if (shared !== second) fail(`the shared link gave ${shared}, the page had ${second}`);
+    await again.close();
 
     // A typo in the editor: the message names the line and the closest key.
     await page.$eval('#editor', (e) => {
