@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Validates every shipped scenario against docs/scenario.schema.json (draft-07), and
-checks that the schema refuses a few broken files, so a schema that accepts everything
-cannot pass. Exit 77 (skipped) without the jsonschema module or tomllib (Python < 3.11).
+"""Validates every shipped scenario against docs/scenario.schema.json (draft-07), checks
+that each names the schema in a `#:schema` first line, and that the schema refuses a few
+broken files, so a schema that accepts everything cannot pass. Exit 77 (skipped) without the jsonschema module or tomllib (Python < 3.11).
 
 Usage: check_schema.py ROOT
 """
@@ -38,6 +38,15 @@ def main():
         if "claims" in doc or "variants" in doc:
             continue  # a claims file, not a scenario
         docs[os.path.relpath(path, root)] = doc
+        # Editors find the schema through the file's first line (taplo, Even Better TOML).
+        with open(path, encoding="utf-8") as f:
+            first = f.readline().rstrip("\n")
+        target = first[len("#:schema "):] if first.startswith("#:schema ") else ""
+        schema_path = os.path.join(root, "docs", "scenario.schema.json")
+        if not target or not os.path.samefile(os.path.join(os.path.dirname(path), target), schema_path):
+            print(f"{os.path.relpath(path, root)}: the first line must be '#:schema "
+                  f"{os.path.relpath(schema_path, os.path.dirname(path))}'")
+            failed += 1
         errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
         checked += 1
         for e in errors:
