@@ -42,6 +42,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   o.simulations = a.simulations;
   o.alpha = a.alpha;
   o.min_acceptance = a.min_acceptance;
+  o.moves = a.moves;
   o.runs = a.runs;
   o.threads = a.threads;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -67,9 +68,14 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   o.progress = [show](const AbcProgress& p) {
     if (!show) return;
     const double rate = p.proposals ? static_cast<double>(p.accepted) / static_cast<double>(p.proposals) : 0;
-    std::fprintf(stderr, "\rgeneration %d  tolerance %s  accepted %d/%d  acceptance %4.1f%%  simulations %s  (%.0f s)   ",
-                 p.generation, std::isinf(p.tolerance) ? "inf (prior)" : g4(p.tolerance).c_str(), p.accepted,
-                 p.particles, 100 * rate, count(p.simulations).c_str(), p.seconds);
+    if (p.generation == 0) {
+      std::fprintf(stderr, "\rgeneration 0  tolerance inf (prior)  drawn %lld/%d  simulations %s  (%.0f s)   ",
+                   p.proposals, p.particles, count(p.simulations).c_str(), p.seconds);
+    } else {
+      std::fprintf(stderr, "\rgeneration %d  tolerance %s  moves %lld/%d  MH acceptance %4.1f%%  simulations %s  (%.0f s)   ",
+                   p.generation, g4(p.tolerance).c_str(), p.proposals, p.particles, 100 * rate,
+                   count(p.simulations).c_str(), p.seconds);
+    }
     if (p.generation_done) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   };
@@ -78,7 +84,8 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   const std::string command = "smartpower calibrate " + a.file + " --claims " + a.claims + " --method abc --out " +
                               a.out + " --particles " + std::to_string(a.particles) + " --generations " +
                               std::to_string(a.generations) + " --runs " + std::to_string(a.runs) + " --alpha " +
-                              format_number(a.alpha) + " --seed " + std::to_string(a.seed) +
+                              format_number(a.alpha) + " --moves " + std::to_string(a.moves) + " --seed " +
+                              std::to_string(a.seed) +
                               (a.simulations ? " --simulations " + std::to_string(a.simulations) : "");
   // The best particle's claims run on every rank (its ensembles are spread over them).
   CalibrationResult best;
@@ -102,9 +109,20 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
            g4(s.q95), g4(s.width_ratio)});
   }
   t.print(std::cout, "");
-  std::cout << "\nposterior of " << res.particles.size() << " weighted particles after " << res.generations.size()
+  std::cout << "\nposterior of " << res.particles.size() << " particles after " << res.generations.size()
             << " generations; tolerances";
   for (const auto& g : res.generations) std::cout << " " << (std::isinf(g.tolerance) ? "inf" : g4(g.tolerance));
+  std::cout << "\nMH acceptance per generation:";
+  for (std::size_t i = 1; i < res.generations.size(); ++i) {
+    std::cout << " " << g4(100 * res.generations[i].acceptance()) << "%";
+  }
+  if (res.generations.size() < 2) std::cout << " (none: the prior sample only)";
+  const double ess = res.ess();
+  std::cout << "\neffective sample size " << g4(ess) << " of " << res.particles.size() << " particles";
+  if (ess < static_cast<double>(res.particles.size()) / 10) {
+    std::cout << "\nwarning: the effective sample size is below a tenth of the particles: the weighted quantiles rest "
+                 "on a few particles and the widths below understate the uncertainty";
+  }
   std::cout << "\nstopped: " << res.stopped << "\n";
   std::cout << count(res.evaluations) << " parameter sets evaluated, " << count(res.simulations)
             << " simulations (model runs: " << a.runs << (a.runs == 1 ? " run" : " runs") << " x " << res.models

@@ -146,7 +146,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"point", "abc"}))
       ->capture_default_str();
   const std::vector<std::string> abc_only = {"--particles", "--generations", "--simulations", "--alpha",
-                                             "--min-acceptance", "--best"};
+                                             "--min-acceptance", "--moves", "--best"};
   cal->add_option("--particles", c.abc.particles, "abc: particles per generation (the posterior's size)")
       ->check(CLI::Range(2, 10'000'000))
       ->capture_default_str();
@@ -160,7 +160,11 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
   cal->add_option("--alpha", c.abc.alpha, "abc: each tolerance is this quantile of the previous generation's distances")
       ->check(CLI::Range(1e-6, 1 - 1e-6))
       ->capture_default_str();
-  cal->add_option("--min-acceptance", c.abc.min_acceptance, "abc: stop when a generation's acceptance rate falls below")
+  cal->add_option("--moves", c.abc.moves, "abc: Metropolis-Hastings moves of every particle per generation")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cal->add_option("--min-acceptance", c.abc.min_acceptance,
+                  "abc: stop when a generation's Metropolis-Hastings acceptance rate falls below")
       ->check(CLI::Range(1e-9, 1.0))
       ->capture_default_str();
   cal->add_option("--best", c.abc.best, "abc: also write the best particle as a scenario (a start for --method point)");

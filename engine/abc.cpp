@@ -62,29 +62,25 @@ class Stream {
 using Matrix = Eigen::MatrixXd;
 using Vector = Eigen::VectorXd;
 
-// The perturbation kernel of one generation: a multivariate normal with twice the
-// weighted covariance of the previous population (Beaumont et al. 2009), through its
-// Cholesky factor L (Sigma = L L^T).
-struct Kernel {
-  Matrix L;
-  std::vector<Vector> whitened;  // L^-1 u_j of every previous particle
-};
-
-Kernel make_kernel(const std::vector<std::vector<double>>& u, const std::vector<double>& w) {
+// The random-walk step of one generation's Metropolis-Hastings moves: a multivariate
+// normal with (2.38^2 / d) times the covariance of the surviving population (Roberts,
+// Gelman & Gilks 1997), through its Cholesky factor L (Sigma = L L^T).
+Matrix make_step(const std::vector<std::vector<double>>& u) {
   const std::size_t N = u.size(), D = u[0].size();
-  Vector mean = Vector::Zero(static_cast<Eigen::Index>(D));
+  const auto Di = static_cast<Eigen::Index>(D);
+  Vector mean = Vector::Zero(Di);
   for (std::size_t j = 0; j < N; ++j) {
-    for (std::size_t d = 0; d < D; ++d) mean[static_cast<Eigen::Index>(d)] += w[j] * u[j][d];
+    for (std::size_t d = 0; d < D; ++d) mean[static_cast<Eigen::Index>(d)] += u[j][d] / static_cast<double>(N);
   }
-  Matrix cov = Matrix::Zero(static_cast<Eigen::Index>(D), static_cast<Eigen::Index>(D));
+  Matrix cov = Matrix::Zero(Di, Di);
   for (std::size_t j = 0; j < N; ++j) {
-    Vector x(static_cast<Eigen::Index>(D));
+    Vector x(Di);
     for (std::size_t d = 0; d < D; ++d) x[static_cast<Eigen::Index>(d)] = u[j][d] - mean[static_cast<Eigen::Index>(d)];
-    cov.noalias() += w[j] * x * x.transpose();
+    cov.noalias() += x * x.transpose() / static_cast<double>(N);
   }
-  Matrix sigma = 2.0 * cov;
+  Matrix sigma = (2.38 * 2.38 / static_cast<double>(D)) * cov;
   // A population collapsed onto a line (or a point) has a singular covariance: a ridge of
-  // 1e-10 (in units of the box) keeps the kernel proper without moving it visibly.
+  // 1e-10 (in units of the box) keeps the step proper without moving it visibly.
   for (Eigen::Index d = 0; d < sigma.rows(); ++d) sigma(d, d) += 1e-10;
   Eigen::LLT<Matrix> llt(sigma);
   if (llt.info() != Eigen::Success) {
@@ -92,17 +88,8 @@ Kernel make_kernel(const std::vector<std::vector<double>>& u, const std::vector<
     Matrix diag = sigma.diagonal().cwiseMax(1e-10).asDiagonal();
     llt.compute(diag);
   }
-  Kernel k;
-  k.L = llt.matrixL();
-  k.whitened.reserve(N);
-  for (std::size_t j = 0; j < N; ++j) {
-    Vector x(static_cast<Eigen::Index>(D));
-    for (std::size_t d = 0; d < D; ++d) x[static_cast<Eigen::Index>(d)] = u[j][d];
-    k.whitened.push_back(k.L.triangularView<Eigen::Lower>().solve(x));
-  }
-  return k;
+  return llt.matrixL();
 }
-
 // Checkpoint body lines:
 //   p GEN INDEX U(16 hex digits per parameter) DISTANCE WEIGHT   one per particle, then
 //   g GEN TOLERANCE PROPOSALS ACCEPTED EVALUATIONS SIMULATIONS   the generation is complete
@@ -114,6 +101,15 @@ struct Population {
 };
 
 }  // namespace
+
+double AbcResult::ess() const {
+  double s = 0, s2 = 0;
+  for (const auto& p : particles) {
+    s += p.weight;
+    s2 += p.weight * p.weight;
+  }
+  return s2 > 0 ? s * s / s2 : 0;
+}
 
 std::size_t AbcResult::best() const {
   std::size_t b = 0;
@@ -150,6 +146,7 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
   if (!(opt.min_acceptance > 0 && opt.min_acceptance <= 1)) {
     throw InputError("--min-acceptance " + format_number(opt.min_acceptance) + ": expected a rate in (0, 1]");
   }
+  if (opt.moves < 1) throw InputError("--moves " + std::to_string(opt.moves) + ": expected at least 1 MH move per generation");
   if (opt.runs < 1) throw InputError("--runs " + std::to_string(opt.runs) + ": expected at least 1 noisy run");
   if (opt.threads < 1) throw InputError("--threads " + std::to_string(opt.threads) + ": expected at least 1");
 
@@ -201,7 +198,8 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
                                        "seed=" + std::to_string(opt.seed),
                                        "parameters=" + std::to_string(D),
                                        "particles=" + std::to_string(N),
-                                       "alpha=" + hex_bits(opt.alpha)};
+                                       "alpha=" + hex_bits(opt.alpha),
+                                       "moves=" + std::to_string(opt.moves)};
     std::vector<CheckpointFile::Field> describe = {
         {"scenario", "another scenario (the file, its extends chain or its [calibration] box changed)"},
         {"claims", "another claims file"},
@@ -209,8 +207,9 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
         {"seed", "another --seed"},
         {"parameters", "other calibration parameters"},
         {"particles", "another --particles"},
-        {"alpha", "another --alpha"}};
-    ck = std::make_unique<CheckpointFile>(opt.checkpoint, "abc", "v1", std::move(fields), std::move(describe), inputs,
+        {"alpha", "another --alpha"},
+        {"moves", "another --moves"}};
+    ck = std::make_unique<CheckpointFile>(opt.checkpoint, "abc", "v2", std::move(fields), std::move(describe), inputs,
                                           opt.resume, cluster().rank == 0);
     res.checkpoint = ck->ref();
     Population pending;
@@ -348,7 +347,7 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
   auto finish_reason = [&](int gen_count, const AbcGeneration& last) -> std::string {
     if (gen_count >= opt.generations) return std::to_string(opt.generations) + " generations done";
     if (last.acceptance() < opt.min_acceptance) {
-      return "the acceptance rate fell below " + format_number(opt.min_acceptance);
+      return "the MH acceptance rate fell below " + format_number(opt.min_acceptance);
     }
     return "";
   };
@@ -356,129 +355,128 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
   while (res.stopped.empty()) {
     const int t = static_cast<int>(info.size());
     if (interrupted()) throw Interrupted("calibration interrupted");
-    double eps = std::numeric_limits<double>::infinity();
-    Kernel kernel;
-    std::vector<double> cum;
-    if (t > 0) {
+    Population pop;
+    AbcGeneration g;
+    g.tolerance = std::numeric_limits<double>::infinity();
+    // Evaluations in chunks (for progress and interruption; a chunk's bytes do not depend
+    // on its size, every evaluation being independent of the others).
+    auto evaluate = [&](const std::vector<std::vector<double>>& xs, long long done_before, long long of) {
+      std::vector<double> out;
+      out.reserve(xs.size());
+      constexpr std::size_t chunk = 50;
+      for (std::size_t a = 0; a < xs.size(); a += chunk) {
+        if (interrupted()) throw Interrupted("calibration interrupted");
+        const std::size_t b = std::min(xs.size(), a + chunk);
+        const auto d = evaluate_batch(std::vector<std::vector<double>>(xs.begin() + static_cast<std::ptrdiff_t>(a),
+                                                                       xs.begin() + static_cast<std::ptrdiff_t>(b)));
+        out.insert(out.end(), d.begin(), d.end());
+        if (interrupted()) throw Interrupted("calibration interrupted");
+        if (opt.progress) {
+          opt.progress({t, g.tolerance, g.accepted, static_cast<int>(of), done_before + static_cast<long long>(b),
+                        evaluations, simulations, seconds(), false});
+        }
+      }
+      return out;
+    };
+    auto budget_left = [&]() -> long long {
+      if (opt.simulations <= 0 || per_eval <= 0) return std::numeric_limits<long long>::max();
+      return (opt.simulations - simulations) / per_eval;
+    };
+    bool abandoned = false;
+    if (t == 0) {
+      // The prior: N uniform draws in the box, all kept.
+      if (budget_left() < N) {
+        throw InputError("the simulation budget (" + std::to_string(opt.simulations) +
+                         ") is spent before the prior sample was complete; raise --simulations");
+      }
+      pop.u.resize(static_cast<std::size_t>(N), std::vector<double>(D));
+      for (int i = 0; i < N; ++i) {
+        Stream s(opt.seed, 0, i);
+        for (auto& v : pop.u[static_cast<std::size_t>(i)]) v = s.uniform();
+      }
+      g.accepted = 0;
+      pop.distance = evaluate(pop.u, 0, N);
+      g.proposals = N;
+      g.accepted = N;
+    } else {
+      // Adaptive SMC-ABC with MCMC moves (Del Moral, Doucet & Jasra 2012): the new
+      // tolerance is the alpha-quantile of the current distances; particles above it drop
+      // out, the survivors are resampled back to N, and every particle makes `moves`
+      // Metropolis-Hastings steps of a Gaussian random walk that keep the ABC posterior at
+      // this tolerance invariant (uniform prior: accept iff inside the box and within it).
       std::vector<double> d = prev.distance;
-      eps = quantile(d, opt.alpha);
+      const double eps = quantile(d, opt.alpha);
       if (t > 1 && eps >= info.back().tolerance) {
         res.stopped = "the tolerance no longer shrinks (it stays at " + format_number(info.back().tolerance) + ")";
         break;
       }
-      kernel = make_kernel(prev.u, prev.weight);
-      cum.resize(prev.weight.size());
-      double c = 0;
-      for (std::size_t j = 0; j < cum.size(); ++j) cum[j] = c += prev.weight[j];
-    }
-    auto propose = [&](long long index) {
-      Stream s(opt.seed, t, index);
-      std::vector<double> x(D);
-      if (t == 0) {
-        for (auto& v : x) v = s.uniform();
-        return x;
+      g.tolerance = eps;
+      std::vector<std::size_t> alive;
+      for (std::size_t j = 0; j < prev.u.size(); ++j) {
+        if (prev.distance[j] <= eps) alive.push_back(j);
       }
-      // Resample a particle by weight, perturb it; proposals outside the box are redrawn
-      // from the same stream (the prior is zero there).
-      for (int attempt = 0; attempt < 1000; ++attempt) {
-        const double r = s.uniform() * cum.back();
-        const std::size_t k = std::min<std::size_t>(
-            static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), r) - cum.begin()), cum.size() - 1);
-        Vector z(static_cast<Eigen::Index>(D));
-        for (Eigen::Index d = 0; d < z.size(); ++d) z[d] = s.normal();
-        const Vector step = kernel.L.triangularView<Eigen::Lower>() * z;
-        bool inside = true;
-        for (std::size_t d = 0; d < D; ++d) {
-          x[d] = prev.u[k][d] + step[static_cast<Eigen::Index>(d)];
-          inside = inside && x[d] >= 0 && x[d] <= 1;
+      if (alive.empty()) {  // a quantile below every distance (cannot happen with ties kept)
+        alive.push_back(static_cast<std::size_t>(std::min_element(prev.distance.begin(), prev.distance.end()) -
+                                                 prev.distance.begin()));
+      }
+      // Systematic resampling of the survivors by weight, from the generation's own stream.
+      {
+        std::vector<double> cum(alive.size());
+        double c = 0;
+        for (std::size_t k = 0; k < alive.size(); ++k) cum[k] = c += prev.weight[alive[k]];
+        Stream s(opt.seed, t, -1);
+        const double u0 = s.uniform();
+        std::size_t k = 0;
+        for (int i = 0; i < N; ++i) {
+          const double r = (u0 + i) / static_cast<double>(N) * c;
+          while (k + 1 < alive.size() && cum[k] <= r) ++k;
+          pop.u.push_back(prev.u[alive[k]]);
+          pop.distance.push_back(prev.distance[alive[k]]);
         }
-        if (inside) return x;
-        if (attempt == 999) return prev.u[k];  // a box the kernel all but misses: stay put
       }
-      return x;
-    };
-
-    Population pop;
-    AbcGeneration g;
-    g.tolerance = eps;
-    const long long floor_limit =
-        static_cast<long long>(std::ceil(static_cast<double>(N) / opt.min_acceptance));
-    double est = t == 0 ? 1.0 : std::max(info.back().acceptance(), opt.min_acceptance);
-    bool abandoned = false;
-    while (static_cast<int>(pop.u.size()) < N) {
-      if (interrupted()) throw Interrupted("calibration interrupted");
-      const int remaining = N - static_cast<int>(pop.u.size());
-      if (g.proposals > 0) {
-        est = std::max(static_cast<double>(pop.u.size() + 1) / static_cast<double>(g.proposals + 1), opt.min_acceptance);
-      }
-      // A batch sized to finish the generation (with a little to spare), from the state
-      // alone: never from the thread or rank count, so the bytes do not depend on them.
-      long long B = static_cast<long long>(std::ceil(1.1 * remaining / est));
-      B = t == 0 ? remaining : std::clamp<long long>(B, std::min(remaining, 16), 4LL * N);  // the prior accepts all
-      if (t > 0) {
-        if (g.proposals >= floor_limit) {
+      std::vector<std::vector<double>> survivors;
+      for (std::size_t j : alive) survivors.push_back(prev.u[j]);
+      const Matrix L = make_step(survivors);
+      for (int m = 0; m < opt.moves && !abandoned; ++m) {
+        // Every proposal's random numbers come from (seed, generation, move, particle).
+        std::vector<std::vector<double>> xs;
+        std::vector<int> who;
+        for (int i = 0; i < N; ++i) {
+          Stream s(opt.seed, t, static_cast<long long>(m) * N + i);
+          Vector z(static_cast<Eigen::Index>(D));
+          for (Eigen::Index e = 0; e < z.size(); ++e) z[e] = s.normal();
+          const Vector step = L.triangularView<Eigen::Lower>() * z;
+          std::vector<double> x(D);
+          bool inside = true;
+          for (std::size_t e = 0; e < D; ++e) {
+            x[e] = pop.u[static_cast<std::size_t>(i)][e] + step[static_cast<Eigen::Index>(e)];
+            inside = inside && x[e] >= 0 && x[e] <= 1;
+          }
+          if (inside) {  // outside the box the prior is zero: rejected without a run
+            xs.push_back(std::move(x));
+            who.push_back(i);
+          }
+        }
+        if (budget_left() < static_cast<long long>(xs.size())) {
           abandoned = true;
-          res.stopped = "the acceptance rate fell below " + format_number(opt.min_acceptance) + " in generation " +
+          res.stopped = "the simulation budget (" + std::to_string(opt.simulations) + ") is spent in generation " +
                         std::to_string(t) + " (abandoned)";
           break;
         }
-        B = std::min(B, floor_limit - g.proposals);
-      }
-      if (opt.simulations > 0 && per_eval > 0) {
-        const long long left = (opt.simulations - simulations) / per_eval;
-        if (left <= 0 || (t == 0 && left < N)) {
-          abandoned = true;
-          res.stopped = "the simulation budget (" + std::to_string(opt.simulations) + ") is spent" +
-                        (t == 0 ? std::string(" before the prior sample was complete") : " in generation " + std::to_string(t) + " (abandoned)");
-          break;
+        const auto dist = evaluate(xs, g.proposals, static_cast<long long>(N) * opt.moves);
+        for (std::size_t j = 0; j < xs.size(); ++j) {
+          if (dist[j] <= eps) {
+            pop.u[static_cast<std::size_t>(who[j])] = xs[j];
+            pop.distance[static_cast<std::size_t>(who[j])] = dist[j];
+            ++g.accepted;
+          }
         }
-        B = std::min(B, left);
-      }
-      std::vector<std::vector<double>> xs(static_cast<std::size_t>(B));
-      for (long long j = 0; j < B; ++j) xs[static_cast<std::size_t>(j)] = propose(g.proposals + j);
-      const auto dist = evaluate_batch(xs);
-      if (interrupted()) throw Interrupted("calibration interrupted");
-      for (long long j = 0; j < B && static_cast<int>(pop.u.size()) < N; ++j) {
-        if (dist[static_cast<std::size_t>(j)] <= eps) {
-          pop.u.push_back(xs[static_cast<std::size_t>(j)]);
-          pop.distance.push_back(dist[static_cast<std::size_t>(j)]);
-        }
-      }
-      g.proposals += B;
-      g.accepted = static_cast<int>(pop.u.size());
-      if (opt.progress) {
-        opt.progress({t, eps, g.accepted, N, g.proposals, evaluations, simulations, seconds(), false});
+        g.proposals += N;
       }
     }
-    if (abandoned) {
-      if (info.empty()) throw InputError(res.stopped + "; raise --simulations");
-      break;
-    }
-    // Importance weights: prior over the kernel mixture that proposed (uniform prior, so
-    // w_i = 1 / sum_j w_j K(u_i | u_j)), in logarithms so far particles do not underflow.
+    if (abandoned) break;
+    // Equal weights after resampling: the effective sample size is N.
     pop.weight.assign(static_cast<std::size_t>(N), 1.0 / N);
-    if (t > 0) {
-      std::vector<double> logw(static_cast<std::size_t>(N));
-      for (int i = 0; i < N; ++i) {
-        Vector x(static_cast<Eigen::Index>(D));
-        for (std::size_t d = 0; d < D; ++d) x[static_cast<Eigen::Index>(d)] = pop.u[static_cast<std::size_t>(i)][d];
-        const Vector zi = kernel.L.triangularView<Eigen::Lower>().solve(x);
-        double top = -std::numeric_limits<double>::infinity();
-        std::vector<double> terms(prev.u.size());
-        for (std::size_t j = 0; j < prev.u.size(); ++j) {
-          terms[j] = prev.weight[j] > 0 ? std::log(prev.weight[j]) - 0.5 * (zi - kernel.whitened[j]).squaredNorm()
-                                        : -std::numeric_limits<double>::infinity();
-          top = std::max(top, terms[j]);
-        }
-        double sum = 0;
-        for (double v : terms) sum += std::exp(v - top);
-        logw[static_cast<std::size_t>(i)] = -(top + std::log(sum));
-      }
-      const double top = *std::max_element(logw.begin(), logw.end());
-      double total = 0;
-      for (int i = 0; i < N; ++i) total += pop.weight[static_cast<std::size_t>(i)] = std::exp(logw[static_cast<std::size_t>(i)] - top);
-      for (auto& w : pop.weight) w /= total;
-    }
     if (ck) {
       std::string block;
       for (int i = 0; i < N; ++i) {
@@ -493,7 +491,10 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
     }
     info.push_back(g);
     prev = std::move(pop);
-    if (opt.progress) opt.progress({t, eps, g.accepted, N, g.proposals, evaluations, simulations, seconds(), true});
+    if (opt.progress) {
+      opt.progress({t, g.tolerance, g.accepted, t == 0 ? N : N * opt.moves, g.proposals, evaluations, simulations,
+                    seconds(), true});
+    }
     res.stopped = finish_reason(static_cast<int>(info.size()), g);
   }
 

@@ -46,6 +46,26 @@ std::string pseudo_data() {
          num(truth_at(8)) + "]]\ntolerance = 0.2\n";
 }
 
+// The same data with a parameter they cannot see: B's culture stock toward A (no budgets,
+// so it never touches A's stock toward B). The decay is fixed at the truth.
+const std::string kUnidentified = sptest::decay_only_scenario(R"(
+[relations.A.B]
+stocks = { culture = 2.0 }
+
+[relations.B.A]
+stocks = { culture = 2.0 }
+
+[[calibration.parameters]]
+path = "relations.A.B.stocks.culture"
+lo = 1.0
+hi = 10.0
+
+[[calibration.parameters]]
+path = "relations.B.A.stocks.culture"
+lo = 1.0
+hi = 10.0
+)");
+
 AbcOptions small_options() {
   AbcOptions o;
   o.particles = 200;
@@ -66,6 +86,7 @@ TEST_CASE("the ABC posterior holds the true parameters and is narrower than the 
   double total = 0;
   for (const auto& p : r.particles) total += p.weight;
   CHECK(total == Approx(1.0));
+  CHECK(r.ess() == Approx(200.0));  // equal weights: no importance-weight degeneracy
   // Tolerances shrink generation after generation.
   for (std::size_t g = 2; g < r.generations.size(); ++g) CHECK(r.generations[g].tolerance < r.generations[g - 1].tolerance);
   const auto s = summarize_posterior(r);
@@ -78,6 +99,28 @@ TEST_CASE("the ABC posterior holds the true parameters and is narrower than the 
     CHECK(s[d].width_ratio < 0.5);
   }
   CHECK(r.simulations == r.evaluations);  // one run of one model per evaluation
+}
+
+TEST_CASE("an unidentified parameter keeps its prior width and the sample does not degenerate", "[abc]") {
+  const auto dir = sptest::temp_dir("abc-unidentified");
+  auto text = kUnidentified;
+  text.replace(text.find("decay = 0.2"), 11, "decay = 0.3");  // the truth
+  const auto scenario = sptest::write(dir / "toy.toml", text);
+  const auto claims = load_claims(sptest::write(dir / "data.toml", pseudo_data()));
+  auto o = small_options();
+  o.moves = 2;
+  const AbcResult r = calibrate_abc(scenario, claims, o);
+  REQUIRE(r.particles.size() == 200);
+  const auto s = summarize_posterior(r);
+  REQUIRE(s.size() == 2);
+  INFO("identified: [" << s[0].q05 << ", " << s[0].q95 << "] ratio " << s[0].width_ratio << "; unidentified: ["
+                       << s[1].q05 << ", " << s[1].q95 << "] ratio " << s[1].width_ratio << "; ESS " << r.ess());
+  CHECK(s[0].q05 <= kStock);
+  CHECK(kStock <= s[0].q95);
+  CHECK(s[0].width_ratio < 0.3);
+  CHECK(s[1].width_ratio >= 0.7);
+  CHECK(r.ess() >= 100.0);
+  for (std::size_t g = 1; g < r.generations.size(); ++g) CHECK(r.generations[g].acceptance() > 0);
 }
 
 TEST_CASE("the ABC posterior is the same bytes on 1 and 2 threads", "[abc][determinism]") {

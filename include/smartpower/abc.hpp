@@ -1,9 +1,14 @@
 // Posterior calibration: approximate Bayesian computation by sequential Monte Carlo
-// (ABC-SMC, population Monte Carlo with an adaptive tolerance: Beaumont, Cornuet, Marin &
-// Robert 2009, Biometrika 96(4); Del Moral, Doucet & Jasra 2012, Stat. Comput. 22(5)).
+// (ABC-SMC, the adaptive SMC sampler with MCMC moves of Del Moral, Doucet & Jasra 2012,
+// Stat. Comput. 22(5)). Each generation the tolerance becomes the alpha-quantile of the
+// particles' distances, those above it drop out, the survivors are resampled back to N
+// and each makes Metropolis-Hastings random-walk moves (covariance 2.38^2/d times the
+// population's) that stay inside the prior box and within the tolerance. The weights stay
+// equal, so the effective sample size stays N in any dimension (importance weights over a
+// kernel mixture, Beaumont et al. 2009, degenerate to one particle in 27 dimensions).
 //
 // Instead of one point that fits (calibration.hpp), it samples the set of parameter
-// values consistent with the claims and data: a weighted population of particles whose
+// values consistent with the claims and data: an equally weighted population of particles whose
 // distance (the point fit's objective: claims' margin shortfalls plus data misfit, over
 // noisy runs with common random numbers) is within a tolerance that shrinks from one
 // generation to the next.
@@ -24,9 +29,9 @@ namespace smartpower {
 struct AbcProgress {
   int generation = 0;
   double tolerance = 0;      // this generation's (infinite in generation 0)
-  int accepted = 0;          // particles accepted so far in this generation
-  int particles = 0;         // wanted per generation
-  long long proposals = 0;   // proposals evaluated in this generation
+  int accepted = 0;          // MH moves accepted so far in this generation (generation 0: N)
+  int particles = 0;         // proposals this generation makes (N, or N x moves)
+  long long proposals = 0;   // proposals made so far in this generation
   long long evaluations = 0; // distance evaluations in all (parameter sets)
   long long simulations = 0; // model runs in all
   double seconds = 0;
@@ -41,15 +46,15 @@ struct AbcOptions {
   // generation the budget cuts short is dropped and the previous one is the result.
   long long simulations = 0;
   double alpha = 0.5;        // next tolerance = alpha-quantile of this generation's distances
-  // Stop after a generation whose acceptance rate falls below this (and abandon, keeping
-  // the previous, a generation that cannot reach it any more).
+  int moves = 1;             // Metropolis-Hastings moves of every particle per generation
+  // Stop after a generation whose MH acceptance rate falls below this.
   double min_acceptance = 0.01;
   int runs = 4;              // noisy runs per distance evaluation (common random numbers)
   int threads = 1;
   std::uint64_t seed = 1;
   // After each generation its particles are appended to `checkpoint` (if set). With
   // `resume`, the generations in it are read back and the sampler goes on from the last:
-  // every proposal's random numbers derive from (seed, generation, proposal index), so
+  // every random number derives from (seed, generation, move, particle index), so
   // the result is byte-identical to an uninterrupted run. Same safety rules as the
   // point calibration's checkpoint (checkpoint.hpp); never deleted here.
   std::string checkpoint;
@@ -61,14 +66,14 @@ struct AbcOptions {
 
 struct AbcParticle {
   std::vector<double> values;  // one per parameter, in the scenario's units
-  double weight = 0;           // normalised: the population's weights sum to 1
+  double weight = 0;           // normalised: the population's weights sum to 1 (all 1/N)
   double distance = 0;
 };
 
 struct AbcGeneration {
   double tolerance = 0;
-  long long proposals = 0;  // distance evaluations it took
-  int accepted = 0;
+  long long proposals = 0;  // MH proposals (N x moves; generation 0: the N prior draws)
+  int accepted = 0;         // MH proposals accepted (generation 0: N)
   double acceptance() const { return proposals ? static_cast<double>(accepted) / static_cast<double>(proposals) : 0; }
 };
 
@@ -86,6 +91,8 @@ struct AbcResult {
   CheckpointRef checkpoint;
   // The particle with the smallest distance (first in index order among equals).
   std::size_t best() const;
+  // Effective sample size of the final population, (sum w)^2 / sum w^2 (N when equal).
+  double ess() const;
 };
 
 // ABC-SMC over the [[calibration.parameters]] of `scenario_file`, uniform priors on their
