@@ -14,6 +14,7 @@
 #include "smartpower/keys.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/simulation.hpp"
+#include "posterior_opts.hpp"
 #include "table.hpp"
 
 namespace smartpower::cli {
@@ -63,6 +64,7 @@ struct RunArgs {
   std::string out = "out";
   std::string series = "auto";
   bool quiet = false;
+  PosteriorArgs post;
 };
 
 void add_common(CLI::App* cmd, RunArgs& a) {
@@ -96,7 +98,8 @@ void print_outcomes(std::ostream& os, const Model& model, const EnsembleResult& 
   os << "final outcomes at " << format_number(r.times.back()) << ", " << r.runs << (r.runs == 1 ? " run" : " runs")
      << ", seed " << (a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : sc.info.seed)
      << (a.lens.empty() ? "" : ", lens " + a.lens)
-     << (r.runs > 1 ? "; mean [5%,95%] over runs" : "") << "\n";
+     << (r.runs > 1 ? "; mean [5%,95%] over runs" : "") << "\n"
+     << (r.runs > 1 ? "intervals include " + uncertainty_of(a.post, r.runs) + "\n" : "");
   os << "units: dependence = share of the actor's dependence (0-1, partners sorted largest first); soft, hard, smart =\n"
         "power the partner exerts over the actor (model units: influence index); alignment = -1..1 as the actor sees\n"
         "the partner; threat = perceived threat index (0 = none)\n\n";
@@ -162,7 +165,7 @@ int do_run(const Context& ctx, RunArgs& a) {
   }
   EnsembleResult res;
   try {
-    res = run_ensemble(model, opt);
+    res = run_with_posterior(a.post, *doc.table, model, opt);
   } catch (...) {
     bar.finish();
     throw;  // `out` removes its temporary files; the folder keeps the previous run's
@@ -176,7 +179,8 @@ int do_run(const Context& ctx, RunArgs& a) {
   info.resolved_toml = resolved;
   info.seed = seed;
   info.runs = a.runs;
-  const auto summary = summary_json(model, res, info);
+  auto summary = summary_json(model, res, info);
+  add_uncertainty(summary, a.post, a.runs);
   if (series == "mean") {
     out.write("timeseries.csv", [&](std::ostream& os) {
       write_series_header(os);
@@ -270,6 +274,7 @@ void register_commands(CLI::App& app, Context& ctx) {
   static RunArgs run_args;
   auto* run = app.add_subcommand("run", "run a scenario (one run or a noisy ensemble) and write timeseries.csv and summary.json");
   add_common(run, run_args);
+  add_posterior_options(run, run_args.post);
   run->add_option("--out,-o", run_args.out, "output folder")->capture_default_str();
   run->add_option("--series", run_args.series,
                   "time series to write: all (every run), mean (ensemble mean and sd), none; auto = all for one run, "

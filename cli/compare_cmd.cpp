@@ -11,6 +11,7 @@
 #include "smartpower/document.hpp"
 #include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
+#include "posterior_opts.hpp"
 #include "table.hpp"
 
 namespace smartpower::cli {
@@ -46,7 +47,8 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
   }
   if (c.causes.empty()) os << "  nothing: no moves or events beyond the base\n";
   os << "\nChanges at " << c.time << ", largest first (change = what-if minus base, paired by run; "
-     << "95 % interval of the paired change; `agree` = runs with the same sign):\n";
+     << "95 % interval of the paired change; `agree` = runs with the same sign);\nintervals include "
+     << c.uncertainty << ":\n";
   // Focus actor first, then the others.
   std::vector<std::string> order{c.focus};
   for (const auto& ch : c.changes) {
@@ -125,6 +127,7 @@ struct CompareArgs {
   int runs = 100, threads = 1, per_actor = 5;
   long long seed = -1;
   bool quiet = false;
+  PosteriorArgs post;
 };
 
 struct LensesArgs {
@@ -149,6 +152,7 @@ void register_compare(CLI::App& app, Context& ctx) {
   cmd->add_option("--rows", a.per_actor, "outcomes shown for each other actor")->capture_default_str();
   cmd->add_option("--out,-o", a.out, "also write DIR/compare.json");
   cmd->add_flag("--quiet,-q", a.quiet, "no progress bar");
+  add_posterior_options(cmd, a.post);
   cmd->callback([&ctx]() {
     ctx.action = [&ctx]() {
       Document base = load_document(a.base), whatif = load_document(a.whatif);
@@ -177,6 +181,8 @@ void register_compare(CLI::App& app, Context& ctx) {
       o.threads = a.threads;
       o.focus = a.actor;
       o.stop = ctx.stop;
+      o.posterior = load_posterior_arg(a.post, *base.table);
+      o.draws = a.post.draws;
       Progress bar(ctx, a.quiet, "ensembles");
       o.progress = [&](int d, int t) { bar(d, t); };
       const Comparison c = compare_scenarios(*base.table, *whatif.table, o);

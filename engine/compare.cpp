@@ -1,4 +1,5 @@
 #include "smartpower/compare.hpp"
+#include "smartpower/posterior.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -50,14 +51,18 @@ std::string year(double t) {
   return ss.str();
 }
 
-EnsembleResult run(const Model& m, const CompareOptions& o, std::uint64_t seed, bool stats) {
+// With a posterior, `models` gives each particle's model (same particle per run index on
+// both sides, so the pairing of noise and parameters is kept).
+EnsembleResult run(const Model& m, const CompareOptions& o, std::uint64_t seed, bool stats,
+                   PosteriorModels* models = nullptr) {
   EnsembleOptions e;
   e.runs = o.runs;
   e.seed = seed;
   e.threads = o.threads;
   e.stop = o.stop;
   e.series_stats = stats;
-  return run_ensemble(m, e);
+  if (!o.posterior || !models) return run_ensemble(m, e);
+  return run_grouped_ensemble(posterior_particles(*o.posterior, seed, o.runs, o.draws), std::ref(*models), e);
 }
 
 std::vector<double> column_means(const EnsembleResult& r) {
@@ -130,9 +135,17 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
 
   cmp.base_model = std::make_shared<Model>(bsc);
   cmp.whatif_model = std::make_shared<Model>(wsc);
-  cmp.base = run(*cmp.base_model, opt, cmp.seed, true);
+  std::unique_ptr<PosteriorModels> base_post, whatif_post;
+  if (opt.posterior) {
+    base_post = std::make_unique<PosteriorModels>(*opt.posterior, *bdoc);
+    whatif_post = std::make_unique<PosteriorModels>(*opt.posterior, whatif_doc);
+    cmp.uncertainty = uncertainty_label(opt.posterior, opt.runs, opt.draws);
+    cmp.posterior_file = opt.posterior->file;
+    cmp.draws = opt.draws > 0 ? std::min(opt.draws, opt.runs) : opt.runs;
+  }
+  cmp.base = run(*cmp.base_model, opt, cmp.seed, true, base_post.get());
   tick();
-  cmp.whatif = run(*cmp.whatif_model, opt, cmp.seed, true);
+  cmp.whatif = run(*cmp.whatif_model, opt, cmp.seed, true, whatif_post.get());
   tick();
 
   // f(S): column means of the what-if with only the causes in S switched on.
@@ -140,18 +153,23 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
   auto eval = [&](unsigned mask) -> const std::vector<double>& {
     if (auto it = f.find(mask); it != f.end()) return it->second;
     if (k > 0 && mask == (1u << k) - 1) return f[mask] = column_means(cmp.whatif);
-    Scenario s = wsc;
-    for (int c = 0; c < k; ++c) {
-      if (mask & (1u << c)) continue;
-      const Cause& cause = cmp.causes[c];
-      if (cause.kind == "move") {
-        s.moves[cause.index].enabled = false;
-      } else {
-        s.events[cause.index].enabled = false;
+    auto switch_off = [&](Scenario& s) {
+      for (int c = 0; c < k; ++c) {
+        if (mask & (1u << c)) continue;
+        const Cause& cause = cmp.causes[c];
+        if (cause.kind == "move") {
+          s.moves[cause.index].enabled = false;
+        } else {
+          s.events[cause.index].enabled = false;
+        }
       }
-    }
+    };
+    Scenario s = wsc;
+    switch_off(s);
     Model m(std::move(s));
-    auto r = run(m, opt, cmp.seed, false);
+    std::unique_ptr<PosteriorModels> post;
+    if (whatif_post) post = std::make_unique<PosteriorModels>(*whatif_post, switch_off);
+    auto r = run(m, opt, cmp.seed, false, post.get());
     tick();
     return f[mask] = column_means(r);
   };
@@ -417,6 +435,8 @@ nlohmann::ordered_json comparison_json(const Comparison& c) {
   j["base_extended"] = c.base_extended;
   j["runs"] = c.runs;
   j["seed"] = c.seed;
+  j["uncertainty"] = c.uncertainty;
+  if (!c.posterior_file.empty()) j["posterior"] = {{"file", c.posterior_file}, {"draws", c.draws}};
   j["focus"] = c.focus;
   j["attribution_method"] = c.exact_shapley ? "exact Shapley over the what-if's moves and events"
                                             : "leave-one-out, rescaled to the joint effect";

@@ -355,7 +355,10 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
           cr.buf.m2.resize(I * M);
         }
         if (keep_series) cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
-        for (int r = 0; r < cr.count; ++r) seeds[r] = run_seed(opt.seed, static_cast<std::uint64_t>(cr.first + r));
+        for (int r = 0; r < cr.count; ++r) {
+          const auto id = opt.run_ids.empty() ? static_cast<std::uint64_t>(cr.first + r) : opt.run_ids[cr.first + r];
+          seeds[r] = run_seed(opt.seed, id);
+        }
         sim->reset(std::span<const std::uint64_t>(seeds.data(), cr.count));
         rec.begin(cr);
         sim->run(&rec, every);

@@ -16,6 +16,8 @@
 
 namespace smartpower {
 
+struct Posterior;
+
 struct CompareOptions {
   int runs = 100;
   std::uint64_t seed = 0;  // 0: the base scenario's seed
@@ -24,6 +26,10 @@ struct CompareOptions {
   int max_exact_causes = 6;  // exact Shapley up to this many causes, then one-at-a-time
   const std::atomic<bool>* stop = nullptr;
   std::function<void(int, int)> progress;  // ensembles done, total
+  // Parameter uncertainty (posterior.hpp): run r of every ensemble, on both sides, uses
+  // the particle drawn for run r (draws = 0: one draw per run, else r mod draws).
+  const Posterior* posterior = nullptr;
+  int draws = 0;
 };
 
 // A move or event present in the what-if and not in the base.
@@ -73,6 +79,9 @@ struct Comparison {
   std::vector<std::string> sentences;
   std::vector<ExpectationResult> expectations;  // the what-if's [[expect]], in file order
   std::string focus;
+  std::string uncertainty = "decision noise only";  // what the intervals include
+  std::string posterior_file;                       // "" without a posterior
+  int draws = 0;                                    // distinct posterior draws
   // Full ensembles, for reports that draw time series.
   std::shared_ptr<const Model> base_model, whatif_model;
   EnsembleResult base, whatif;

@@ -40,6 +40,9 @@ struct EnsembleOptions {
   // Called on the calling thread as runs complete (done, total).
   std::function<void(int, int)> progress;
   const std::atomic<bool>* stop = nullptr;  // set to stop early (throws Interrupted)
+  // If set (size `runs`): run r is seeded as run run_ids[r] of the master seed, so a
+  // subset of an ensemble's runs keeps their streams (posterior groups, posterior.hpp).
+  std::vector<std::uint64_t> run_ids;
 };
 
 struct EnsembleResult {

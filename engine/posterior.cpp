@@ -1,0 +1,230 @@
+#include "smartpower/posterior.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "smartpower/document.hpp"
+#include "smartpower/error.hpp"
+#include "smartpower/output.hpp"
+#include "smartpower/simulation.hpp"
+
+namespace smartpower {
+namespace {
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : line) {
+    if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  for (auto& f : out) {
+    const auto b = f.find_first_not_of(" \t"), e = f.find_last_not_of(" \t");
+    f = b == std::string::npos ? "" : f.substr(b, e - b + 1);
+  }
+  return out;
+}
+
+[[noreturn]] void fail(const std::string& file, int line, int column, const std::string& msg) {
+  throw InputError(SourcePos{file, line, column}, "posterior: " + msg);
+}
+
+}  // namespace
+
+Posterior load_posterior(const std::string& file, const toml::table& scenario) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(SourcePos{file, 0, 0}, "posterior: cannot read '" + file + "'");
+  Posterior p;
+  p.file = file;
+  std::string line;
+  int n = 0;
+  bool header = false;
+  double total = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto f = split_csv(line);
+    if (!header) {
+      if (f.size() < 3 || f[0] != "weight" || f[1] != "distance") {
+        fail(file, n, 1, "the header must be 'weight,distance,<parameter path>...' (as calibrate --method abc writes it)");
+      }
+      std::set<std::string> seen;
+      for (std::size_t c = 2; c < f.size(); ++c) {
+        if (f[c].empty()) fail(file, n, 1, "column " + std::to_string(c + 1) + " of the header has no parameter path");
+        if (!seen.insert(f[c]).second) fail(file, n, 1, "parameter '" + f[c] + "' appears twice in the header");
+        const toml::node* at = get_path(scenario, f[c]);
+        if (!at || !(at->is_floating_point() || at->is_integer())) {
+          fail(file, n, 1, "'" + f[c] + "' is not a number of the scenario" + (at ? "" : " (no such key)"));
+        }
+        p.paths.push_back(f[c]);
+      }
+      header = true;
+      continue;
+    }
+    if (f.size() != p.paths.size() + 2) {
+      fail(file, n, 1, "row has " + std::to_string(f.size()) + " fields, the header " + std::to_string(p.paths.size() + 2));
+    }
+    std::vector<double> v(f.size());
+    for (std::size_t c = 0; c < f.size(); ++c) {
+      char* end = nullptr;
+      v[c] = std::strtod(f[c].c_str(), &end);
+      if (f[c].empty() || *end != '\0') fail(file, n, 1, "field " + std::to_string(c + 1) + " '" + f[c] + "' is not a number");
+      if (c == 0 && !(v[0] >= 0 && std::isfinite(v[0]))) {
+        fail(file, n, 1, "weight " + f[0] + " is negative or not finite (weights must be finite and >= 0)");
+      }
+      if (c != 1 && !std::isfinite(v[c])) fail(file, n, 1, "field " + std::to_string(c + 1) + " is not finite");
+    }
+    total += v[0];
+    p.weights.push_back(v[0]);
+    p.values.insert(p.values.end(), v.begin() + 2, v.end());
+  }
+  if (!header) fail(file, std::max(n, 1), 1, "empty file (expected a header 'weight,distance,<parameter path>...')");
+  if (p.weights.empty()) fail(file, n, 1, "no particles after the header");
+  if (!(total > 0) || !std::isfinite(total)) fail(file, n, 1, "the weights sum to " + format_number(total) + ", not a positive number");
+  return p;
+}
+
+int posterior_draw(const Posterior& p, std::uint64_t seed, std::uint64_t draw) {
+  const std::uint64_t x = run_seed(run_seed(seed ^ 0x9057e4105eedULL, draw), 0x70a57e7);
+  const double u = static_cast<double>(x >> 11) * 0x1.0p-53;
+  double total = 0;
+  for (double w : p.weights) total += w;
+  const double target = u * total;
+  double acc = 0;
+  int last = 0;
+  for (int k = 0; k < p.size(); ++k) {
+    if (p.weights[k] <= 0) continue;
+    last = k;
+    acc += p.weights[k];
+    if (target < acc) return k;
+  }
+  return last;
+}
+
+std::vector<int> posterior_particles(const Posterior& p, std::uint64_t seed, int runs, int draws) {
+  std::vector<int> out(static_cast<std::size_t>(runs));
+  std::map<int, int> memo;
+  for (int r = 0; r < runs; ++r) {
+    const int d = draws > 0 ? r % draws : r;
+    auto it = memo.find(d);
+    if (it == memo.end()) it = memo.emplace(d, posterior_draw(p, seed, static_cast<std::uint64_t>(d))).first;
+    out[r] = it->second;
+  }
+  return out;
+}
+
+void apply_particle(toml::table& doc, const Posterior& p, int k) {
+  for (std::size_t i = 0; i < p.paths.size(); ++i) set_path(doc, p.paths[i], p.value(k, i));
+}
+
+std::string uncertainty_label(const Posterior* p, int runs, int draws) {
+  if (!p) return "decision noise only";
+  const int n = draws > 0 ? std::min(draws, runs) : runs;
+  return "decision noise and parameters (posterior " + p->file + ", " + std::to_string(n) + (n == 1 ? " draw)" : " draws)");
+}
+
+EnsembleResult run_grouped_ensemble(const std::vector<int>& particle_of_run,
+                                    const std::function<std::shared_ptr<const Model>(int)>& model_of,
+                                    const EnsembleOptions& opt) {
+  if (opt.runs < 1) throw InputError("--runs must be at least 1");
+  if (particle_of_run.size() != static_cast<std::size_t>(opt.runs)) throw std::logic_error("run_grouped_ensemble: one particle per run");
+  // Groups in order of their first run.
+  std::vector<int> order;
+  std::map<int, std::vector<std::uint64_t>> groups;
+  for (int r = 0; r < opt.runs; ++r) {
+    auto& g = groups[particle_of_run[r]];
+    if (g.empty()) order.push_back(particle_of_run[r]);
+    g.push_back(static_cast<std::uint64_t>(r));
+  }
+  EnsembleResult out;
+  out.runs = opt.runs;
+  std::vector<double> m2;
+  int done = 0, merged = 0;
+  for (int k : order) {
+    const auto& ids = groups[k];
+    auto model = model_of(k);
+    EnsembleOptions o = opt;
+    o.runs = static_cast<int>(ids.size());
+    o.run_ids = ids;
+    if (opt.on_series) {
+      o.on_series = [&](int first, int count, std::span<const double> s) {
+        const std::size_t per = count > 0 ? s.size() / static_cast<std::size_t>(count) : 0;
+        for (int r = 0; r < count; ++r) opt.on_series(static_cast<int>(ids[first + r]), 1, s.subspan(r * per, per));
+      };
+    }
+    if (opt.progress) o.progress = [&, base = done](int d, int) { opt.progress(base + d, opt.runs); };
+    EnsembleResult g = run_ensemble(*model, o);
+    done += o.runs;
+    if (order.size() == 1) {
+      g.runs = opt.runs;
+      return g;  // one particle: exactly run_ensemble
+    }
+    const std::size_t C = g.final_columns.size();
+    if (merged == 0) {
+      out.times = g.times;
+      out.final_columns = g.final_columns;
+      out.finals.assign(static_cast<std::size_t>(opt.runs) * C, 0.0);
+      out.mean = g.mean;
+      m2.resize(g.sd.size());
+      for (std::size_t q = 0; q < g.sd.size(); ++q) m2[q] = g.sd[q] * g.sd[q] * (o.runs - 1);
+    } else if (!g.mean.empty()) {
+      const double na = merged, nb = o.runs, n = na + nb;
+      for (std::size_t q = 0; q < g.mean.size(); ++q) {
+        const double delta = g.mean[q] - out.mean[q];
+        out.mean[q] += delta * nb / n;
+        m2[q] += g.sd[q] * g.sd[q] * (nb - 1) + delta * delta * na * nb / n;
+      }
+    }
+    merged += o.runs;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      std::copy_n(g.finals.begin() + static_cast<std::ptrdiff_t>(i * C), C,
+                  out.finals.begin() + static_cast<std::ptrdiff_t>(ids[i] * C));
+    }
+  }
+  out.sd.resize(m2.size());
+  for (std::size_t q = 0; q < m2.size(); ++q) out.sd[q] = opt.runs > 1 ? std::sqrt(m2[q] / (opt.runs - 1)) : 0.0;
+  return out;
+}
+
+PosteriorModels::PosteriorModels(const Posterior& p, const toml::table& doc, std::function<void(Scenario&)> modify)
+    : p_(p), doc_(clone(doc)), modify_(std::move(modify)), models_(static_cast<std::size_t>(p.size())) {}
+
+PosteriorModels::PosteriorModels(PosteriorModels& parent, std::function<void(Scenario&)> modify)
+    : p_(parent.p_), parent_(&parent), modify_(std::move(modify)), models_(parent.models_.size()) {}
+
+std::shared_ptr<const Model> PosteriorModels::operator()(int k) {
+  auto& m = models_[static_cast<std::size_t>(k)];
+  if (m) return m;
+  if (parent_) {
+    Scenario s = (*parent_)(k)->scenario();
+    if (modify_) modify_(s);
+    m = std::make_shared<const Model>(std::move(s));
+    return m;
+  }
+  auto d = clone(*doc_);
+  apply_particle(*d, p_, k);
+  Scenario s;
+  try {
+    s = build_scenario(*d);
+  } catch (const InputError& e) {
+    throw InputError(SourcePos{p_.file, k + 2, 1}, "posterior: particle " + std::to_string(k + 1) +
+                                                       " (this row, if the file has no blank lines) gives an invalid scenario: " +
+                                                       e.message());
+  }
+  if (modify_) modify_(s);
+  m = std::make_shared<const Model>(std::move(s));
+  return m;
+}
+
+}  // namespace smartpower

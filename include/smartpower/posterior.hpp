@@ -1,0 +1,73 @@
+// Parameter uncertainty from a posterior (calibrate --method abc --out posterior.csv):
+// each run of an ensemble takes one weighted particle, drawn reproducibly from the master
+// seed and the run index alone, so run r uses the same particle whatever the thread or
+// rank count and on both sides of a compare. Runs are grouped by particle; each group
+// runs with its own Model but the runs' original indices (so their noise streams are
+// those of a plain ensemble), and the per-run finals are merged back in run order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "smartpower/ensemble.hpp"
+
+namespace smartpower {
+
+struct Posterior {
+  std::string file;
+  std::vector<std::string> paths;  // dotted parameter paths (the columns after weight, distance)
+  std::vector<double> weights;     // per particle (>= 0, sum > 0)
+  std::vector<double> values;      // particles x paths
+  int size() const { return static_cast<int>(weights.size()); }
+  double value(int particle, std::size_t path) const { return values[static_cast<std::size_t>(particle) * paths.size() + path]; }
+};
+
+// Reads a posterior CSV (header `weight,distance,<path>...`, one row per particle).
+// Throws InputError with file:line for an empty file, a bad header, a path `scenario`
+// does not hold as a number, a malformed number, or a negative or non-finite weight.
+Posterior load_posterior(const std::string& file, const toml::table& scenario);
+
+// The particle of draw d: chosen by weight from a stream of (seed, d) alone.
+int posterior_draw(const Posterior& p, std::uint64_t seed, std::uint64_t draw);
+// The particle of each run 0..runs-1: run r uses draw r (draws = 0) or r mod draws.
+std::vector<int> posterior_particles(const Posterior& p, std::uint64_t seed, int runs, int draws);
+
+// Sets particle k's values in a scenario document (as calibration sets parameters).
+void apply_particle(toml::table& doc, const Posterior& p, int k);
+
+// What the intervals include: "decision noise only" or
+// "decision noise and parameters (posterior FILE, N draws)".
+std::string uncertainty_label(const Posterior* p, int runs, int draws);
+
+// Runs an ensemble in which run r uses model_of(particle_of_run[r]) and keeps the seed
+// of run r: groups of runs by particle (in order of their first run), finals merged in run
+// order. With one particle the result is that of run_ensemble, byte for byte. Series
+// statistics are merged over groups (Chan et al., in group order). on_series is called
+// once per run with the run's original index; progress counts runs over all groups.
+EnsembleResult run_grouped_ensemble(const std::vector<int>& particle_of_run,
+                                    const std::function<std::shared_ptr<const Model>(int)>& model_of,
+                                    const EnsembleOptions& options);
+
+// A posterior bound to one scenario document: builds (and keeps) one Model per particle.
+class PosteriorModels {
+ public:
+  // `modify` (optional) is applied to each particle's Scenario before its Model is built.
+  PosteriorModels(const Posterior& p, const toml::table& doc, std::function<void(Scenario&)> modify = {});
+  // The models of `parent` with `modify` applied to a copy of each scenario (no rebuild).
+  PosteriorModels(PosteriorModels& parent, std::function<void(Scenario&)> modify);
+  std::shared_ptr<const Model> operator()(int particle);
+
+ private:
+  const Posterior& p_;
+  PosteriorModels* parent_ = nullptr;
+  std::shared_ptr<toml::table> doc_;
+  std::function<void(Scenario&)> modify_;
+  std::vector<std::shared_ptr<const Model>> models_;
+};
+
+}  // namespace smartpower

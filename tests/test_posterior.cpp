@@ -1,0 +1,148 @@
+// --posterior FILE [--draws N]: parameter uncertainty from a weighted posterior; run r
+// takes a particle drawn from (seed, r) alone and keeps its own noise stream.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "helpers.hpp"
+#include "smartpower/compare.hpp"
+#include "smartpower/document.hpp"
+#include "smartpower/posterior.hpp"
+
+using namespace smartpower;
+
+namespace {
+struct Fixture {
+  std::filesystem::path dir = sptest::temp_dir("posterior");
+  std::string scen = sptest::write(dir / "tiny.toml", sptest::tiny_scenario());
+  std::string post(const std::string& name, const std::string& text) { return sptest::write(dir / name, text); }
+  ~Fixture() { std::filesystem::remove_all(dir); }
+};
+// summary.json from "actors" on (the outcomes; the command line and labels come before).
+std::string outcomes(const std::string& summary) { return summary.substr(summary.find("\"actors\"")); }
+const char* kWide = "weight,distance,levers.trade.decay,levers.culture.decay\n1,0,0.02,0.02\n1,0,3.0,2.0\n";
+}  // namespace
+
+TEST_CASE("posterior: bad files exit 2 naming file and line", "[posterior]") {
+  Fixture f;
+  struct Case {
+    std::string name, text, where, what;
+  };
+  const std::vector<Case> cases{
+      {"empty.csv", "", "empty.csv:1:", "empty file"},
+      {"header.csv", "w,d,levers.trade.decay\n1,0,0.5\n", "header.csv:1:", "header"},
+      {"path.csv", "weight,distance,levers.trade.nope\n1,0,0.5\n", "path.csv:1:", "levers.trade.nope"},
+      {"negative.csv", "weight,distance,levers.trade.decay\n1,0,0.5\n-1,0,0.4\n", "negative.csv:3:", "negative"},
+      {"nan.csv", "weight,distance,levers.trade.decay\nnan,0,0.5\n", "nan.csv:2:", "weight"},
+      {"short.csv", "weight,distance,levers.trade.decay\n1,0\n", "short.csv:2:", "fields"},
+      {"text.csv", "weight,distance,levers.trade.decay\n1,0,abc\n", "text.csv:2:", "not a number"},
+  };
+  for (const auto& c : cases) {
+    const std::string p = f.post(c.name, c.text);
+    std::string out;
+    const int st = sptest::run("'" + sptest::bin() + "' run '" + f.scen + "' --runs 4 -q --out '" + (f.dir / "o").string() +
+                                   "' --posterior '" + p + "'",
+                               &out);
+    INFO(c.name << ": " << out);
+    CHECK(st == 2);
+    CHECK(out.find(c.where) != std::string::npos);
+    CHECK(out.find(c.what) != std::string::npos);
+  }
+}
+
+TEST_CASE("posterior: draws depend on (seed, run) only; --draws caps distinct draws", "[posterior]") {
+  Fixture f;
+  Document d = load_document(f.scen);
+  const Posterior p = load_posterior(f.post("p.csv", "weight,distance,levers.trade.decay\n1,0,0.1\n2,0,0.2\n3,0,0.3\n0,0,0.9\n"),
+                                     *d.table);
+  const auto a = posterior_particles(p, 42, 200, 0), b = posterior_particles(p, 42, 50, 0);
+  CHECK(std::equal(b.begin(), b.end(), a.begin()));
+  std::set<int> seen(a.begin(), a.end());
+  CHECK(seen == std::set<int>{0, 1, 2});  // weight 0 is never drawn
+  const auto c = posterior_particles(p, 42, 200, 5);
+  for (int r = 0; r < 200; ++r) CHECK(c[r] == a[r % 5]);
+  CHECK(posterior_particles(p, 43, 200, 0) != a);
+}
+
+TEST_CASE("posterior: one particle at the scenario's own values gives plain run's numbers", "[posterior]") {
+  Fixture f;
+  const std::string p = f.post("one.csv", "weight,distance,levers.trade.decay,levers.culture.decay\n0.5,1.25,0.5,0.1\n");
+  const std::string o1 = (f.dir / "plain").string(), o2 = (f.dir / "post").string();
+  std::string out;
+  REQUIRE(sptest::run("'" + sptest::bin() + "' run '" + f.scen + "' --runs 64 -q --out '" + o1 + "'", &out) == 0);
+  CHECK(out.find("intervals include decision noise only") != std::string::npos);
+  REQUIRE(sptest::run("'" + sptest::bin() + "' run '" + f.scen + "' --runs 64 -q --out '" + o2 + "' --posterior '" + p + "'",
+                      &out) == 0);
+  CHECK(out.find("intervals include decision noise and parameters (posterior") != std::string::npos);
+  const std::string s1 = sptest::read(o1 + "/summary.json"), s2 = sptest::read(o2 + "/summary.json");
+  CHECK(outcomes(s1) == outcomes(s2));
+  CHECK(sptest::read(o1 + "/timeseries.csv") == sptest::read(o2 + "/timeseries.csv"));
+  CHECK(s1.find("\"uncertainty\": \"decision noise only\"") != std::string::npos);
+  CHECK(s2.find("\"uncertainty\": \"decision noise and parameters (posterior " + p + ", 64 draws)\"") != std::string::npos);
+  CHECK(s2.find("\"draws\": 64") != std::string::npos);
+}
+
+TEST_CASE("posterior: same bytes for --threads 1 and 2", "[posterior]") {
+  Fixture f;
+  const std::string p = f.post("wide.csv", kWide);
+  for (const char* draws : {"", " --draws 7"}) {
+    std::string res[2];
+    for (int t : {1, 2}) {
+      const std::string o = (f.dir / ("t" + std::to_string(t))).string();
+      REQUIRE(sptest::run("'" + sptest::bin() + "' run '" + f.scen + "' --runs 300 -q --threads " + std::to_string(t) +
+                          " --out '" + o + "' --posterior '" + p + "'" + draws) == 0);
+      res[t - 1] = sptest::read(o + "/summary.json") + sptest::read(o + "/timeseries.csv");
+    }
+    CHECK(res[0] == res[1]);
+  }
+}
+
+TEST_CASE("posterior: compare A A is exactly zero", "[posterior]") {
+  Fixture f;
+  const std::string p = f.post("wide.csv", kWide);
+  Document d = load_document(f.scen);
+  const Posterior post = load_posterior(p, *d.table);
+  CompareOptions o;
+  o.runs = 60;
+  o.threads = 2;
+  o.posterior = &post;
+  o.draws = 9;
+  const Comparison c = compare_scenarios(*d.table, *d.table, o);
+  REQUIRE(!c.changes.empty());
+  for (const auto& ch : c.changes) {
+    CHECK(ch.diff.mean == 0);
+    CHECK(ch.diff.q05 == 0);
+    CHECK(ch.diff.q95 == 0);
+  }
+  CHECK(c.uncertainty.find("parameters") != std::string::npos);
+  std::string out;
+  const std::string dir = (f.dir / "cmp").string();
+  REQUIRE(sptest::run("'" + sptest::bin() + "' compare '" + f.scen + "' '" + f.scen + "' --runs 40 -q --out '" + dir +
+                          "' --posterior '" + p + "' --draws 5",
+                      &out) == 0);
+  CHECK(out.find("intervals include decision noise and parameters") != std::string::npos);
+  const std::string j = sptest::read(dir + "/compare.json");
+  CHECK(j.find("\"draws\": 5") != std::string::npos);
+}
+
+TEST_CASE("posterior: two very different particles widen the 5-95 % interval", "[posterior]") {
+  Fixture f;
+  Document d = load_document(f.scen);
+  const Posterior post = load_posterior(f.post("wide.csv", kWide), *d.table);
+  Model model(build_scenario(*d.table));
+  EnsembleOptions o;
+  o.runs = 200;
+  o.seed = 7;
+  o.threads = 2;
+  const EnsembleResult plain = run_ensemble(model, o);
+  PosteriorModels models(post, *d.table);
+  const EnsembleResult wide = run_grouped_ensemble(posterior_particles(post, o.seed, o.runs, 0), std::ref(models), o);
+  REQUIRE(wide.final_columns == plain.final_columns);
+  const std::size_t col = std::find(plain.final_columns.begin(), plain.final_columns.end(),
+                                    model.layout().index(Metric::dependence, 0, 1)) -
+                          plain.final_columns.begin();
+  REQUIRE(col < plain.final_columns.size());
+  const Stats a = final_stats(plain, col), b = final_stats(wide, col);
+  INFO("plain [" << a.q05 << "," << a.q95 << "] posterior [" << b.q05 << "," << b.q95 << "]");
+  CHECK(b.q95 - b.q05 > 2 * (a.q95 - a.q05));
+}
