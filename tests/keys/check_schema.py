@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Validates every shipped scenario against docs/scenario.schema.json (draft-07), checks
 that each names the schema in a `#:schema` first line, and that the schema refuses a few
-broken files, so a schema that accepts everything cannot pass. Exit 77 (skipped) without the jsonschema module or tomllib (Python < 3.11).
+broken files, so a schema that accepts everything cannot pass. Exit 77 (skipped) without
+the jsonschema module or tomllib (Python < 3.11).
 
 Usage: check_schema.py ROOT
 """
