@@ -12,6 +12,7 @@
 #include "smartpower/claims.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/output.hpp"
+#include "posterior_opts.hpp"
 #include "table.hpp"
 
 namespace smartpower::cli {
@@ -51,6 +52,7 @@ struct ClaimsArgs {
   int runs = 1, threads = 1;
   long long seed = -1;
   bool quiet = false;
+  PosteriorArgs post;
 };
 
 struct CalibrateArgs {
@@ -81,6 +83,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("--threads,-t", a.threads, "worker threads")->check(CLI::Range(1, 1024));
   cmd->add_option("--lens,-l", a.lens, "theory lens to apply first");
   cmd->add_flag("--quiet,-q", a.quiet, "no progress output");
+  add_posterior_options(cmd, a.post);
   cmd->callback([&ctx]() {
     ctx.action = [&ctx]() {
       Document doc = load_document(a.file);
@@ -92,6 +95,9 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       o.seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : 0;
       o.threads = a.threads;
       o.stop = ctx.stop;
+      o.posterior = load_posterior_arg(a.post, *doc.table);
+      o.draws = a.post.draws;
+      if (o.posterior) std::cout << "runs include " << uncertainty_of(a.post, a.runs) << "\n";
       if (ctx.progress && !a.quiet) std::cerr << "running the scenario and its claim variants...\n";
       const ClaimReport rep = evaluate_claims(*doc.table, set, o);
       print_report(std::cout, rep, a.runs);

@@ -12,6 +12,7 @@
 #include "smartpower/ensemble.hpp"
 #include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
+#include "smartpower/posterior.hpp"
 #include "smartpower/selector.hpp"
 #include "smartpower/simulation.hpp"
 #include "toml_reader.hpp"
@@ -459,7 +460,29 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
         }
       }
     };
-    run_ensemble(*p.model, eo);
+    if (!opt.posterior) {
+      run_ensemble(*p.model, eo);
+      continue;
+    }
+    // Each particle's document: the particle's values, then the variant's patch.
+    std::vector<std::shared_ptr<const Model>> models(static_cast<std::size_t>(opt.posterior->size()));
+    auto model_of = [&](int k) -> std::shared_ptr<const Model> {
+      auto& m = models[static_cast<std::size_t>(k)];
+      if (m) return m;
+      auto doc = clone(scenario);
+      try {
+        apply_particle(*doc, *opt.posterior, k);
+        if (!p.name.empty()) apply_patch(*doc, toml::table(*set.variants.at(p.name)));
+        if (!opt.noise) set_path(*doc, "model.noise", 0.0);
+        m = std::make_shared<const Model>(build_scenario(*doc));
+      } catch (const InputError& e) {
+        throw InputError(SourcePos{opt.posterior->file, 0, 0}, "posterior: particle " + std::to_string(k + 1) +
+                                                                  (p.name.empty() ? "" : " with variant '" + p.name + "'") +
+                                                                  " gives an invalid scenario: " + e.message());
+      }
+      return m;
+    };
+    run_grouped_ensemble(posterior_particles(*opt.posterior, seed, opt.runs, opt.draws), model_of, eo);
   }
   // 4. Score.
   ClaimReport report;

@@ -2,9 +2,11 @@
 // takes a particle drawn from (seed, r) alone and keeps its own noise stream.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <set>
 
 #include "helpers.hpp"
+#include "smartpower/claims.hpp"
 #include "smartpower/compare.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/posterior.hpp"
@@ -145,4 +147,28 @@ TEST_CASE("posterior: two very different particles widen the 5-95 % interval", "
   const Stats a = final_stats(plain, col), b = final_stats(wide, col);
   INFO("plain [" << a.q05 << "," << a.q95 << "] posterior [" << b.q05 << "," << b.q95 << "]");
   CHECK(b.q95 - b.q05 > 2 * (a.q95 - a.q05));
+}
+
+TEST_CASE("posterior: claims with one particle at the scenario's own values match plain claims", "[posterior][claims]") {
+  Fixture f;
+  Document d = load_document(sptest::scenario("baseline.toml"));
+  const ClaimSet set = load_claims(sptest::scenario("claims.toml"));
+  const toml::node* v = get_path(*d.table, "levers.trade.unit_scale");
+  REQUIRE(v);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v->value<double>().value());
+  const Posterior post = load_posterior(f.post("one.csv", std::string("weight,distance,levers.trade.unit_scale\n1,0,") + buf + "\n"),
+                                        *d.table);
+  ClaimOptions o;
+  o.runs = 16;
+  o.threads = 2;
+  const ClaimReport plain = evaluate_claims(*d.table, set, o);
+  o.posterior = &post;
+  const ClaimReport with = evaluate_claims(*d.table, set, o);
+  REQUIRE(plain.claims.size() == with.claims.size());
+  for (std::size_t i = 0; i < plain.claims.size(); ++i) {
+    CHECK(plain.claims[i].pass_share == with.claims[i].pass_share);
+    CHECK(plain.claims[i].margin == with.claims[i].margin);
+  }
+  CHECK(plain.objective == with.objective);
 }

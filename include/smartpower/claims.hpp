@@ -74,12 +74,18 @@ ClaimSet load_claims(const std::string& path);
 // The same from text already in memory (`path` names it in messages); for tests and fuzzing.
 ClaimSet load_claims_from_string(std::string_view text, const std::string& path);
 
+struct Posterior;
+
 struct ClaimOptions {
   int runs = 1;
   std::uint64_t seed = 0;  // 0: the scenario's seed
   int threads = 1;
   bool noise = true;       // false: model.noise = 0 (smooth calibration objective)
   const std::atomic<bool>* stop = nullptr;
+  // Parameter uncertainty (posterior.hpp): run r of the scenario and of every variant
+  // uses the particle drawn for run r (the particle first, then the variant's patch).
+  const Posterior* posterior = nullptr;
+  int draws = 0;
 };
 
 struct CheckOutcome {
