@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <set>
+#include <vector>
 
 #include "smartpower/abc.hpp"
 #include "smartpower/calibration.hpp"
@@ -118,7 +120,11 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   }
   if (res.generations.size() < 2) std::cout << " (none: the prior sample only)";
   const double ess = res.ess();
-  std::cout << "\neffective sample size " << g4(ess) << " of " << res.particles.size() << " particles";
+  std::set<std::vector<double>> distinct;
+  for (const auto& q : res.particles) distinct.insert(q.values);
+  std::cout << "\neffective sample size " << g4(ess) << " of " << res.particles.size() << " particles ("
+            << distinct.size() << " distinct: resampling duplicates survivors, MH moves spread them; more --moves "
+            << "make more distinct)";
   if (ess < static_cast<double>(res.particles.size()) / 10) {
     std::cout << "\nwarning: the effective sample size is below a tenth of the particles: the weighted quantiles rest "
                  "on a few particles and the widths below understate the uncertainty";
