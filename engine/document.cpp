@@ -231,6 +231,7 @@ void remove_actor(toml::table& root, std::string_view id) {
       if (auto* t = v.as_table()) t->erase(id);
     }
   }
+  std::vector<std::string> gone;  // "events.ID" / "moves.ID" of the entries removed with the actor
   for (const char* list : {"events", "moves"}) {
     if (auto* arr = root.get_as<toml::array>(list)) {
       for (std::size_t i = arr->size(); i-- > 0;) {
@@ -240,7 +241,26 @@ void remove_actor(toml::table& root, std::string_view id) {
           const auto* s = t->get_as<std::string>(key);
           return s && s->get() == id;
         };
-        if (names("actor") || names("target")) arr->erase(arr->begin() + static_cast<std::ptrdiff_t>(i));
+        if (names("actor") || names("target")) {
+          if (const auto* eid = t->get_as<std::string>("id")) gone.push_back(std::string(list) + "." + eid->get());
+          arr->erase(arr->begin() + static_cast<std::ptrdiff_t>(i));
+        }
+      }
+    }
+  }
+  // Free parameters of the removed actor go with it: a [[calibration.parameters]] path
+  // that names the actor (actors.ID..., relations.ID..., a partner_bias.ID) or an event or
+  // move removed above would name nothing in the world without it.
+  if (auto* cal = root.get_as<toml::table>("calibration")) {
+    if (auto* params = cal->get_as<toml::array>("parameters")) {
+      for (std::size_t i = params->size(); i-- > 0;) {
+        const auto* t = params->get(i)->as_table();
+        const auto* path = t ? t->get_as<std::string>("path") : nullptr;
+        if (!path) continue;
+        const auto parts = split_dotted_path(path->get());
+        bool drop = std::find(parts.begin(), parts.end(), id) != parts.end();
+        for (const auto& g : gone) drop = drop || path->get() == g || path->get().rfind(g + ".", 0) == 0;
+        if (drop) params->erase(params->begin() + static_cast<std::ptrdiff_t>(i));
       }
     }
   }

@@ -120,3 +120,25 @@ TEST_CASE("closest_match suggests near words only", "[loader]") {
   CHECK(closest_match("w_identiy", {"w_identity", "w_threat"}) == "w_identity");
   CHECK(closest_match("banana", {"rho", "alpha"}).empty());
 }
+
+TEST_CASE("remove_actors takes the actor's free parameters with it; the world without Türkiye validates",
+          "[loader][remove]") {
+  // The flagship declares actors.TUR.budget, actors.KAZ.partner_bias.TUR and the Turkish
+  // events' stocks as free parameters: after `remove_actors = ["TUR"]` they name nothing,
+  // so they leave [calibration] with the actor (validate checked every one and failed).
+  const Document doc = load_document(sptest::scenario("whatif/no_turkey.toml"));
+  const toml::array* params = (*doc.table)["calibration"]["parameters"].as_array();
+  REQUIRE(params);
+  const Document full = load_document(sptest::scenario("baseline.toml"));
+  const std::size_t before = (*full.table)["calibration"]["parameters"].as_array()->size();
+  CHECK(params->size() < before);
+  CHECK(params->size() > 0);
+  for (const auto& p : *params) {
+    const std::string path = (*p.as_table())["path"].value_or(std::string());
+    INFO(path);
+    CHECK(path.find("TUR") == std::string::npos);
+    CHECK(path.find("ankara_deals") == std::string::npos);  // an event between TUR and KAZ
+  }
+  std::string text;
+  CHECK(sptest::run(sptest::bin() + " validate " + sptest::scenario("whatif/no_turkey.toml"), &text) == 0);
+}
