@@ -24,16 +24,8 @@ namespace smartpower {
 
 namespace {
 
-// The search space is the unit cube: u = (v - lo) / (hi - lo), or the same on logarithms
-// for a log parameter. The prior is uniform on it, so it is the same up to a constant
-// everywhere inside the box.
-double to_unit(const CalibrationParameter& p, double v) {
-  return p.log ? (std::log(v) - std::log(p.lo)) / (std::log(p.hi) - std::log(p.lo)) : (v - p.lo) / (p.hi - p.lo);
-}
-double from_unit(const CalibrationParameter& p, double u) {
-  u = std::clamp(u, 0.0, 1.0);
-  return p.log ? std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo))) : p.lo + u * (p.hi - p.lo);
-}
+// The search space is the unit cube of CalibrationParameter::to_unit; the prior is
+// uniform on it, so it is the same up to a constant everywhere inside the box.
 
 // A proposal's random numbers: a splitmix64 stream (Steele, Lea & Flood 2014) seeded from
 // (seed, generation, proposal index) alone, so a proposal is the same whichever thread or
@@ -287,7 +279,7 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
           if (k >= mine.size()) return;
           const std::size_t j = mine[k];
           std::vector<double> v(D);
-          for (std::size_t d = 0; d < D; ++d) v[d] = from_unit(params[d], xs[j][d]);
+          for (std::size_t d = 0; d < D; ++d) v[d] = params[d].from_unit(xs[j][d]);
           try {
             auto pdoc = clone(*doc.table);
             set_parameters(*pdoc, params, v);
@@ -507,7 +499,7 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
   for (std::size_t i = 0; i < prev.u.size(); ++i) {
     auto& p = res.particles[i];
     p.values.resize(D);
-    for (std::size_t d = 0; d < D; ++d) p.values[d] = from_unit(params[d], prev.u[i][d]);
+    for (std::size_t d = 0; d < D; ++d) p.values[d] = params[d].from_unit(prev.u[i][d]);
     p.weight = prev.weight[i];
     p.distance = prev.distance[i];
   }
@@ -534,7 +526,7 @@ std::vector<PosteriorSummary> summarize_posterior(const AbcResult& r) {
     s.q05 = weighted_quantile(vw, 0.05);
     s.q50 = weighted_quantile(vw, 0.50);
     s.q95 = weighted_quantile(vw, 0.95);
-    s.width_ratio = to_unit(p, s.q95) - to_unit(p, s.q05);
+    s.width_ratio = p.to_unit(s.q95) - p.to_unit(s.q05);
     out.push_back(s);
   }
   return out;

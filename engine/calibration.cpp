@@ -125,14 +125,15 @@ void set_parameters(toml::table& doc, const std::vector<CalibrationParameter>& p
   for (std::size_t i = 0; i < params.size(); ++i) set_path(doc, params[i].path, values[i]);
 }
 
-namespace {
-double to_unit(const CalibrationParameter& p, double v) {
-  return p.log ? (std::log(v) - std::log(p.lo)) / (std::log(p.hi) - std::log(p.lo)) : (v - p.lo) / (p.hi - p.lo);
+double CalibrationParameter::to_unit(double v) const {
+  return log ? (std::log(v) - std::log(lo)) / (std::log(hi) - std::log(lo)) : (v - lo) / (hi - lo);
 }
-double from_unit(const CalibrationParameter& p, double u) {
+double CalibrationParameter::from_unit(double u) const {
   u = std::clamp(u, 0.0, 1.0);
-  return p.log ? std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo))) : p.lo + u * (p.hi - p.lo);
+  return log ? std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo))) : lo + u * (hi - lo);
 }
+
+namespace {
 
 struct Search {
   const toml::table& base;
@@ -151,7 +152,7 @@ struct Search {
 
   std::vector<double> values(const std::vector<double>& u) const {
     std::vector<double> v(u.size());
-    for (std::size_t i = 0; i < u.size(); ++i) v[i] = from_unit(params[i], u[i]);
+    for (std::size_t i = 0; i < u.size(); ++i) v[i] = params[i].from_unit(u[i]);
     return v;
   }
 
@@ -288,7 +289,7 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
   for (int st = 0; st < opt.starts && s.best > 0 && (st == 0 || s.seconds() < cap) && !s.stopped(); ++st) {
     s.start = st;
     std::vector<double> x(D);
-    for (std::size_t i = 0; i < D; ++i) x[i] = st == 0 ? to_unit(params[i], params[i].start) : uni(rng);
+    for (std::size_t i = 0; i < D; ++i) x[i] = st == 0 ? params[i].to_unit(params[i].start) : uni(rng);
     auto func = [](const std::vector<double>& u, std::vector<double>&, void* data) {
       return static_cast<Search*>(data)->objective(u);
     };
@@ -310,7 +311,7 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
     }
     if (s.best <= 0 || s.stopped() || s.best_x.empty()) break;
     try {
-      for (std::size_t i = 0; i < D; ++i) x[i] = to_unit(params[i], s.best_x[i]);
+      for (std::size_t i = 0; i < D; ++i) x[i] = params[i].to_unit(s.best_x[i]);
       nlopt::opt local(nlopt::LN_BOBYQA, static_cast<unsigned>(D));
       local.set_lower_bounds(std::vector<double>(D, 0.0));
       local.set_upper_bounds(std::vector<double>(D, 1.0));

@@ -1287,7 +1287,7 @@ void data_figure(Page& pg, const ModelVsData& d, const Side& s, const std::map<s
     const DataFit& f = d.fits[k];
     const bool share = !f.per.empty();
     const bool logy = f.log_error;  // the tolerance is a factor: the same bar height at every level
-    // The colour of the partner the selector names (volume[KAZ,RUS,trade] -> Russia's).
+    // The colour of the partner the selector names (volume[A,B,trade] -> B's).
     std::string color = "#444444";
     {
       const auto open = f.selector.find('['), close = f.selector.rfind(']');

@@ -25,7 +25,6 @@ import math
 import os
 import random
 import sys
-import tempfile
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -112,22 +111,8 @@ def heatmap_svg(names, corr, path):
 
 def posterior_draws(binary, scenario, paths, weights, values, claims_files, n, seed, threads):
     rng = random.Random(seed)
-    passes = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        combined = os.path.join(tmp, "all.toml")
-        with open(combined, "w") as out:
-            for cf in claims_files:
-                out.write(open(cf).read() + "\n")
-        for d in range(n):
-            k = rng.choices(range(len(weights)), weights=weights)[0]
-            lines = [f'extends = "{os.path.abspath(scenario)}"', "[overrides]"]
-            lines += [f'"{p}" = {v!r}' for p, v in zip(paths, values[k])]
-            path = os.path.join(tmp, f"draw{d}.toml")
-            with open(path, "w") as f:
-                f.write("\n".join(lines) + "\n")
-            for cid, share in targets.claims(binary, path, combined, 1, threads, seed=seed + d).items():
-                passes.setdefault(cid, []).append(share >= 1.0)
-    return {cid: sum(v) / len(v) for cid, v in passes.items()}
+    draws = ([*zip(paths, values[rng.choices(range(len(weights)), weights=weights)[0]])] for _ in range(n))
+    return targets.pass_rates(binary, scenario, draws, claims_files, seed, threads)
 
 
 def main():

@@ -91,30 +91,43 @@ def data_points():
     return {p: sorted(v.items()) for p, v in pts.items()}, shares
 
 
-def prior_draws(binary, scenario_dir, flagship, baseline, claims_files, n, seed, threads):
-    """Pass rate of every claim/check over n parameter sets from the [calibration] box."""
-    with open(flagship, "rb") as f:
-        params = tomllib.load(f)["calibration"]["parameters"]
-    rng = random.Random(seed)
+def pass_rates(binary, scenario, draws, claims_files, seed, threads):
+    """Pass rate of every claim/check over parameter sets: `draws` yields, per draw, a list
+    of (path, value) overrides of `scenario`; draw d runs once with seed + d."""
     passes = {}
     with tempfile.TemporaryDirectory() as tmp:
         combined = os.path.join(tmp, "all.toml")
         with open(combined, "w") as out:
             for cf in claims_files:
                 out.write(open(cf).read() + "\n")
-        for d in range(n):
-            lines = [f'extends = "{os.path.abspath(flagship)}"', "[overrides]"]
-            for p in params:
-                lo, hi = float(p["lo"]), float(p["hi"])
-                u = rng.random()
-                v = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if p.get("log") else lo + u * (hi - lo)
-                lines.append(f'"{p["path"]}" = {v!r}')
+        for d, overrides in enumerate(draws):
+            lines = [f'extends = "{os.path.abspath(scenario)}"', "[overrides]"]
+            lines += [f'"{path}" = {v!r}' for path, v in overrides]
             path = os.path.join(tmp, f"draw{d}.toml")
             with open(path, "w") as f:
                 f.write("\n".join(lines) + "\n")
             for cid, share in claims(binary, path, combined, 1, threads, seed=seed + d).items():
                 passes.setdefault(cid, []).append(share >= 1.0)
     return {cid: sum(v) / len(v) for cid, v in passes.items()}
+
+
+def prior_draws(binary, scenario_dir, flagship, baseline, claims_files, n, seed, threads):
+    """Pass rate of every claim/check over n parameter sets from the [calibration] box."""
+    with open(flagship, "rb") as f:
+        params = tomllib.load(f)["calibration"]["parameters"]
+    rng = random.Random(seed)
+
+    def draws():
+        for _ in range(n):
+            row = []
+            for p in params:
+                lo, hi = float(p["lo"]), float(p["hi"])
+                u = rng.random()
+                v = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if p.get("log") else lo + u * (hi - lo)
+                row.append((p["path"], v))
+            yield row
+
+    return pass_rates(binary, flagship, draws(), claims_files, seed, threads)
 
 
 def main():

@@ -22,6 +22,10 @@ struct CalibrationParameter {
   double lo = 0, hi = 1;
   double start = 0;  // the value in the scenario
   bool log = false;  // search on a log scale (positive bounds)
+  // The search space is the unit cube: u = (v - lo) / (hi - lo), or the same on
+  // logarithms for a log parameter; from_unit clamps u to [0, 1].
+  double to_unit(double v) const;
+  double from_unit(double u) const;
 };
 
 // Reads [[calibration.parameters]]. Throws InputError naming the parameter and its bound
