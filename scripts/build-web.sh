@@ -62,8 +62,13 @@ const out = files.map((file) => {
   // [scenario] name (resolve writes keys in order, strings in either quote).
   const section = (toml.split(/^\[scenario\]\s*$/m)[1] || '').split(/^\[/m)[0];
   const name = (section.match(/^name\s*=\s*(["'])(.*)\1\s*$/m) || [0, 0, id])[2];
-  return { id, file, name, whatif: file.includes('/whatif/'), toml };
+  // The scenario it extends, if shipped too: a what-if's base, for the paired change.
+  const raw = fs.readFileSync(file, 'utf8');
+  const ext = (raw.match(/^extends\s*=\s*(["'])(.*)\1\s*$/m) || [])[2];
+  const base = ext ? path.basename(path.resolve(path.dirname(file), ext), '.toml') : null;
+  return { id, file, name, whatif: file.includes('/whatif/'), base, toml };
 });
+for (const s of out) if (!out.some((o) => o.id === s.base)) s.base = null;
 process.stdout.write(JSON.stringify(out));
 JS
 echo "build-web: wrote $dist/ ($(du -sh "$dist" | cut -f1)); serve it with: python3 -m http.server -d $dist 8000"

@@ -61,6 +61,73 @@ function syncSliders() {
   setOutput('actor-budget', budget);
   $('noise').value = state.sets['model.noise'] ?? info.noise;
   setOutput('noise', $('noise').value);
+  for (const input of $('move-sliders').querySelectorAll('input[type=range]')) {
+    input.value = state.sets[input.dataset.path] ?? input.dataset.initial;
+    showMoveValue(input);
+  }
+}
+
+// ---- The moves' sliders: per move its strength (scale, which multiplies the actor's own
+// effort on the lever, or effort, added per year, whichever the move sets) and its window
+// (from, to). A `to` at the slider's end means "to the scenario's end".
+const STEP_YEARS = 0.25;
+function showMoveValue(input) {
+  const v = Number(input.value);
+  $(input.id + '-out').textContent = input.dataset.kind === 'to' && v > Number(input.dataset.end) ? 'end'
+    : input.dataset.kind === 'from' || input.dataset.kind === 'to' ? fmtYear(v) : fmt(v);
+}
+
+function buildMoveSliders(info) {
+  const box = $('move-sliders');
+  box.replaceChildren();
+  $('moves').hidden = !info.moves.length;
+  for (const m of info.moves) {
+    const group = document.createElement('div');
+    group.className = 'move';
+    const title = document.createElement('p');
+    title.className = 'move-title';
+    title.textContent = `${m.label} (${m.actor} → ${m.target}, ${m.lever})`;
+    group.appendChild(title);
+    const strength = m.effort !== 0 ? 'effort' : 'scale';
+    const sliders = [
+      [strength, strength === 'scale' ? 'strength: scale of the actor\'s effort' : 'strength: effort added per year',
+        m[strength], 0, Math.max(strength === 'scale' ? 3 : 1, 2 * Math.abs(m[strength])), strength === 'scale' ? 0.05 : 0.01],
+      ['from', 'from (year)', m.from, info.start, info.end - STEP_YEARS, STEP_YEARS],
+      ['to', 'to (year)', m.to ?? info.end + STEP_YEARS, info.start + STEP_YEARS, info.end + STEP_YEARS, STEP_YEARS],
+    ];
+    for (const [kind, text, value, min, max, step] of sliders) {
+      const id = `move-${m.index}-${kind}`;
+      const label = document.createElement('label');
+      label.htmlFor = id;
+      label.textContent = `${text} `;
+      const input = Object.assign(document.createElement('input'), { type: 'range', id, min, max, step });
+      input.value = value;
+      Object.assign(input.dataset, { path: `moves.${m.index}.${kind}`, kind, initial: value, end: info.end, move: m.index });
+      const out = Object.assign(document.createElement('output'), { id: id + '-out' });
+      out.htmlFor = id;
+      label.append(input, out);
+      group.appendChild(label);
+      input.addEventListener('input', () => {
+        const v = Number(input.value);
+        state.sets[input.dataset.path] = v;
+        // Keep the window non-empty: from before to.
+        const other = $(`move-${m.index}-${kind === 'from' ? 'to' : 'from'}`);
+        if (kind === 'from' && Number(other.value) <= v) { other.value = v + STEP_YEARS; state.sets[other.dataset.path] = v + STEP_YEARS; }
+        if (kind === 'to' && Number(other.value) >= v) { other.value = v - STEP_YEARS; state.sets[other.dataset.path] = v - STEP_YEARS; }
+        showMoveValue(input);
+        showMoveValue(other);
+        rerun();
+      });
+    }
+    box.appendChild(group);
+  }
+}
+
+// A what-if's base: the bundled scenario it extends (its text as shipped), or none.
+function baseToml() {
+  const sc = state.scenarios[Number($('scenario').value)];
+  const base = sc && sc.base && state.scenarios.find((o) => o.id === sc.base);
+  return base ? base.toml : '';
 }
 
 function fillSelect(sel, items, keep) {
@@ -75,6 +142,7 @@ function applyInfo(info) {
   fillSelect($('actor'), info.actors.map((a) => [a.id, a.name]), true);
   fillSelect($('focus'), info.actors.map((a) => [a.id, a.name]), true);
   fillSelect($('lens'), [['', 'none'], ...info.lenses.map((l) => [l, l])], true);
+  buildMoveSliders(info);
   if (!$('actor').value || !info.actors.some((a) => a.id === $('actor').value)) $('actor').value = info.actors[0].id;
   if (!$('lever').value) $('lever').value = info.levers[0].id;
   // Türkiye's budget and the culture lever first: the question the issue asks.
@@ -93,8 +161,9 @@ async function rerun() {
     const runs = Number($('runs').value);
     const seed = Number($('seed').value) || 0;
     $('status').textContent = `Running ${runs} runs…`;
+    const base = baseToml();
     const { result, ms } = await call('simulate', state.toml, seed, runs, $('lens').value, JSON.stringify(state.sets),
-      $('focus').value);
+      $('focus').value, base);
     if (!result.ok) {
       $('status').textContent = 'Could not run: ' + result.messages.map((m) => m.message).join('; ');
       continue;
@@ -102,7 +171,9 @@ async function rerun() {
     state.last = result;
     state.runsDone += 1;
     draw(result);
-    $('status').textContent = `${runs} runs in ${ms.toFixed(0)} ms (WebAssembly, one thread), seed ${seed}.`;
+    state.lastMs = ms;
+    $('status').textContent = `${runs} runs${base ? ' of the what-if and of its base' : ''} in ${ms.toFixed(0)} ms ` +
+      `(WebAssembly, one thread), seed ${seed}.`;
     document.body.dataset.runs = String(state.runsDone);
   } while (state.again);
   state.running = false;
@@ -147,24 +218,72 @@ function bandChart(id, times, groups, yRange) {
   charts[id] = { key, plot: new uPlot(opts, data, $(id)) };
 }
 
-function draw(r) {
-  const balance = r.series.find((s) => s.metric === 'balance');
-  const actorName = (id) => (state.info.actors.find((a) => a.id === id) || { name: id }).name;
-  bandChart('balance-chart', r.times, [{ ...balance, label: `${actorName(r.focus)} balance` }], [0, 1]);
-  const deps = r.series.filter((s) => s.metric === 'dependence').map((s) => ({ ...s, label: actorName(s.partner) }));
-  bandChart('dependence-chart', r.times, deps, [0, 1]);
-  $('balance-caption').textContent =
-    `Balance index of ${actorName(r.focus)} (1 = perfectly multi-vector), median and 5–95 % band over runs; ` +
-    `final ${fmt(balance.p50[balance.p50.length - 1])}`;
-  $('dependence-caption').textContent = `Dependence shares of ${actorName(r.focus)} on each partner, median and 5–95 % band over runs`;
+// The short sentence a chart's caption ends with: each group's median [5 %, 95 %] at the
+// last instant (and at the first, for a single quantity), the chart's text alternative.
+function keyFigures(times, groups, pct) {
+  const f = (v) => (pct ? `${(100 * v).toFixed(1)} %` : fmt(v));
+  const last = times.length - 1;
+  const at = (g, t) => `${f(g.p50[t])} [${f(g.p5[t])}, ${f(g.p95[t])}]`;
+  if (groups.length === 1) {
+    return `${groups[0].label}: ${at(groups[0], 0)} in ${fmtYear(times[0])}, ${at(groups[0], last)} in ${fmtYear(times[last])}` +
+      ' (median [5 %, 95 %]).';
+  }
+  return `In ${fmtYear(times[last])}: ` + groups.map((g) => `${g.label} ${at(g, last)}`).join(', ') + ' (median [5 %, 95 %]).';
+}
+const fmtYear = (t) => (Number.isInteger(t) ? String(t) : t.toFixed(2));
 
-  // Final outcomes table (also what the browser test reads).
+// One figure: its chart, and its caption = title + key figures (the text alternative).
+function figure(id, title, times, groups, opts = {}) {
+  const fig = $(id).closest('figure');
+  fig.hidden = groups.length === 0;
+  if (!groups.length) return;
+  bandChart(id, times, groups, opts.range);
+  $(id + '-caption').textContent = `${title} ${keyFigures(times, groups, opts.pct)}`;
+}
+
+const metricNames = {
+  dependence: 'dependence share', soft: 'soft power', hard: 'hard power', smart: 'smart power',
+  alignment: 'alignment', threat: 'threat perceived',
+};
+
+function draw(r) {
+  const actorName = (id) => (state.info.actors.find((a) => a.id === id) || { name: id }).name;
+  const who = actorName(r.focus);
+  const of = (list, metric) => list.filter((s) => s.metric === metric && s.p50)
+    .map((s) => ({ ...s, label: s.partner ? actorName(s.partner) : `${who} balance` }));
+  const band = 'median and 5–95 % band over runs.';
+  figure('balance-chart', `Balance index of ${who} (1 = perfectly multi-vector), ${band}`, r.times, of(r.series, 'balance'),
+    { range: [0, 1] });
+  figure('dependence-chart', `Dependence shares of ${who} on each partner, ${band}`, r.times, of(r.series, 'dependence'),
+    { range: [0, 1], pct: true });
+  for (const m of ['soft', 'hard', 'smart']) {
+    figure(`${m}-chart`, `${metricNames[m][0].toUpperCase()}${metricNames[m].slice(1)} each partner exerts over ${who}, ${band}`,
+      r.times, of(r.series, m));
+  }
+  figure('alignment-chart', `Alignment of ${who} with each partner (−1 hostile … +1 aligned), ${band}`, r.times,
+    of(r.series, 'alignment'), { range: [-1, 1] });
+  figure('threat-chart', `Threat ${who} perceives from each partner, ${band}`, r.times, of(r.series, 'threat'));
+
+  // A what-if: the paired change against its base (same seed: run r of both has the same noise).
+  const change = r.change || [];
+  const cm = $('change-metric').value;
+  $('change-section').hidden = !r.change;
+  figure('change-balance-chart', `Paired change of ${who}'s balance index (what-if − base, run by run), ${band}`,
+    r.times, of(change, 'balance').map((g) => ({ ...g, label: `${who} balance change` })));
+  figure('change-metric-chart', `Paired change of the ${metricNames[cm]} of ${who} on each partner (what-if − base), ${band}`,
+    r.times, of(change, cm), { pct: cm === 'dependence' });
+
+  // Final outcomes table (also what the browser test reads); for a what-if, "base → what-if".
   const a = r.summary.actors[r.focus];
+  const b = r.base_summary ? r.base_summary.actors[r.focus] : null;
   const cell = (s) => (s ? `${fmt(s.mean)} [${fmt(s.q05)}, ${fmt(s.q95)}]` : '');
+  const pair = (s, t) => (t ? `${fmt(t.mean)} → ${cell(s)}` : cell(s));
   const rows = Object.entries(a.partners).map(([id, p]) => {
     const tr = document.createElement('tr');
     tr.dataset.partner = id;
-    for (const text of [actorName(id), cell(p.dependence), cell(p.soft), cell(p.hard), cell(p.alignment), cell(p.threat)]) {
+    const q = b && b.partners[id];
+    const cells = ['dependence', 'soft', 'hard', 'smart', 'alignment', 'threat'].map((k) => pair(p[k], q && q[k]));
+    for (const text of [actorName(id), ...cells]) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.appendChild(td);
@@ -173,9 +292,12 @@ function draw(r) {
   });
   const bal = document.createElement('tr');
   bal.dataset.partner = '';
-  bal.innerHTML = '<td>balance index</td><td colspan="5"></td>';
-  bal.cells[1].textContent = cell(a.balance);
+  bal.innerHTML = '<td>balance index</td><td colspan="6"></td>';
+  bal.cells[1].textContent = pair(a.balance, b && b.balance);
   $('finals').tBodies[0].replaceChildren(bal, ...rows);
+  $('finals').caption.textContent = b
+    ? `Final outcomes in ${fmtYear(r.times[r.times.length - 1])}: base mean → what-if mean [5 %, 95 %] over runs`
+    : `Final outcomes in ${fmtYear(r.times[r.times.length - 1])}: mean [5 %, 95 %] over runs`;
 }
 
 // ---- Editor: validate as you type; a valid text becomes the scenario that runs.
@@ -274,6 +396,7 @@ async function main() {
     s.name.replace(/^What-if:\s*/, '')]), false);
   $('scenario').addEventListener('change', () => loadScenario(Number($('scenario').value)));
   for (const id of ['lens', 'focus']) $(id).addEventListener('change', rerun);
+  $('change-metric').addEventListener('change', () => { if (state.last) draw(state.last); });
   $('seed').addEventListener('change', rerun);
   $('lever').addEventListener('change', syncSliders);
   $('actor').addEventListener('change', syncSliders);

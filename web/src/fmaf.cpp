@@ -58,6 +58,53 @@ float __wrap_fmaf(float x, float y, float z) {
   return static_cast<float>(from_bits(u + (((e > 0) == (r > 0)) ? 1 : -1)));
 }
 
+// double: musl's fma is exact but slow in WebAssembly (it multiplies the significands
+// as 64-bit integers, normalises and rounds by hand: the engine's exp and log call it a
+// dozen times each). This one is Boldo and Melquiond's emulated FMA ("Emulation of FMA
+// and correctly rounded sums: proved algorithms using rounding to odd", IEEE Trans.
+// Computers 57(4), 2008, Algorithm 5.4): the exact product uh + ul (Dekker's, no FMA),
+// th + tl = c + uh exactly (TwoSum), v = tl + ul rounded to odd, and RN(th + v) is the
+// correctly rounded a*b + c, proved for binary64 without underflow or overflow. Inputs
+// away from those (a or b outside [2^-450, 2^450], c not zero and outside
+// [2^-900, 2^900], zeros, infinities, NaN) go to musl's fma (--wrap: __real_fma).
+double __real_fma(double, double, double);
+
+namespace {
+
+// a = hi + lo, each with at most 26 significant bits (Veltkamp's split; exact for
+// |a| < 2^996).
+inline void split(double a, double& hi, double& lo) {
+  const double c = 134217729.0 * a;  // 2^27 + 1
+  hi = c - (c - a);
+  lo = a - hi;
+}
+
+inline int exponent(double x) { return static_cast<int>((bits(x) >> 52) & 0x7ff) - 0x3ff; }
+
+}  // namespace
+
+double __wrap_fma(double a, double b, double c) {
+  const int ea = exponent(a), eb = exponent(b), ec = exponent(c);
+  if (ea < -450 || ea > 450 || eb < -450 || eb > 450 || (c != 0 && (ec < -900 || ec > 900))) {
+    return __real_fma(a, b, c);  // also a or b zero, subnormal, infinite or NaN
+  }
+  // uh + ul = a * b exactly (Dekker).
+  double ah, al, bh, bl;
+  split(a, ah, al);
+  split(b, bh, bl);
+  const double uh = a * b;
+  const double ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl;
+  // th + tl = c + uh exactly.
+  double th, tl;
+  two_sum(c, uh, th, tl);
+  // v = tl + ul rounded to odd: the round-to-nearest sum, moved one unit toward the exact
+  // sum when it was inexact and its last bit is even.
+  double v, e;
+  two_sum(tl, ul, v, e);
+  if (e != 0 && (bits(v) & 1) == 0) v = from_bits(bits(v) + (((e > 0) == (v > 0)) ? 1 : -1));
+  return th + v;
+}
+
 }  // extern "C"
 
 namespace smartpower::web {
@@ -80,6 +127,20 @@ long fma_self_check(long n, std::uint64_t seed) {
     return from_bits((next() & 0x800FFFFFFFFFFFFFull) | (e << 52));
   };
   long bad = 0;
+  // double: __wrap_fma must give musl's exact fma's bits, on anything and on the hard
+  // cases (a*b + c close to a midpoint: c cancels most of the product, or is a nudge).
+  for (long i = 0; i < n; ++i) {
+    const double a = ranged(1023 - 460, 1023 + 460), b = ranged(1023 - 460, 1023 + 460);
+    double c;
+    switch (i % 4) {
+      case 0: c = any_double(); break;
+      case 1: c = ranged(1023 - 920, 1023 + 920); break;
+      case 2: c = -static_cast<double>(a * b) * (1 + std::ldexp(static_cast<double>(next() % 64) - 32, -52)); break;
+      default: c = std::ldexp(next() & 1 ? 1.0 : -1.0, exponent(a * b) - 53 - static_cast<int>(next() % 60)); break;
+    }
+    const double w = __wrap_fma(a, b, c), m = __real_fma(a, b, c);
+    if (!(bits(w) == bits(m) || (w != w && m != m))) ++bad;
+  }
   for (long i = 0; i < n; ++i) {
     float x, y, z;
     if (i % 2) {  // anything
