@@ -42,7 +42,7 @@ dist=${WEB_DIST_DIR:-web/dist}
 rm -rf "$dist"
 mkdir -p "$dist/vendor"
 cp "$build/smartpower.js" "$build/smartpower.wasm" "$dist/"
-cp web/index.html web/app.js web/worker.js web/style.css "$dist/"
+cp web/index.html web/app.js web/worker.js web/style.css web/exercises.json web/sw.js "$dist/"
 cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css web/node_modules/uplot/LICENSE "$dist/vendor/"
 
 # Scenarios: the flagship first, then every what-if, each as the text `smartpower
@@ -71,4 +71,8 @@ const out = files.map((file) => {
 for (const s of out) if (!out.some((o) => o.id === s.base)) s.base = null;
 process.stdout.write(JSON.stringify(out));
 JS
+# The service worker's cache is named after this build's content (sw.js: VERSION).
+version=$(cd "$dist" && find . -type f ! -name sw.js | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+sed -i "s/^const VERSION = 'dev';/const VERSION = '$version';/" "$dist/sw.js"
+grep -q "^const VERSION = '$version';" "$dist/sw.js" || { echo "build-web: could not version sw.js" >&2; exit 1; }
 echo "build-web: wrote $dist/ ($(du -sh "$dist" | cut -f1)); serve it with: python3 -m http.server -d $dist 8000"

@@ -51,11 +51,13 @@ function syncSliders() {
   if (!info) return;
   const lever = info.levers.find((l) => l.id === leverId()) || info.levers[0];
   const lpath = `levers.${lever.id}.weight`;
+  $('lever-weight').setAttribute('aria-label', `weight of the ${lever.id} lever`);
   $('lever-weight').value = state.sets[lpath] ?? lever.weight;
   setOutput('lever-weight', $('lever-weight').value);
   const actor = info.actors.find((a) => a.id === actorId()) || info.actors[0];
   const apath = `actors.${actor.id}.budget`;
   const budget = state.sets[apath] ?? actor.budget;
+  $('actor-budget').setAttribute('aria-label', `budget of ${actor.name}`);
   $('actor-budget').max = Math.max(10, 2 * actor.budget).toFixed(2);
   $('actor-budget').value = budget;
   setOutput('actor-budget', budget);
@@ -390,6 +392,167 @@ function download(name, text, type) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
+// ---- Exercises (exercises.json): each a question answered with a slider (or a lens),
+// checked by running the engine at the student's value and at the scenario's own.
+// Outcome selectors: metric[ACTOR] or metric[ACTOR,PARTNER] at the scenario's end, from
+// summary.json; "change X" is X of the what-if minus X of its base.
+function outcome(result, selector) {
+  const change = selector.startsWith('change ');
+  const m = selector.replace(/^change /, '').match(/^(\w+)\[(\w+)(?:,(\w+|\*))?\]$/);
+  if (!m) throw new Error(`bad selector ${selector}`);
+  const [, metric, actor, partner] = m;
+  const read = (summary) => {
+    const a = summary.actors[actor];
+    if (!a) throw new Error(`no actor ${actor}`);
+    if (!partner) return a[metric].mean;
+    if (partner !== '*') return a.partners[partner][metric].mean;
+    return Object.fromEntries(Object.entries(a.partners).map(([p, v]) => [p, v[metric].mean]));
+  };
+  if (!change) return read(result.summary);
+  if (!result.base_summary) throw new Error('the scenario has no base to compare with');
+  const w = read(result.summary), b = read(result.base_summary);
+  return typeof w === 'number' ? w - b : Object.fromEntries(Object.keys(w).map((p) => [p, w[p] - b[p]]));
+}
+
+async function engineRun(scenario, sets, lens = '') {
+  const base = scenario.base ? state.scenarios.find((o) => o.id === scenario.base) : null;
+  // summary.json holds every actor's outcomes: the focus (charts only) does not matter.
+  const { result } = await call('simulate', scenario.toml, Number($('seed').value) || 0, Number($('runs').value), lens,
+    JSON.stringify(sets), '', base ? base.toml : '');
+  if (!result.ok) throw new Error(result.messages.map((m) => m.message).join('; '));
+  return result;
+}
+
+const actorLabel = (id) => ((state.info && state.info.actors.find((a) => a.id === id)) || { name: id }).name;
+
+async function checkExercise(ex, box) {
+  const out = box.querySelector('.verdict');
+  const scenario = state.scenarios.find((s) => s.id === ex.scenario);
+  const chosen = box.querySelector('select.answer').value;
+  if (chosen === '-') { out.textContent = 'Choose an answer first.'; return; }
+  const slider = box.querySelector('input[type=range]');
+  const value = slider ? Number(slider.value) : null;
+  if (slider && value === Number(slider.dataset.initial) && ex.check.kind !== 'sign' && ex.check.kind !== 'same-order') {
+    out.textContent = 'Move the slider away from the scenario\'s own value first.';
+    return;
+  }
+  out.textContent = 'Running the engine…';
+  const f = (v) => fmt(v);
+  let truth, because;
+  try {
+    const k = ex.check;
+    if (k.kind === 'lens-min') {
+      const lenses = ['', ...((await call('validate', scenario.toml)).result.lenses)];
+      const vals = [];
+      for (const lens of lenses) vals.push(outcome(await engineRun(scenario, {}, lens), k.metric));
+      const i = vals.indexOf(Math.min(...vals));
+      truth = lenses[i];
+      because = lenses.map((l, j) => `${l || 'no lens'} ${f(vals[j])}`).join(', ');
+    } else {
+      const sets = { [ex.slider.path]: value };
+      const at = outcome(await engineRun(scenario, sets), k.metric);
+      const own = outcome(await engineRun(scenario, {}), k.metric);
+      if (k.kind === 'direction') {
+        const a = k.absolute ? Math.abs(at) : at, o = k.absolute ? Math.abs(own) : own;
+        truth = ex.answers[a > o ? 0 : 1];
+        because = `${k.metric}: ${f(own)} at ${slider.dataset.initial}, ${f(at)} at ${value}`;
+      } else if (k.kind === 'sign') {
+        truth = ex.answers[at > 0 ? 0 : 1];
+        because = `${k.metric} at ${value}: ${at >= 0 ? '+' : ''}${at.toPrecision(3)}`;
+      } else if (k.kind === 'partner-max-change') {
+        const d = Object.keys(at).map((p) => [p, at[p] - own[p]]);
+        d.sort((x, y) => y[1] - x[1]);
+        truth = d[0][0];
+        because = d.map(([p, v]) => `${actorLabel(p)} ${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)} points`).join(', ');
+      } else if (k.kind === 'same-order') {
+        const order = (o) => Object.keys(o).sort((x, y) => o[y] - o[x]);
+        const same = order(at).join() === order(own).join();
+        truth = ex.answers[same ? 0 : 1];
+        because = `order at ${slider.dataset.initial}: ${order(own).map(actorLabel).join(', ')}; at ${value}: ` +
+          order(at).map(actorLabel).join(', ');
+      } else {
+        throw new Error(`unknown check ${k.kind}`);
+      }
+    }
+  } catch (e) {
+    out.textContent = 'Could not check: ' + e.message;
+    return;
+  }
+  const right = chosen === truth;
+  box.dataset.result = right ? 'right' : 'wrong';
+  out.textContent = `${right ? 'Right' : 'Not quite'}: the engine says ${truth ? (ex.check.kind === 'partner-max-change' ? actorLabel(truth) : truth) : 'no lens'} (${because}).`;
+}
+
+async function buildExercises() {
+  let list;
+  try {
+    list = (await (await fetch('exercises.json')).json()).exercises;
+  } catch {
+    return;
+  }
+  const root = $('exercises');
+  root.replaceChildren();
+  for (const ex of list) {
+    const scenario = state.scenarios.find((s) => s.id === ex.scenario);
+    if (!scenario) continue;
+    const box = document.createElement('article');
+    box.className = 'exercise';
+    box.id = `exercise-${ex.id}`;
+    const h = document.createElement('h3');
+    h.textContent = ex.tutorial;
+    const q = document.createElement('p');
+    q.textContent = ex.question;
+    box.append(h, q);
+    if (ex.slider) {
+      const { result } = await call('valueAt', scenario.toml, ex.slider.path);
+      if (!result.ok) continue;  // the scenario has changed: this exercise no longer fits
+      const id = `ex-${ex.id}-slider`;
+      const label = Object.assign(document.createElement('label'), { htmlFor: id, textContent: ex.slider.label + ' ' });
+      const input = Object.assign(document.createElement('input'), { type: 'range', id, min: ex.slider.min, max: ex.slider.max,
+        step: ex.slider.step });
+      input.value = result.value;
+      input.dataset.initial = result.value;
+      const out = Object.assign(document.createElement('output'), { id: id + '-out', textContent: fmt(result.value) });
+      out.htmlFor = id;
+      label.append(input, out);
+      box.appendChild(label);
+      input.addEventListener('input', async () => {
+        out.textContent = fmt(Number(input.value));
+        // The charts above follow: this exercise's scenario, with the slider's value.
+        const index = state.scenarios.indexOf(scenario);
+        if (Number($('scenario').value) !== index) {
+          $('scenario').value = String(index);
+          await loadScenario(index, null, false);
+        }
+        state.sets[ex.slider.path] = Number(input.value);
+        syncSliders();
+        rerun();
+      });
+    }
+    const alabel = Object.assign(document.createElement('label'), { htmlFor: `ex-${ex.id}-answer`, textContent: 'Your answer ' });
+    const select = Object.assign(document.createElement('select'), { id: `ex-${ex.id}-answer`, className: 'answer' });
+    let options = ex.answers ? ex.answers.map((a) => [a, a]) : [];
+    if (ex.check.kind === 'lens-min') {
+      const { result } = await call('validate', scenario.toml);
+      options = [['', 'no lens'], ...result.lenses.map((l) => [l, l])];
+    } else if (ex.check.kind === 'partner-max-change') {
+      const actor = ex.check.metric.match(/\[(\w+)/)[1];
+      const { result } = await call('validate', scenario.toml);
+      options = result.actors.filter((a) => a.id !== actor).map((a) => [a.id, a.name]);
+    }
+    // "choose…" is '-': '' is "no lens".
+    select.replaceChildren(new Option('choose…', '-'), ...options.map(([v, t]) => new Option(t, v)));
+    alabel.appendChild(select);
+    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Check', className: 'check' });
+    const verdict = Object.assign(document.createElement('p'), { className: 'verdict' });
+    verdict.setAttribute('role', 'status');
+    verdict.setAttribute('aria-live', 'polite');
+    button.addEventListener('click', () => checkExercise(ex, box));
+    box.append(alabel, document.createTextNode(' '), button, verdict);
+    root.appendChild(box);
+  }
+}
+
 async function main() {
   state.scenarios = await (await fetch('scenarios.json')).json();
   fillSelect($('scenario'), state.scenarios.map((s, i) => [String(i), (s.whatif ? 'What-if: ' : 'Flagship: ') +
@@ -433,7 +596,13 @@ async function main() {
     if (state.info.levers.some((l) => l.id === 'culture')) $('lever').value = 'culture';
     syncSliders();
   }
-  rerun();
+  await rerun();
+  await buildExercises();
 }
 
+// Offline once loaded: the service worker (sw.js) caches the page, the engine and the
+// scenarios. (Not on file:// pages, where browsers have none.)
+if ('serviceWorker' in navigator && location.protocol !== 'file:') {
+  navigator.serviceWorker.register('sw.js').catch((e) => console.info('no offline copy: ' + e));
+}
 main().catch((e) => { $('status').textContent = 'Failed to start: ' + e; });

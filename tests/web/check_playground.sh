@@ -2,8 +2,12 @@
 # Real-browser test of the playground: builds web/dist (scripts/build-web.sh) into
 # OUT_DIR/dist, serves it with `python3 -m http.server` on 127.0.0.1, and drives headless
 # Chromium with puppeteer-core (tests/web/playground.cjs): the flagship runs, a slider
-# changes the numbers the way the engine says, an editor typo names its line and the
-# closest key, no console errors. Saves OUT_DIR/playground.png.
+# changes the numbers the way the engine says, a shared link gives them back, an editor
+# typo names its line and the closest key; the report's seven charts each have a caption
+# with figures; every control is labelled; Tab reaches a slider and ArrowRight changes the
+# numbers; a what-if shows its paired change, which grows with a move's strength; an
+# exercise's engine check marks exactly one answer right; offline (the service worker) a
+# reload still runs; no console errors. Saves OUT_DIR/playground.png.
 #
 #   tests/web/check_playground.sh SMARTPOWER_BIN SOURCE_DIR OUT_DIR
 #

@@ -1,8 +1,9 @@
 // Real-browser test of the playground (web/dist/): headless Chromium, driven by
 // puppeteer-core, loads the page from a static server, runs the flagship, moves a slider
 // and checks that the numbers change, that a shared link gives the same numbers back, that
-// an editor typo names its line and the closest key, and that nothing was logged to the
-// console.
+// an editor typo names its line and the closest key, the charts and their text
+// alternatives, labels, keyboard use, a what-if's paired change and move slider, an
+// exercise's check, a reload offline, and that nothing was logged to the console.
 //
 //   node tests/web/playground.cjs URL CHROMIUM SCREENSHOT
 //
@@ -26,7 +27,7 @@ const fail = (msg) => { console.error('FAIL: ' + msg); process.exitCode = 1; };
     await page.setViewport({ width: 1250, height: 1300 });
     page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`console ${m.type()}: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-    page.on('requestfailed', (r) => problems.push('request failed: ' + r.url()));
+    page.on('requestfailed', (r) => { if (!r.url().endsWith('/sw.js')) problems.push('request failed: ' + r.url()); });
     await page.goto(url, { waitUntil: 'load' });
     const runs = (n) => page.waitForFunction((k) => Number(document.body.dataset.runs || 0) >= k, { timeout: 120000 }, n);
     await runs(1);
@@ -73,7 +74,96 @@ const fail = (msg) => { console.error('FAIL: ' + msg); process.exitCode = 1; };
     console.log('editor typo: ' + msg);
     if (!/^line \d+, column \d+: /.test(msg) || !msg.includes('budget')) fail('the typo message does not name a line and the key budget');
 
+    // Every chart of the report, each with its text alternative (caption with figures).
+    const figs = await page.$$eval('figure:not([hidden])', (fs) => fs.map((f) => ({
+      caption: f.querySelector('figcaption').textContent, canvas: !!f.querySelector('canvas'),
+      labelled: f.querySelector('[role=img]').getAttribute('aria-labelledby') === f.querySelector('figcaption').id })));
+    console.log(`${figs.length} charts: ` + figs.map((f) => f.caption.split(',')[0]).join('; '));
+    if (figs.length < 7) fail(`${figs.length} charts shown for the flagship, expected 7 (balance, dependence, soft, hard, smart, alignment, threat)`);
+    for (const f of figs) {
+      if (!f.canvas || !f.labelled || !/\d\.\d/.test(f.caption)) fail(`chart without a drawing or a text alternative with figures: ${f.caption}`);
+    }
+
+    // Labels: every control has an accessible name.
+    const unlabelled = await page.$$eval('input, select, textarea, button', (els) => els.filter((e) =>
+      !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') &&
+      !(e.tagName === 'BUTTON' && e.textContent.trim())).map((e) => e.id || e.outerHTML.slice(0, 60)));
+    if (unlabelled.length) fail('controls without a label: ' + unlabelled.join(', '));
+
+    // Keyboard: Tab reaches the lever weight slider, ArrowRight moves it, the numbers change.
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; ++i) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement && document.activeElement.id === 'lever-weight');
+    }
+    if (!reached) fail('Tab never reached the lever weight slider');
+    const before = await page.evaluate(() => ({ v: document.getElementById('lever-weight').value, n: Number(document.body.dataset.runs),
+      d: window.playground.last.summary.actors.KAZ.partners.TUR.dependence.mean }));
+    await page.keyboard.press('ArrowRight');
+    await runs(before.n + 1);
+    await page.waitForFunction(() => !window.playground.running, { timeout: 120000 });
+    const after = await page.evaluate(() => ({ v: document.getElementById('lever-weight').value,
+      d: window.playground.last.summary.actors.KAZ.partners.TUR.dependence.mean }));
+    console.log(`keyboard: lever weight ${before.v} -> ${after.v}, KAZ dependence on TUR ${before.d} -> ${after.d}`);
+    if (!(Number(after.v) > Number(before.v)) || after.d === before.d) fail('ArrowRight on the lever weight slider did not change the numbers');
+
+    // A what-if: the paired change against its base, and a move's strength slider.
+    await page.$eval('#runs', (e) => { e.value = '50'; e.dispatchEvent(new Event('input')); });
+    await page.waitForFunction(() => !window.playground.running && window.playground.last.summary.runs === 50, { timeout: 120000 });
+    const idx = await page.evaluate(() => window.playground.scenarios.findIndex((s) => s.id === 'turkey_trade_push'));
+    if (idx < 0) fail('the turkey_trade_push what-if is not in the bundle');
+    const n0 = await page.evaluate(() => Number(document.body.dataset.runs));
+    await page.select('#scenario', String(idx));
+    await runs(n0 + 1);
+    await page.waitForFunction(() => !window.playground.running, { timeout: 120000 });
+    const changeShown = await page.$eval('#change-section', (e) => !e.hidden);
+    const tr = () => page.evaluate(() => {
+      const c = window.playground.last.change.find((s) => s.metric === 'dependence' && s.partner === 'TUR');
+      return c.mean[c.mean.length - 1];
+    });
+    const c1 = await tr();
+    const strength = await page.$eval('#move-0-scale', (e) => Number(e.value));
+    const n1 = await page.evaluate(() => Number(document.body.dataset.runs));
+    await page.$eval('#move-0-scale', (e) => { e.value = String(Number(e.value) * 2); e.dispatchEvent(new Event('input')); });
+    await runs(n1 + 1);
+    await page.waitForFunction(() => !window.playground.running, { timeout: 120000 });
+    const c2 = await tr();
+    console.log(`what-if: paired change of KAZ dependence on TUR ${c1} at trade push ${strength}, ${c2} at ${2 * strength}`);
+    if (!changeShown || !(c1 > 0)) fail('the trade push shows no positive paired change of the dependence on Türkiye');
+    if (!(c2 > c1)) fail('doubling the trade push did not enlarge the paired change');
+    const diffCaption = await page.$eval('#change-metric-chart-caption', (e) => e.textContent);
+    if (!/Türkiye \+?\d/.test(diffCaption)) fail('the paired change chart has no figures in its caption: ' + diffCaption);
+
+    // An exercise: move its slider by keyboard; of its answers, the engine's check marks exactly one right.
+    await page.waitForSelector('#exercise-trade-weight select.answer', { timeout: 60000 });
+    await page.focus('#ex-trade-weight-slider');
+    for (let i = 0; i < 20; ++i) await page.keyboard.press('ArrowRight');
+    const answers = await page.$$eval('#ex-trade-weight-answer option', (os) => os.map((o) => o.value).filter((v) => v !== '-'));
+    const verdicts = [];
+    for (const a of answers) {
+      await page.select('#ex-trade-weight-answer', a);
+      await page.$eval('#exercise-trade-weight .verdict', (e) => { e.textContent = ''; });
+      await page.click('#exercise-trade-weight button.check');
+      await page.waitForFunction(() => /^(Right|Not quite|Could not)/.test(document.querySelector('#exercise-trade-weight .verdict').textContent),
+        { timeout: 180000 });
+      verdicts.push(await page.$eval('#exercise-trade-weight .verdict', (e) => e.textContent));
+    }
+    console.log('exercise (trade weight): ' + verdicts[0]);
+    if (verdicts.filter((v) => v.startsWith('Right')).length !== 1) fail('the exercise check did not mark exactly one answer right: ' + verdicts.join(' | '));
+
     if (shot) await page.screenshot({ path: shot, fullPage: true });
+
+    // Offline: once loaded, the service worker serves the page, the engine and the scenarios.
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller, { timeout: 60000 });
+    await page.setOfflineMode(true);
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1, { timeout: 120000 });
+    const offline = await page.evaluate(() => window.playground.last.summary.actors.KAZ.partners.TUR.dependence.mean);
+    console.log(`offline reload: ran, KAZ dependence on TUR ${offline}`);
+    if (offline !== first) fail(`offline the flagship gave ${offline}, online ${first}`);
+    await page.setOfflineMode(false);
   } catch (e) {
     fail(String(e));
   } finally {

@@ -272,6 +272,20 @@ std::string validate(const std::string& toml) {
   }
 }
 
+// The number at dotted `path` of the scenario `toml` (after its overrides), as the
+// sliders start from it: {"ok": true, "value": V}, or the message why not.
+std::string value_at(const std::string& toml, const std::string& path) {
+  try {
+    Document doc = prepare(toml, "", "");
+    const toml::node* node = get_path(*doc.table, path);
+    if (!node || !node->is_number()) throw InputError("'" + path + "' is not a number of the scenario");
+    nlohmann::ordered_json j{{"ok", true}, {"value", node->value<double>().value_or(0.0)}};
+    return j.dump();
+  } catch (const std::exception& e) {
+    return failure(e).dump();
+  }
+}
+
 std::string version() { return engine_version(); }
 
 long fma_self_check(long n, std::uint64_t seed);  // src/fmaf.cpp
@@ -285,6 +299,7 @@ EMSCRIPTEN_BINDINGS(smartpower) {
   emscripten::function("run", &smartpower::web::run);
   emscripten::function("simulate", &smartpower::web::simulate);
   emscripten::function("validate", &smartpower::web::validate);
+  emscripten::function("valueAt", &smartpower::web::value_at);
   emscripten::function("version", &smartpower::web::version);
   emscripten::function("fmaCheck", &smartpower::web::fma_check);
 }

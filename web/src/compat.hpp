@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -69,4 +70,85 @@ inline to_chars_result to_chars(char* first, char* last, double value) {
   return {first + out.size(), errc{}};
 }
 }  // namespace std
+#endif
+
+#if defined(__EMSCRIPTEN__)
+// std::fma, inline. WebAssembly has no fused multiply-add instruction, so std::fma is a
+// call into musl, whose fma is exact but slow (64-bit integer significands, rounded by
+// hand) and whose fmaf rounds some ties wrongly (it needs a rounding mode WebAssembly
+// does not have; src/fmaf.cpp). The engine's exp and log call fma a dozen times each:
+// these two exact versions, inlined into the engine's loops, took the 200-run flagship
+// from about 16x to about Nx native. The macro below turns the engine's std::fma into
+// them (the fallbacks, written before the macro, are musl's); src/fmaf.cpp checks them
+// against musl's (fmaCheck).
+namespace smartpower_wasm {
+
+inline std::uint64_t bits_of(double x) { return __builtin_bit_cast(std::uint64_t, x); }
+inline double double_of(std::uint64_t u) { return __builtin_bit_cast(double, u); }
+
+// a + b = s + e exactly (Knuth's TwoSum; exact whenever s does not overflow).
+inline void two_sum(double a, double b, double& s, double& e) {
+  s = a + b;
+  const double bb = s - a;
+  e = (a - (s - bb)) + (b - bb);
+}
+
+// a = hi + lo, each with at most 26 significant bits (Veltkamp; exact for |a| < 2^996).
+inline void split(double a, double& hi, double& lo) {
+  const double c = 134217729.0 * a;  // 2^27 + 1
+  hi = c - (c - a);
+  lo = a - hi;
+}
+
+// The correctly rounded a*b + c: Boldo and Melquiond's emulated FMA ("Emulation of FMA
+// and correctly rounded sums: proved algorithms using rounding to odd", IEEE Trans.
+// Computers 57(4), 2008, Algorithm 5.4): the exact product uh + ul (Dekker's, no FMA),
+// th + tl = c + uh exactly (TwoSum), v = tl + ul rounded to odd, and RN(th + v) is
+// a*b + c correctly rounded, proved for binary64 without underflow or overflow. Inputs
+// away from those (a or b outside [2^-450, 2^450], c not zero and outside [2^-900,
+// 2^900], zeros, infinities, NaN) go to musl's fma.
+inline double fma_exact(double a, double b, double c) {
+  const int ea = static_cast<int>((bits_of(a) >> 52) & 0x7ff) - 0x3ff;
+  const int eb = static_cast<int>((bits_of(b) >> 52) & 0x7ff) - 0x3ff;
+  const int ec = static_cast<int>((bits_of(c) >> 52) & 0x7ff) - 0x3ff;
+  if (__builtin_expect(ea < -450 || ea > 450 || eb < -450 || eb > 450 || (c != 0 && (ec < -900 || ec > 900)), 0)) {
+    return ::fma(a, b, c);  // musl's; also a or b zero, subnormal, infinite or NaN
+  }
+  double ah, al, bh, bl;
+  split(a, ah, al);
+  split(b, bh, bl);
+  const double uh = a * b;
+  const double ul = ((ah * bh - uh) + ah * bl + al * bh) + al * bl;  // uh + ul = a*b
+  double th, tl;
+  two_sum(c, uh, th, tl);  // th + tl = c + uh
+  // v = tl + ul rounded to odd: the nearest sum, moved one unit toward the exact sum when
+  // it was inexact and its last bit is even.
+  double v, e;
+  two_sum(tl, ul, v, e);
+  if (e != 0 && (bits_of(v) & 1) == 0) v = double_of(bits_of(v) + (((e > 0) == (v > 0)) ? 1 : -1));
+  return th + v;
+}
+
+// float: the product is exact in double, so the double sum r = RN(xy + z) is off from
+// the exact value only by its error e, and rounding r to float is right unless r lies
+// exactly halfway between two floats; then the error's sign decides. Float results near
+// the subnormal range or overflow go to musl's fmaf.
+inline float fma_exact(float x, float y, float z) {
+  const double xy = static_cast<double>(x) * static_cast<double>(y);
+  double r, e;
+  two_sum(xy, static_cast<double>(z), r, e);
+  const std::uint64_t u = bits_of(r);
+  const int er = static_cast<int>((u >> 52) & 0x7ff);
+  if (__builtin_expect(er < 0x3ff - 120 || er > 0x3ff + 120, 0)) return ::fmaf(x, y, z);  // musl's; incl. 0, inf, NaN
+  if ((u & 0x1fffffff) != 0x10000000 || e == 0) return static_cast<float>(r);
+  return static_cast<float>(double_of(u + (((e > 0) == (r > 0)) ? 1 : -1)));
+}
+
+}  // namespace smartpower_wasm
+namespace std {
+inline double smartpower_wasm_fma(double a, double b, double c) { return smartpower_wasm::fma_exact(a, b, c); }
+inline float smartpower_wasm_fma(float a, float b, float c) { return smartpower_wasm::fma_exact(a, b, c); }
+}  // namespace std
+// Every later `std::fma(...)` is std::smartpower_wasm_fma(...).
+#define fma smartpower_wasm_fma
 #endif
