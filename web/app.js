@@ -214,7 +214,7 @@ function bandChart(id, times, groups, yRange) {
     series,
     bands,
     scales: { x: { time: false }, y: yRange ? { range: yRange } : {} },
-    axes: [{ label: 'year' }, {}],
+    axes: [{ label: 'year', values: (u, splits) => splits.map((v) => String(v)) }, {}],  // 2005, not 2,005
     legend: { live: true },
   };
   charts[id] = { key, plot: new uPlot(opts, data, $(id)) };
@@ -601,8 +601,11 @@ async function main() {
 }
 
 // Offline once loaded: the service worker (sw.js) caches the page, the engine and the
-// scenarios. (Not on file:// pages, where browsers have none.)
-if ('serviceWorker' in navigator && location.protocol !== 'file:') {
-  navigator.serviceWorker.register('sw.js').catch((e) => console.info('no offline copy: ' + e));
+// scenarios, registered after the first run (so it copies them from the browser's cache).
+// (Not on file:// pages, where browsers have none.)
+function offline() {
+  if ('serviceWorker' in navigator && location.protocol !== 'file:') {
+    navigator.serviceWorker.register('sw.js').catch((e) => console.info('no offline copy: ' + e));
+  }
 }
-main().catch((e) => { $('status').textContent = 'Failed to start: ' + e; });
+main().then(offline).catch((e) => { $('status').textContent = 'Failed to start: ' + e; });

@@ -9,7 +9,10 @@ const FILES = ['./', 'index.html', 'app.js', 'worker.js', 'style.css', 'exercise
   'smartpower.js', 'smartpower.wasm', 'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'];
 
 self.addEventListener('install', (e) => {
-  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
+  // force-cache: the page registers this worker after its first run, when the browser's
+  // HTTP cache already holds these files; they are not downloaded twice.
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES.map((f) => new Request(f, { cache: 'force-cache' }))))
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (e) => {

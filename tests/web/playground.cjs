@@ -135,6 +135,12 @@ const fail = (msg) => { console.error('FAIL: ' + msg); process.exitCode = 1; };
     const diffCaption = await page.$eval('#change-metric-chart-caption', (e) => e.textContent);
     if (!/Türkiye \+?\d/.test(diffCaption)) fail('the paired change chart has no figures in its caption: ' + diffCaption);
 
+    // The screenshot (docs/playground.png): a what-if with its paired change, the top of the page.
+    if (shot) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1250, height: 1700 }, captureBeyondViewport: true });
+    }
+
     // An exercise: move its slider by keyboard; of its answers, the engine's check marks exactly one right.
     await page.waitForSelector('#exercise-trade-weight select.answer', { timeout: 60000 });
     await page.focus('#ex-trade-weight-slider');
@@ -152,7 +158,6 @@ const fail = (msg) => { console.error('FAIL: ' + msg); process.exitCode = 1; };
     console.log('exercise (trade weight): ' + verdicts[0]);
     if (verdicts.filter((v) => v.startsWith('Right')).length !== 1) fail('the exercise check did not mark exactly one answer right: ' + verdicts.join(' | '));
 
-    if (shot) await page.screenshot({ path: shot, fullPage: true });
 
     // Offline: once loaded, the service worker serves the page, the engine and the scenarios.
     await page.evaluate(() => navigator.serviceWorker.ready);
