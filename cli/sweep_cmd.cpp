@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "posterior_opts.hpp"
 #include "smartpower/calibration.hpp"
 #include "smartpower/checkpoint.hpp"
 #include "smartpower/document.hpp"
@@ -58,9 +59,10 @@ struct SweepArgs {
   bool quiet = false;
   std::string checkpoint;
   bool resume = false;
+  PosteriorArgs post;
 };
 
-int do_sweep(const Context& ctx, const SweepArgs& a) {
+int do_sweep(const Context& ctx, SweepArgs& a) {
   Document doc = load(a.file, a.lens);
   std::vector<SetSpec> specs;
   for (const auto& s : a.sets) specs.push_back(parse_set_spec(s));
@@ -87,6 +89,8 @@ int do_sweep(const Context& ctx, const SweepArgs& a) {
     if (!o.checkpoint.empty()) refuse_same_file(a.out, "--out", o.checkpoint, "--checkpoint");
   }
   if (a.seed >= 0) o.seed = static_cast<std::uint64_t>(a.seed);
+  o.posterior = load_posterior_arg(a.post, *doc.table);
+  o.draws = a.post.draws;
   const std::uint64_t seed = o.seed.value_or(build_scenario(*doc.table).info.seed);
   const auto points = a.lhs > 0 ? lhs_points(specs, static_cast<std::size_t>(a.lhs), seed) : grid_points(specs);
   std::vector<std::string> paths;
@@ -105,6 +109,8 @@ int do_sweep(const Context& ctx, const SweepArgs& a) {
   }
   bar.finish();
   if (a.out.empty()) {
+    // The CSV is the standard output: what its q05..q95 include goes to standard error.
+    if (o.posterior) std::cerr << "sweep: runs include " << res.uncertainty << "\n";
     write_sweep_csv(std::cout, res);
     std::cout.flush();
     if (std::cout) remove_checkpoint(res.checkpoint, "sweep");
@@ -123,8 +129,9 @@ int do_sweep(const Context& ctx, const SweepArgs& a) {
   std::cout << "swept " << res.rows.size() << (res.rows.size() == 1 ? " point" : " points") << " (" << shape << ") of";
   for (std::size_t i = 0; i < paths.size(); ++i) std::cout << (i ? ", " : " ") << paths[i];
   std::cout << "; " << res.runs << (res.runs == 1 ? " run" : " runs") << " per point, seed " << res.seed << "; "
-            << res.outcomes.size() << (res.outcomes.size() == 1 ? " outcome" : " outcomes") << (res.runs > 1 ? " (mean, q05, q95)" : "") << "\nwrote " << a.out
-            << "\n";
+            << res.outcomes.size() << (res.outcomes.size() == 1 ? " outcome" : " outcomes") << (res.runs > 1 ? " (mean, q05, q95)" : "")
+            << "\nruns include " << res.uncertainty
+            << (o.posterior ? " (particle first, then the point's values)" : "") << "\nwrote " << a.out << "\n";
   return 0;
 }
 
@@ -134,9 +141,10 @@ struct SensitivityArgs {
   int trajectories = 10, levels = 4, candidates = 0, runs = 1, threads = 1, top = 0;
   long long seed = -1;
   bool quiet = false;
+  PosteriorArgs post;
 };
 
-int do_sensitivity(const Context& ctx, const SensitivityArgs& a) {
+int do_sensitivity(const Context& ctx, SensitivityArgs& a) {
   Document doc = load(a.file, a.lens);
   if (!a.out.empty()) {
     refuse_input_as_output(a.out, doc.files, "--out");
@@ -155,6 +163,8 @@ int do_sensitivity(const Context& ctx, const SensitivityArgs& a) {
   o.outputs = a.outputs;
   o.stop = ctx.stop;
   if (a.seed >= 0) o.seed = static_cast<std::uint64_t>(a.seed);
+  o.posterior = load_posterior_arg(a.post, *doc.table);
+  o.draws = a.post.draws;
   Progress bar(ctx, a.quiet, "morris");
   o.progress = bar_callback(bar);
   MorrisResult res;
@@ -174,7 +184,15 @@ int do_sensitivity(const Context& ctx, const SensitivityArgs& a) {
             << "), " << d.unit.size() << " points x " << res.runs << (res.runs == 1 ? " run" : " runs") << ", seed "
             << res.seed << "\n"
             << "EE = change of the outcome per whole parameter range (log range where log = true); mu* = mean |EE| "
-               "(influence), mu = mean EE (direction), sigma = sd of EE (non-linearity or interactions)\n";
+               "(influence), mu = mean EE (direction), sigma = sd of EE (non-linearity or interactions)\n"
+            << "runs include " << res.uncertainty << "\n";
+  if (o.posterior) {
+    int on = 0;
+    for (bool b : res.on_posterior) on += b ? 1 : 0;
+    std::cout << on << " of " << res.parameters.size()
+              << " parameters move over their posterior marginal (range = the particles' min .. max, marked 'posterior'; "
+                 "EE per whole posterior range); the posterior's other columns are drawn per run\n";
+  }
   for (std::size_t oi = 0; oi < res.outcomes.size(); ++oi) {
     std::cout << "\n" << res.outcomes[oi] << "\n";
     Table t({"rank", "parameter", "range", "mu*", "mu", "sigma"});
@@ -185,7 +203,9 @@ int do_sensitivity(const Context& ctx, const SensitivityArgs& a) {
     for (std::size_t n = 0; n < shown; ++n) {
       const auto& p = res.parameters[order[n]];
       const auto& e = res.effects[oi][order[n]];
-      t.add({std::to_string(n + 1), p.path, num(p.lo) + " .. " + num(p.hi) + (p.log ? " log" : ""), num(e.mu_star),
+      const bool post = res.on_posterior.size() > order[n] && res.on_posterior[order[n]];
+      t.add({std::to_string(n + 1), p.path, num(p.lo) + " .. " + num(p.hi) + (post ? " posterior" : p.log ? " log" : ""),
+             num(e.mu_star),
              num(e.mu), num(e.sigma)});
     }
     t.print(std::cout, "  ");
@@ -227,6 +247,7 @@ void register_sweep_commands(CLI::App& app, Context& ctx) {
                  "outcome columns as metric selectors, e.g. balance[KAZ] dependence[KAZ,RUS] (default: balance of "
                  "every actor; dependence, alignment and threat of every pair)");
   sw->add_option("--lens,-l", s.lens, "theory lens to apply first");
+  add_posterior_options(sw, s.post);
   sw->add_flag("--quiet,-q", s.quiet, "no progress bar");
   sw->callback([&ctx]() { ctx.action = [&ctx]() { return do_sweep(ctx, s); }; });
 
@@ -260,6 +281,7 @@ void register_sweep_commands(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   se->add_option("--out,-o", m.out, "also write the effects as CSV (outcome,rank,parameter,lo,hi,log,mu_star,mu,sigma)");
   se->add_option("--lens,-l", m.lens, "theory lens to apply first");
+  add_posterior_options(se, m.post);
   se->add_flag("--quiet,-q", m.quiet, "no progress bar");
   se->callback([&ctx]() { ctx.action = [&ctx]() { return do_sensitivity(ctx, m); }; });
 }

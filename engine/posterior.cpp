@@ -12,6 +12,7 @@
 #include <malloc.h>
 #endif
 
+#include "smartpower/abc.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/output.hpp"
@@ -125,6 +126,15 @@ std::vector<int> posterior_particles(const Posterior& p, std::uint64_t seed, int
     out[r] = it->second;
   }
   return out;
+}
+
+double posterior_quantile(const Posterior& p, std::size_t path, double q) {
+  std::vector<std::pair<double, double>> vw;
+  for (int k = 0; k < p.size(); ++k) {
+    if (p.weights[static_cast<std::size_t>(k)] > 0) vw.emplace_back(p.value(k, path), p.weights[static_cast<std::size_t>(k)]);
+  }
+  if (q <= 0) return std::min_element(vw.begin(), vw.end())->first;
+  return weighted_quantile(std::move(vw), q);
 }
 
 void apply_particle(toml::table& doc, const Posterior& p, int k) {

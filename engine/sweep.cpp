@@ -23,6 +23,7 @@
 #include "smartpower/keys.hpp"
 #include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
+#include "smartpower/posterior.hpp"
 #include "toml_reader.hpp"
 
 namespace smartpower {
@@ -166,7 +167,18 @@ struct EvalSpec {
   std::string checkpoint;
   bool resume;
   std::vector<std::string> inputs;  // files the checkpoint must never be
+  const Posterior* posterior = nullptr;  // run r of every point takes a drawn particle, then the point's values
+  int draws = 0;
 };
+
+// A posterior's identity for checkpoints: its columns, weights and values, bit for bit.
+std::string posterior_hash(const Posterior& p, int draws) {
+  std::uint64_t h = fnv1a64("");
+  for (const auto& path : p.paths) h = fnv1a64(path + '\n', h);
+  for (double w : p.weights) h = fnv1a64(hex_bits(w), h);
+  for (double v : p.values) h = fnv1a64(hex_bits(v), h);
+  return hex64(h) + " draws=" + std::to_string(draws);
+}
 
 // Checkpoint lines: "point hex(mean) hex(q05) hex(q95) ..." after a header line that
 // identifies the sweep (hashes of the resolved scenario, with its lens, and of every
@@ -192,7 +204,10 @@ class Checkpoint {
         "paths=" + hex64(paths),
         "values=" + hex64(values),
         "outcomes=" + hex64(outcomes)};
+    if (e.posterior) fields.push_back("posterior=" + posterior_hash(*e.posterior, e.draws));
     std::vector<CheckpointFile::Field> describe = {
+        {"posterior", "another --posterior or --draws"},
+        {"draws", "another --posterior or --draws"},
         {"scenario", "another scenario or lens (the file, its extends chain or --lens changed)"},
         {"runs", "another --runs"},
         {"seed", "another --seed"},
@@ -284,6 +299,25 @@ struct Evaluator {
     EnsembleOptions eo;
     eo.runs = e.runs;
     eo.seed = e.seed.value_or(model.scenario().info.seed);
+    // With a posterior, run r takes the particle drawn for run r (the same at every point:
+    // common random numbers over parameters too), then this point's values on top.
+    std::vector<std::shared_ptr<const Model>> models;
+    auto model_of = [&](int k) -> std::shared_ptr<const Model> {
+      if (models.empty()) models.resize(static_cast<std::size_t>(e.posterior->size()));
+      auto& m = models[static_cast<std::size_t>(k)];
+      if (m) return m;
+      auto d = clone(e.base);
+      try {
+        apply_particle(*d, *e.posterior, k);
+        for (std::size_t p = 0; p < e.paths.size(); ++p) set_number(*d, e.paths[p], values[p]);
+        m = std::make_shared<const Model>(build_scenario(*d));
+      } catch (const InputError& err) {
+        throw InputError(SourcePos{e.posterior->file, 0, 0}, "point " + std::to_string(i) + " (" +
+                                                                describe_point(e.paths, values) + ") with posterior particle " +
+                                                                std::to_string(k + 1) + ": " + err.message());
+      }
+      return m;
+    };
     eo.threads = threads;
     eo.final_columns = columns;
     eo.series_stats = false;
@@ -291,7 +325,8 @@ struct Evaluator {
     if (inner) eo.progress = inner;
     EnsembleResult r;
     try {
-      r = run_ensemble(model, eo);
+      r = e.posterior ? run_grouped_ensemble(posterior_particles(*e.posterior, eo.seed, e.runs, e.draws), model_of, eo)
+                      : run_ensemble(model, eo);
     } catch (const NumericalError& err) {
       throw NumericalError("point " + std::to_string(i) + " (" + describe_point(e.paths, values) + "): " + err.what());
     }
@@ -725,8 +760,9 @@ SweepResult run_sweep(const toml::table& resolved, const std::vector<std::string
   for (const auto& o : outcomes) res.outcomes.push_back(o.name);
   res.runs = opt.runs;
   res.seed = opt.seed.value_or(base.scenario().info.seed);
-  const EvalSpec spec{resolved, paths,  points,   outcomes,      opt.runs,  opt.seed,
-                      opt.threads, opt.progress, opt.stop, opt.checkpoint, opt.resume, opt.inputs};
+  const EvalSpec spec{resolved,    paths,        points,   outcomes,       opt.runs,   opt.seed,  opt.threads,
+                      opt.progress, opt.stop,    opt.checkpoint, opt.resume, opt.inputs, opt.posterior, opt.draws};
+  res.uncertainty = uncertainty_label(opt.posterior, opt.runs, opt.draws);
   auto stats = Evaluator(spec).run(&res.checkpoint);
   res.rows.resize(points.size());
   for (std::size_t i = 0; i < points.size(); ++i) {
@@ -908,14 +944,33 @@ MorrisResult run_morris(const toml::table& resolved, const std::vector<Calibrati
   res.design = morris_design(static_cast<int>(params.size()), opt.trajectories, opt.levels, res.seed, opt.candidates);
   std::vector<std::string> paths;
   for (const auto& p : params) paths.push_back(p.path);
+  // Factors in the posterior move over its marginal (posterior_quantile), the others over
+  // their prior range.
+  std::vector<int> column(params.size(), -1);
+  res.on_posterior.assign(params.size(), false);
+  if (opt.posterior) {
+    for (std::size_t j = 0; j < params.size(); ++j) {
+      const auto& cols = opt.posterior->paths;
+      const auto it = std::find(cols.begin(), cols.end(), params[j].path);
+      if (it == cols.end()) continue;
+      column[j] = static_cast<int>(it - cols.begin());
+      res.on_posterior[j] = true;
+      res.parameters[j].lo = posterior_quantile(*opt.posterior, static_cast<std::size_t>(column[j]), 0.0);
+      res.parameters[j].hi = posterior_quantile(*opt.posterior, static_cast<std::size_t>(column[j]), 1.0);
+    }
+  }
+  res.uncertainty = uncertainty_label(opt.posterior, opt.runs, opt.draws);
   std::vector<std::vector<double>> points;
   for (const auto& u : res.design.unit) {
     std::vector<double> v(u.size());
-    for (std::size_t j = 0; j < u.size(); ++j) v[j] = parameter_value(params[j], u[j]);
+    for (std::size_t j = 0; j < u.size(); ++j) {
+      v[j] = column[j] >= 0 ? posterior_quantile(*opt.posterior, static_cast<std::size_t>(column[j]), u[j])
+                            : parameter_value(params[j], u[j]);
+    }
     points.push_back(std::move(v));
   }
-  const EvalSpec spec{resolved, paths,  points,   outcomes, opt.runs, opt.seed,
-                      opt.threads, opt.progress, opt.stop, {},       false,    {}};
+  const EvalSpec spec{resolved, paths, points, outcomes, opt.runs, opt.seed, opt.threads, opt.progress,
+                      opt.stop, {},    false,  {},       opt.posterior, opt.draws};
   const auto stats = Evaluator(spec).run();
   std::vector<std::vector<double>> y(stats.size());
   for (std::size_t r = 0; r < stats.size(); ++r) {

@@ -10,6 +10,7 @@
 #include "smartpower/compare.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/posterior.hpp"
+#include "smartpower/sweep.hpp"
 
 using namespace smartpower;
 
@@ -172,3 +173,121 @@ TEST_CASE("posterior: claims with one particle at the scenario's own values matc
   }
   CHECK(plain.objective == with.objective);
 }
+
+// ---- sweep and sensitivity ----------------------------------------------------------
+
+namespace {
+std::vector<OutcomeStats> flat(const SweepResult& r) {
+  std::vector<OutcomeStats> out;
+  for (const auto& row : r.rows) out.insert(out.end(), row.outcomes.begin(), row.outcomes.end());
+  return out;
+}
+bool same(const std::vector<OutcomeStats>& a, const std::vector<OutcomeStats>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].mean != b[i].mean || a[i].q05 != b[i].q05 || a[i].q95 != b[i].q95) return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("posterior: a sweep with one particle is the plain sweep with the particle's values, the point winning",
+          "[posterior][sweep]") {
+  Fixture f;
+  Document d = load_document(f.scen);
+  // The particle sets both decays; the sweep then sets trade.decay itself (the point wins).
+  const Posterior post = load_posterior(
+      f.post("one.csv", "weight,distance,levers.trade.decay,levers.culture.decay\n1,0,0.9,0.3\n"), *d.table);
+  const std::vector<std::string> paths{"levers.trade.decay"};
+  const std::vector<std::vector<double>> points{{0.2}, {0.6}, {1.4}};
+  SweepOptions o;
+  o.runs = 24;
+  o.seed = 5;
+  o.threads = 2;
+  o.posterior = &post;
+  const SweepResult with = run_sweep(*d.table, paths, points, o);
+  CHECK(with.uncertainty.find("decision noise and parameters (posterior") != std::string::npos);
+  o.posterior = nullptr;
+  const SweepResult plain_own = run_sweep(*d.table, paths, points, o);
+  CHECK(plain_own.uncertainty == "decision noise only");
+  auto fixed = clone(*d.table);
+  set_path(*fixed, "levers.culture.decay", 0.3);
+  const SweepResult plain = run_sweep(*fixed, paths, points, o);
+  CHECK(same(flat(with), flat(plain)));
+  CHECK(!same(flat(with), flat(plain_own)));  // the particle's culture decay did change something
+}
+
+TEST_CASE("posterior: sweep draws follow the seed, same bytes for --threads 1 and 2", "[posterior][sweep]") {
+  Fixture f;
+  const std::string p = f.post("wide.csv", kWide);
+  auto sweep = [&](const std::string& extra) {
+    std::string out;
+    const std::string o = (f.dir / "sweep.csv").string();
+    REQUIRE(sptest::run("'" + sptest::bin() + "' sweep '" + f.scen + "' --set actors.A.budget=0.5:1.5:0.5 --runs 40 -q --out '" +
+                            o + "' --posterior '" + p + "'" + extra,
+                        &out) == 0);
+    CHECK(out.find("runs include decision noise and parameters (posterior") != std::string::npos);
+    return sptest::read(o);
+  };
+  const std::string t1 = sweep(" --seed 3 --threads 1"), t2 = sweep(" --seed 3 --threads 2");
+  CHECK(t1 == t2);
+  CHECK(sweep(" --seed 4 --threads 2") != t1);
+  CHECK(sweep(" --seed 3 --threads 2 --draws 1") != t1);  // one draw: one particle for every run
+  // Without the posterior the same sweep is narrower at every point (two far-apart particles).
+  std::string out;
+  const std::string o = (f.dir / "plain.csv").string();
+  REQUIRE(sptest::run("'" + sptest::bin() + "' sweep '" + f.scen + "' --set actors.A.budget=0.5:1.5:0.5 --runs 40 -q --seed 3 --out '" + o + "'",
+                      &out) == 0);
+  CHECK(out.find("runs include decision noise only") != std::string::npos);
+  CHECK(sptest::read(o) != t1);
+}
+
+TEST_CASE("posterior: sensitivity moves posterior factors over the posterior's marginal", "[posterior][sweep]") {
+  Fixture f;
+  const std::string scen = sptest::write(f.dir / "cal.toml", sptest::tiny_scenario(R"(
+[[calibration.parameters]]
+path = "levers.trade.decay"
+lo = 0.05
+hi = 2.0
+
+[[calibration.parameters]]
+path = "levers.culture.decay"
+lo = 0.02
+hi = 1.0
+)"));
+  Document d = load_document(scen);
+  const auto params = calibration_parameters(*d.table);
+  MorrisOptions o;
+  o.trajectories = 6;
+  o.runs = 4;
+  o.seed = 11;
+  o.threads = 2;
+  const MorrisResult plain = run_morris(*d.table, params, o);
+  // One particle: trade.decay sits at one value, so its effects vanish exactly; culture.decay
+  // is not in the posterior and keeps its prior range (and its effects).
+  const Posterior one = load_posterior(f.post("one.csv", "weight,distance,levers.trade.decay\n1,0,0.7\n"), *d.table);
+  o.posterior = &one;
+  const MorrisResult with = run_morris(*d.table, params, o);
+  REQUIRE(with.on_posterior == std::vector<bool>{true, false});
+  CHECK(with.parameters[0].lo == 0.7);
+  CHECK(with.parameters[0].hi == 0.7);
+  for (std::size_t oi = 0; oi < plain.outcomes.size(); ++oi) {
+    INFO(plain.outcomes[oi]);
+    CHECK(with.effects[oi][0].mu_star == 0.0);
+  }
+  double plain_trade = 0, with_culture = 0;
+  for (std::size_t oi = 0; oi < plain.outcomes.size(); ++oi) {
+    plain_trade += plain.effects[oi][0].mu_star;
+    with_culture += with.effects[oi][1].mu_star;
+  }
+  CHECK(plain_trade > 0);
+  CHECK(with_culture > 0);
+  // The CLI says which uncertainty the runs include and marks the posterior range.
+  std::string out;
+  REQUIRE(sptest::run("'" + sptest::bin() + "' sensitivity '" + scen + "' --trajectories 4 --runs 4 -q --posterior '" +
+                          f.post("wide.csv", "weight,distance,levers.trade.decay\n1,0,0.3\n1,0,1.2\n") + "'",
+                      &out) == 0);
+  CHECK(out.find("runs include decision noise and parameters (posterior") != std::string::npos);
+  CHECK(out.find("0.3 .. 1.2 posterior") != std::string::npos);
+}
+

@@ -37,6 +37,9 @@ int posterior_draw(const Posterior& p, std::uint64_t seed, std::uint64_t draw);
 // The particle of each run 0..runs-1: run r uses draw r (draws = 0) or r mod draws.
 std::vector<int> posterior_particles(const Posterior& p, std::uint64_t seed, int runs, int draws);
 
+// The weighted q-quantile of column `path` (q = 0: the smallest value, 1: the largest).
+double posterior_quantile(const Posterior& p, std::size_t path, double q);
+
 // Sets particle k's values in a scenario document (as calibration sets parameters).
 void apply_particle(toml::table& doc, const Posterior& p, int k);
 

@@ -25,6 +25,8 @@
 
 namespace smartpower {
 
+struct Posterior;
+
 // ---- Parameter ranges -------------------------------------------------------------
 
 // One `--set PATH=LO:HI:STEP` (or PATH=LO:HI, or PATH=VALUE for a fixed value).
@@ -106,6 +108,11 @@ struct SweepOptions {
   std::string checkpoint;
   bool resume = false;
   std::vector<std::string> inputs;  // files that must never be the checkpoint (scenario, extends chain)
+  // Parameter uncertainty (posterior.hpp): run r of every point takes the particle drawn
+  // for run r from (seed, r mod draws), then the point's own values on top (a swept path
+  // that is also a posterior column keeps the point's value). draws = 0: one per run.
+  const Posterior* posterior = nullptr;
+  int draws = 0;
 };
 
 struct OutcomeStats {
@@ -125,6 +132,7 @@ struct SweepResult {
   std::uint64_t seed = 0;
   std::vector<SweepRow> rows;
   CheckpointRef checkpoint;  // the checkpoint this sweep wrote (invalid if none)
+  std::string uncertainty;   // what q05..q95 include (uncertainty_label)
 };
 
 // Runs every point (a row of values, one per path) of `points` on clones of `resolved`
@@ -179,6 +187,13 @@ struct MorrisOptions {
   std::vector<std::string> outputs;    // outcome selectors (empty: default_morris_outcomes)
   std::function<void(long long done, long long total)> progress;
   const std::atomic<bool>* stop = nullptr;
+  // Screening within a posterior (posterior.hpp): a factor that is a posterior column
+  // moves over the posterior's marginal instead of its prior range (unit coordinate u ->
+  // the weighted u-quantile of the particles: 0 the smallest, 1 the largest), and run r
+  // of every design point takes the particle drawn for run r for the posterior's other
+  // columns. Effects are then per whole posterior range.
+  const Posterior* posterior = nullptr;
+  int draws = 0;
 };
 
 struct MorrisResult {
@@ -188,6 +203,8 @@ struct MorrisResult {
   std::uint64_t seed = 0;
   int runs = 1;
   std::vector<std::vector<MorrisEffect>> effects;  // [outcome][parameter]
+  std::vector<bool> on_posterior;  // per parameter: moved over the posterior's marginal (lo, hi = its min, max)
+  std::string uncertainty;         // what the runs include (uncertainty_label)
 };
 
 // Morris screening of `parameters` (usually calibration_parameters(resolved)).
