@@ -5,12 +5,14 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "posterior_opts.hpp"
 #include "smartpower/claims.hpp"
 #include "smartpower/compare.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/report.hpp"
+#include "smartpower/report_posterior.hpp"
 
 namespace smartpower::cli {
 namespace {
@@ -21,6 +23,7 @@ struct ReportArgs {
   bool lenses = false, quiet = false;
   int runs = 200, threads = 1;
   long long seed = -1;
+  PosteriorArgs post;
 };
 
 // The command as typed, without the options that do not change any number
@@ -57,7 +60,7 @@ std::vector<std::pair<std::string, std::string>> lens_list(const std::string& fi
   return out;
 }
 
-int do_report(const Context& ctx, const ReportArgs& a) {
+int do_report(const Context& ctx, ReportArgs& a) {
   ReportOptions ro;
   ro.file = a.file;
   ro.whatif_file = a.whatif;
@@ -78,6 +81,7 @@ int do_report(const Context& ctx, const ReportArgs& a) {
       inputs.insert(inputs.end(), w.begin(), w.end());
     }
     if (!a.checks.empty()) inputs.push_back(a.checks);
+    if (!a.post.file.empty()) inputs.push_back(a.post.file);
     check_output_path(a.out, inputs);
     if (!a.data.empty()) check_output_path((fs::path(a.data) / (a.whatif.empty() ? "summary.json" : "compare.json")).string(), inputs);
     report_inputs = inputs;
@@ -100,7 +104,18 @@ int do_report(const Context& ctx, const ReportArgs& a) {
     e.threads = a.threads;
     e.stop = ctx.stop;
     e.progress = [&](int d, int t) { bar(d, t); };
+    const Posterior* post = load_posterior_arg(a.post, *doc.table);  // errors before any run
     const ReportRun run = run_for_report(model, a.actor, e, keep);
+    // --posterior: the same runs again, each also taking a posterior draw (the second band).
+    RunSeries with_parameters;
+    if (post) {
+      PosteriorModels models(*post, *doc.table);
+      EnsembleOptions pe = e;
+      pe.progress = nullptr;
+      with_parameters = parameter_series(run, posterior_particles(*post, e.seed, e.runs, a.post.draws), std::ref(models), pe);
+      ro.parameter_series = &with_parameters;
+      ro.parameter_uncertainty = uncertainty_of(a.post, e.runs);
+    }
     std::optional<ModelVsData> fits;
     if (checks) fits = fit_data_checks(run, *checks);
     std::vector<LensRun> lenses;
@@ -137,6 +152,10 @@ int do_report(const Context& ctx, const ReportArgs& a) {
       data_file = "summary.json";
     }
   } else {
+    if (!a.post.file.empty()) {
+      throw InputError("report --compare --posterior: not available yet; use 'compare --posterior' for a what-if's "
+                       "intervals with parameter uncertainty, or 'report --posterior' on one scenario");
+    }
     auto load = [&](const std::string& f) {
       Document d = load_document(f);
       if (!a.lens.empty()) apply_lens(*d.table, a.lens);
@@ -221,6 +240,7 @@ void register_report(CLI::App& app, Context& ctx) {
                   "scenarios/checks/data.toml or scenarios/claims.toml)")
       ->excludes(compare);
   cmd->add_option("--data", a.data, "also write DIR/summary.json (or DIR/compare.json) from the same ensemble");
+  add_posterior_options(cmd, a.post);
   cmd->add_flag("--quiet,-q", a.quiet, "no progress bar");
   cmd->callback([&ctx]() { ctx.action = [&ctx]() { return do_report(ctx, a); }; });
 }

@@ -1642,6 +1642,44 @@ ModelVsData fit_data_checks(const ReportRun& run, const ClaimSet& set) {
 
 // ====================================================================== one scenario
 
+namespace {
+
+// ---- the second band (issue 15): noise and parameters, from ReportOptions::parameter_series
+
+const char* kParameterColor = "#F3C98B";
+
+struct ParameterBand {
+  bool drawn = false;
+  std::vector<double> lo, hi;  // 5 % and 95 % per instant
+  std::string how_to_read;     // a paragraph for the figure
+};
+
+ParameterBand parameter_band(const ReportOptions& opt, std::size_t metric, std::size_t instants) {
+  ParameterBand b;
+  const RunSeries* ps = opt.parameter_series;
+  if (!ps || ps->runs < 2) return b;
+  const long c = ps->find(metric);
+  if (c < 0 || ps->instants != instants) throw std::logic_error("report: the parameter series does not match the run");
+  b.lo.resize(instants);
+  b.hi.resize(instants);
+  for (std::size_t t = 0; t < instants; ++t) {
+    b.lo[t] = ps->quantile(static_cast<std::size_t>(c), t, 0.05);
+    b.hi[t] = ps->quantile(static_cast<std::size_t>(c), t, 0.95);
+  }
+  b.drawn = true;
+  b.how_to_read =
+      "<p class=\"howto-parameters\"><b>How to read the two bands.</b> The blue band is decision noise only: the "
+      "parameters are fixed at the scenario's values and only the actors' random choices differ from run to run. The "
+      "wider orange band is noise <i>and</i> parameters: each of its " + std::to_string(ps->runs) +
+      " runs also takes a parameter set drawn from the posterior (" + esc(opt.parameter_uncertainty) +
+      "), the values still consistent with the claims and data. Read the orange band as what the model can say; the "
+      "blue band alone overstates its precision. Where the orange band is much wider than the blue one, the claims "
+      "and data do not pin this outcome down.</p>";
+  return b;
+}
+
+}  // namespace
+
 std::string report_html(const ReportRun& run, const ReportOptions& opt, const std::vector<LensRun>& lenses,
                         const ModelVsData* fits) {
   const Side s{run.model.get(), &run.result, &run.series, run.focus};
@@ -1781,6 +1819,9 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
     p.marks = &marks;
     const std::size_t bidx = s.m->layout().index(Metric::balance, s.F);
     const auto lo = s.band(bidx, 0.05), hi = s.band(bidx, 0.95), mean = s.focus_series(Metric::balance);
+    // With a posterior, the wider band (noise and parameters) goes under the noise band.
+    const ParameterBand pb = parameter_band(opt, bidx, s.I());
+    if (pb.drawn) p.areas.push_back({kParameterColor, 0.35, s.r->times, pb.lo, pb.hi});
     if (R > 1) p.areas.push_back({kWhatifColor, 0.25, s.r->times, lo, hi});
     p.lines.push_back({"mean balance index", "#1b1b1b", "", 2.6, s.r->times, mean});
     p.end_labels.push_back({mean.back(), fx(mean.back()), "#1b1b1b"});
@@ -1790,8 +1831,13 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
       p.hover.push_back({"95th percentile", kWhatifColor, hi, false, 3});
       p.hover.push_back({"5th percentile", kWhatifColor, lo, false, 3});
     }
+    if (pb.drawn) {
+      p.hover.push_back({"95th percentile, noise + parameters", kParameterColor, pb.hi, false, 3});
+      p.hover.push_back({"5th percentile, noise + parameters", kParameterColor, pb.lo, false, 3});
+    }
     std::vector<LegendItem> items{{"line", "#1b1b1b", "mean over " + std::to_string(R) + (R == 1 ? " run" : " runs"), ""}};
-    if (R > 1) items.push_back({"area", "#A6CDE6", "5\u201395 % of runs", ""});
+    if (R > 1) items.push_back({"area", "#A6CDE6", pb.drawn ? "5\u201395 % of runs: decision noise only" : "5\u201395 % of runs", ""});
+    if (pb.drawn) items.push_back({"area", kParameterColor, "5\u201395 %: noise and parameters (posterior draws)", ""});
     items.push_back({"mark", "#0072B2", "event, coloured by partner (hover)", ""});
     std::string shares;
     for (std::size_t q = 0; q < by_end.size(); ++q) shares += (q ? " / " : "") + pct(by_end[q].first, 0);
@@ -1817,7 +1863,8 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
                      "matters"
                : std::string("; this page shows a single run, so there is no band")) +
         "." + band_note + " The index is lenient: in " + esc(y1) + " shares of " + shares + " already give " + fx(bal.mean) +
-        ". Numbered circles are the scenario's events; hover a circle, or the plot, to read values.</p>";
+        ". Numbered circles are the scenario's events; hover a circle, or the plot, to read values.</p>" +
+        pb.how_to_read;
     pg.figure("fig-balance", "Balance index of " + F + ", " + y0 + "\u2013" + y1,
               "How multi-vector " + F + " is: 1 = equal dependence on every partner", legend(items),
               {svg_panel(p, pg.charts)}, 1, howto);

@@ -12,6 +12,7 @@
 #include "smartpower/document.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/report.hpp"
+#include "smartpower/report_posterior.hpp"
 
 using namespace smartpower;
 using Catch::Contains;
@@ -459,5 +460,78 @@ TEST_CASE("report --checks adds the model-vs-data figure from the command line",
                     &out) == 2);
   CHECK_THAT(out, Contains("none.toml") && Contains("no `data` check"));
   CHECK_FALSE(std::filesystem::exists(dir / "x.html"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("report --posterior draws two bands: noise only, and the wider noise plus parameters", "[report][posterior]") {
+  // The flagship with 60 runs, each also drawing one of 20 particles of the committed posterior.
+  const std::string file = sptest::scenario("baseline.toml");
+  Document doc = load_document(file);
+  const ReportRun run = baseline_run(60, file);
+  const Posterior post = load_posterior(sptest::scenario("posterior.csv"), *doc.table);
+  PosteriorModels models(post, *doc.table);
+  EnsembleOptions o;
+  o.runs = 60;
+  o.seed = run.seed;
+  o.threads = 2;
+  const RunSeries wide = parameter_series(run, posterior_particles(post, o.seed, o.runs, 20), std::ref(models), o);
+  REQUIRE(wide.columns == run.series.columns);
+  REQUIRE(wide.instants == run.series.instants);
+  const std::size_t last = run.series.instants - 1;
+  const double n05 = run.series.quantile(0, last, 0.05), n95 = run.series.quantile(0, last, 0.95);
+  const double p05 = wide.quantile(0, last, 0.05), p95 = wide.quantile(0, last, 0.95);
+  INFO("balance at the last instant: noise [" << n05 << ", " << n95 << "], noise + parameters [" << p05 << ", " << p95 << "]");
+  // Measured: the parameter band holds the noise band and is several times wider.
+  CHECK(p05 <= n05);
+  CHECK(p95 >= n95);
+  CHECK(p95 - p05 > 3 * (n95 - n05));
+
+  ReportOptions ro;
+  ro.file = "scenarios/baseline.toml";
+  const std::string plain = report_html(run, ro);
+  ro.parameter_series = &wide;
+  ro.parameter_uncertainty = uncertainty_label(&post, 60, 20);
+  const std::string html = report_html(run, ro);
+  CHECK(!has(plain, "How to read the two bands"));
+  CHECK(has(html, "How to read the two bands"));
+  CHECK(has(html, "5\u201395 % of runs: decision noise only"));
+  CHECK(has(html, "5\u201395 %: noise and parameters (posterior draws)"));
+  CHECK(has(html, "decision noise and parameters (posterior "));
+  // Both bands are drawn on the balance figure: one more filled area than without.
+  const auto fig = [](const std::string& h) {
+    const auto a = h.find("id=\"fig-balance\"");
+    return h.substr(a, h.find("</figure>", a) - a);
+  };
+  CHECK(count(fig(html), "class=\"data area\"") == count(fig(plain), "class=\"data area\"") + 1);
+  CHECK(has(fig(html), "#F3C98B"));
+}
+
+TEST_CASE("report --posterior from the command line, and a one-particle posterior at the scenario's values is the noise band",
+          "[report][posterior][cli]") {
+  const auto dir = sptest::temp_dir("report-posterior");
+  const std::string scen = sptest::write(dir / "tiny.toml", sptest::tiny_scenario());
+  const std::string one = sptest::write(dir / "one.csv", "weight,distance,levers.trade.decay\n1,0,0.5\n");
+  const std::string out = (dir / "r.html").string();
+  std::string log;
+  REQUIRE(sptest::run("'" + sptest::bin() + "' report '" + scen + "' --runs 30 -q --out '" + out + "' --posterior '" + one + "'",
+                      &log) == 0);
+  const std::string html = sptest::read(out);
+  CHECK(has(html, "How to read the two bands"));
+  // One particle at the scenario's own value: both bands are the same numbers.
+  Document doc = load_document(scen);
+  auto model = std::make_shared<const Model>(build_scenario(*doc.table));
+  EnsembleOptions o;
+  o.runs = 30;
+  o.seed = 7;
+  const ReportRun run = run_for_report(model, "", o);
+  const Posterior post = load_posterior(one, *doc.table);
+  PosteriorModels models(post, *doc.table);
+  const RunSeries same = parameter_series(run, posterior_particles(post, 7, 30, 0), std::ref(models), o);
+  CHECK(same.values == run.series.values);
+  // With --compare it is refused with a clear message (exit 2).
+  CHECK(sptest::run("'" + sptest::bin() + "' report '" + scen + "' --compare '" + scen + "' --runs 4 -q --out '" + out +
+                        "' --posterior '" + one + "'",
+                    &log) == 2);
+  CHECK(has(log, "use 'compare --posterior'"));
   std::filesystem::remove_all(dir);
 }

@@ -117,6 +117,10 @@ struct ReportOptions {
   std::string whatif_file;  // what-if file as given (compare reports)
   std::string lens;         // lens applied to every run ("" = none)
   std::string command;      // command line that made the page (shown in the footer)
+  // With a posterior (report_posterior.hpp): the same per-run series from runs that also
+  // draw parameters, drawn as a second, wider band on the balance-index figure.
+  const RunSeries* parameter_series = nullptr;
+  std::string parameter_uncertainty;  // uncertainty_label of that ensemble
 };
 
 // A report on one scenario; with `data`, a "model vs data" figure (fit_data_checks of `run`).
