@@ -8,6 +8,9 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -15,6 +18,7 @@
 #include "smartpower/abc.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
+#include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/simulation.hpp"
 
@@ -138,7 +142,11 @@ double posterior_quantile(const Posterior& p, std::size_t path, double q) {
 }
 
 void apply_particle(toml::table& doc, const Posterior& p, int k) {
-  for (std::size_t i = 0; i < p.paths.size(); ++i) set_path(doc, p.paths[i], p.value(k, i));
+  for (std::size_t i = 0; i < p.paths.size(); ++i) {
+    // load_posterior checked every column against the scenario; a what-if that removes an
+    // actor (remove_actors) no longer holds that actor's columns, and has no use for them.
+    if (get_path(doc, p.paths[i])) set_path(doc, p.paths[i], p.value(k, i));
+  }
 }
 
 std::string uncertainty_label(const Posterior* p, int runs, int draws) {
@@ -172,6 +180,122 @@ EnsembleResult run_grouped_ensemble(const std::vector<int>& particle_of_run,
   out.runs = opt.runs;
   std::vector<double> m2;
   int done = 0, merged = 0;
+  // Merges group g (its runs `ids`) into `out`, in group order: the same bytes whoever ran it.
+  auto merge = [&](EnsembleResult& g, const std::vector<std::uint64_t>& ids) {
+    const int n = static_cast<int>(ids.size());
+    const std::size_t C = g.final_columns.size();
+    if (merged == 0) {
+      out.times = g.times;
+      out.final_columns = g.final_columns;
+      out.finals.assign(static_cast<std::size_t>(opt.runs) * C, 0.0);
+      out.mean = g.mean;
+      m2.resize(g.sd.size());
+      for (std::size_t q = 0; q < g.sd.size(); ++q) m2[q] = g.sd[q] * g.sd[q] * (n - 1);
+    } else if (!g.mean.empty()) {
+      const double na = merged, nb = n, nt = na + nb;
+      for (std::size_t q = 0; q < g.mean.size(); ++q) {
+        const double delta = g.mean[q] - out.mean[q];
+        out.mean[q] += delta * nb / nt;
+        m2[q] += g.sd[q] * g.sd[q] * (nb - 1) + delta * delta * na * nb / nt;
+      }
+    }
+    merged += n;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      std::copy_n(g.finals.begin() + static_cast<std::ptrdiff_t>(i * C), C,
+                  out.finals.begin() + static_cast<std::ptrdiff_t>(ids[i] * C));
+    }
+  };
+  auto finish = [&]() {
+    out.sd.resize(m2.size());
+    for (std::size_t q = 0; q < m2.size(); ++q) out.sd[q] = opt.runs > 1 ? std::sqrt(m2[q] / (opt.runs - 1)) : 0.0;
+    return std::move(out);
+  };
+
+  // Groups are small (a few runs each: one batch, one thread), so with several threads
+  // whole groups run side by side, one thread each, and are merged in group order on this
+  // thread: the same bytes as one after the other. Not with per-run series (their callback
+  // is called in group order on this thread) nor across MPI ranks (each group's ensemble
+  // is then spread over the ranks).
+  const int T = std::min<int>(std::max(1, opt.threads), static_cast<int>(order.size()));
+  if (T > 1 && !opt.on_series && cluster().size == 1) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::mutex model_mu;  // model_of caches lazily: one caller at a time
+    struct Done {
+      EnsembleResult result;
+      std::exception_ptr error;
+    };
+    std::map<std::size_t, Done> ready;
+    std::size_t next = 0, next_merge = 0;
+    bool abort = false;
+    const std::size_t max_in_flight = 2 * static_cast<std::size_t>(T) + 2;  // bounds the results held
+    auto worker = [&]() {
+      while (true) {
+        std::size_t i;
+        {
+          std::unique_lock<std::mutex> lk(mu);
+          cv.wait(lk, [&] { return abort || next >= order.size() || next - next_merge < max_in_flight; });
+          if (abort || next >= order.size()) return;
+          i = next++;
+        }
+        Done d;
+        try {
+          std::shared_ptr<const Model> model;
+          {
+            std::lock_guard<std::mutex> lk(model_mu);
+            model = model_of(order[i]);
+          }
+          const auto& ids = groups.at(order[i]);
+          EnsembleOptions o = opt;
+          o.runs = static_cast<int>(ids.size());
+          o.run_ids = ids;
+          o.threads = 1;
+          o.progress = nullptr;
+          d.result = run_ensemble(*model, o);
+        } catch (...) {
+          d.error = std::current_exception();
+        }
+        {
+          std::lock_guard<std::mutex> lk(mu);
+          ready.emplace(i, std::move(d));
+        }
+        cv.notify_all();
+      }
+    };
+    std::vector<std::thread> pool = start_threads(T, worker);
+    std::exception_ptr error;
+    if (pool.empty()) {
+      error = std::make_exception_ptr(std::runtime_error("no worker thread could be started"));
+    }
+    for (std::size_t i = 0; !error && i < order.size(); ++i) {
+      Done d;
+      {
+        std::unique_lock<std::mutex> lk(mu);
+        cv.wait(lk, [&] { return ready.count(i) > 0; });
+        d = std::move(ready[i]);
+        ready.erase(i);
+        next_merge = i + 1;
+      }
+      cv.notify_all();
+      if (d.error) {
+        error = d.error;  // the first failing group in group order, as one after the other
+        break;
+      }
+      const auto& ids = groups.at(order[i]);
+      merge(d.result, ids);
+      done += static_cast<int>(ids.size());
+      if (opt.progress) opt.progress(done, opt.runs);
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      abort = true;
+    }
+    cv.notify_all();
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+    return finish();
+  }
+
   for (int k : order) {
     const auto& ids = groups[k];
     auto model = model_of(k);
@@ -191,31 +315,9 @@ EnsembleResult run_grouped_ensemble(const std::vector<int>& particle_of_run,
       g.runs = opt.runs;
       return g;  // one particle: exactly run_ensemble
     }
-    const std::size_t C = g.final_columns.size();
-    if (merged == 0) {
-      out.times = g.times;
-      out.final_columns = g.final_columns;
-      out.finals.assign(static_cast<std::size_t>(opt.runs) * C, 0.0);
-      out.mean = g.mean;
-      m2.resize(g.sd.size());
-      for (std::size_t q = 0; q < g.sd.size(); ++q) m2[q] = g.sd[q] * g.sd[q] * (o.runs - 1);
-    } else if (!g.mean.empty()) {
-      const double na = merged, nb = o.runs, n = na + nb;
-      for (std::size_t q = 0; q < g.mean.size(); ++q) {
-        const double delta = g.mean[q] - out.mean[q];
-        out.mean[q] += delta * nb / n;
-        m2[q] += g.sd[q] * g.sd[q] * (nb - 1) + delta * delta * na * nb / n;
-      }
-    }
-    merged += o.runs;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      std::copy_n(g.finals.begin() + static_cast<std::ptrdiff_t>(i * C), C,
-                  out.finals.begin() + static_cast<std::ptrdiff_t>(ids[i] * C));
-    }
+    merge(g, ids);
   }
-  out.sd.resize(m2.size());
-  for (std::size_t q = 0; q < m2.size(); ++q) out.sd[q] = opt.runs > 1 ? std::sqrt(m2[q] / (opt.runs - 1)) : 0.0;
-  return out;
+  return finish();
 }
 
 PosteriorModels::PosteriorModels(const Posterior& p, const toml::table& doc, std::function<void(Scenario&)> modify)

@@ -82,7 +82,8 @@ struct Comparison {
   std::string uncertainty = "decision noise only";  // what the intervals include
   std::string posterior_file;                       // "" without a posterior
   int draws = 0;                                    // distinct posterior draws
-  // Full ensembles, for reports that draw time series.
+  // Full ensembles, for reports that draw time series (with a posterior: finals only, no
+  // per-instant mean/sd).
   std::shared_ptr<const Model> base_model, whatif_model;
   EnsembleResult base, whatif;
 };

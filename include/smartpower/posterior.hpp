@@ -40,7 +40,8 @@ std::vector<int> posterior_particles(const Posterior& p, std::uint64_t seed, int
 // The weighted q-quantile of column `path` (q = 0: the smallest value, 1: the largest).
 double posterior_quantile(const Posterior& p, std::size_t path, double q);
 
-// Sets particle k's values in a scenario document (as calibration sets parameters).
+// Sets particle k's values in a scenario document (as calibration sets parameters). A
+// column the document does not hold (an actor a what-if removes) is skipped.
 void apply_particle(toml::table& doc, const Posterior& p, int k);
 
 // What the intervals include: "decision noise only" or
