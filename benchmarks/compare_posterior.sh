@@ -9,6 +9,7 @@
 # Usage: benchmarks/compare_posterior.sh [BIN] [THREADS] [DRAWS]
 #   BIN      default build/smartpower;  THREADS default 2;  DRAWS default 1000
 #   BIN2     (environment) a second binary to time and to compare outputs against
+#   KEEP     (environment) keep the outputs in KEEP/a/NAME (and KEEP/b/NAME) instead of a temporary folder
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/smartpower}
@@ -25,7 +26,7 @@ run_all() {  # BIN TAG
   for w in scenarios/whatif/*.toml; do
     local name out
     name=$(basename "$w" .toml)
-    out="$tmp/$2/$name"
+    out="${KEEP:-$tmp}/$2/$name"
     /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$1" compare scenarios/baseline.toml "$w" --runs "$draws" --draws "$draws" \
       --posterior "$posterior" --threads "$threads" -q --out "$out" > /dev/null
     read -r wall user sys < "$tmp/time"
@@ -41,8 +42,8 @@ if [[ -n ${BIN2:-} ]]; then
   echo "$BIN2:"
   run_all "$BIN2" b
   same=1
-  for d in "$tmp"/a/*; do
-    cmp -s "$d/compare.json" "$tmp/b/$(basename "$d")/compare.json" || { echo "  DIFFERENT compare.json: $(basename "$d")"; same=0; }
+  for d in "${KEEP:-$tmp}"/a/*; do
+    cmp -s "$d/compare.json" "${KEEP:-$tmp}/b/$(basename "$d")/compare.json" || { echo "  DIFFERENT compare.json: $(basename "$d")"; same=0; }
   done
   ((same)) && echo "  same compare.json bytes from both binaries for all seven"
 fi
