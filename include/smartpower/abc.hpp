@@ -46,7 +46,7 @@ struct AbcOptions {
   // generation the budget cuts short is dropped and the previous one is the result.
   long long simulations = 0;
   double alpha = 0.5;        // next tolerance = alpha-quantile of this generation's distances
-  int moves = 1;             // Metropolis-Hastings moves of every particle per generation
+  int moves = 5;             // Metropolis-Hastings moves of every particle per generation (docs/calibration.md: 5 spreads the resampled duplicates)
   // Stop after a generation whose MH acceptance rate falls below this.
   double min_acceptance = 0.01;
   int runs = 4;              // noisy runs per distance evaluation (common random numbers)
