@@ -217,7 +217,12 @@ function bandChart(id, times, groups, yRange) {
     axes: [{ label: 'year', values: (u, splits) => splits.map((v) => String(v)) }, {}],  // 2005, not 2,005
     legend: { live: true },
   };
-  charts[id] = { key, plot: new uPlot(opts, data, $(id)) };
+  const plot = new uPlot(opts, data, $(id));
+  // The legend names each quantity once (its median): the band's edges are left out of it.
+  plot.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {
+    if (i > 0 && / (5|95) %$/.test(series[i].label)) row.style.display = 'none';
+  });
+  charts[id] = { key, plot };
 }
 
 // The short sentence a chart's caption ends with: each group's median [5 %, 95 %] at the
