@@ -460,7 +460,8 @@ async function checkExercise(ex, box) {
       if (k.kind === 'direction') {
         const a = k.absolute ? Math.abs(at) : at, o = k.absolute ? Math.abs(own) : own;
         truth = ex.answers[a > o ? 0 : 1];
-        because = `${k.metric}: ${f(own)} at ${slider.dataset.initial}, ${f(at)} at ${value}`;
+        const p = (v) => v.toPrecision(6);  // small effects: enough digits to see them
+        because = `${k.metric}${k.absolute ? ' (its size)' : ''}: ${p(own)} at ${slider.dataset.initial}, ${p(at)} at ${value}`;
       } else if (k.kind === 'sign') {
         truth = ex.answers[at > 0 ? 0 : 1];
         because = `${k.metric} at ${value}: ${at >= 0 ? '+' : ''}${at.toPrecision(3)}`;
