@@ -79,6 +79,7 @@ const std::vector<NumberField<Lever>>& lever_fields() {
       {scenario_key("levers.<id>.unit_scale"), &Lever::unit_scale},
       {scenario_key("levers.<id>.mass_exponent"), &Lever::mass_exponent},
       {scenario_key("levers.<id>.mass_scale"), &Lever::mass_scale},
+      {scenario_key("levers.<id>.mass_asymmetry"), &Lever::mass_asymmetry},
       {scenario_key("levers.<id>.distance_exponent"), &Lever::distance_exponent},
   };
   return fields;

@@ -135,6 +135,10 @@ Model::Model(Scenario scenario)
               const double base = capability(n, i, x) * capability(n, j, x) / (lv.mass_scale * lv.mass_scale);
               mass = base > 0 ? std::pow(base, lv.mass_exponent) : 0.0;
             }
+            if (x < 3 && lv.mass_asymmetry != 0) {  // the larger mass's extra exponent
+              const double large = std::max(capability(n, i, x), capability(n, j, x)) / lv.mass_scale;
+              mass *= large > 0 ? std::pow(large, lv.mass_asymmetry) : 0.0;
+            }
             const double d = sc_.distance.empty() ? 1.0 : sc_.distance[static_cast<std::size_t>(i) * n_ + j];
             const double resist = lv.distance_exponent != 0 ? std::pow(d, -lv.distance_exponent) : 1.0;
             gravity_[((static_cast<std::size_t>(n) * k_ + k) * n_ + i) * n_ + j] = mass * resist;

@@ -455,6 +455,31 @@ distance = 4.0
   CHECK(std::memcmp(c.x.data(), a.x.data(), a.x.size() * sizeof(double)) == 0);
 }
 
+TEST_CASE("the larger economy's mass enters with its own exponent (eq. 14, mass_asymmetry)", "[model][gravity]") {
+  // Economies A 1, B 2, C 1 (tiny_model), Y = 2, nu = 1, nu' = -0.5: A-B is
+  // (1 * 2 / 4)^1 * (max(1, 2) / 2)^-0.5 = 0.5 * 1 = 0.5; A-C (1 / 4) * (1 / 2)^-0.5 = 0.25 * sqrt(2);
+  // B-C like A-B. Symmetric in (i, j), like the rest of g.
+  const Model m = tiny_model(R"(
+[overrides]
+"levers.trade.mass_exponent" = 1.0
+"levers.trade.mass_scale" = 2.0
+"levers.trade.mass_asymmetry" = -0.5
+)");
+  REQUIRE(m.has_gravity());
+  CHECK(m.gravity(0, 1, 0, 1) == Approx(0.5));
+  CHECK(m.gravity(0, 1, 1, 0) == Approx(0.5));
+  CHECK(m.gravity(0, 1, 0, 2) == Approx(0.25 * std::sqrt(2.0)));
+  CHECK(m.gravity(0, 1, 1, 2) == Approx(0.5));
+  CHECK(m.gravity(0, 0, 0, 1) == 1.0);  // a soft lever has no mass term
+  // The asymmetry alone (nu = 0) is a gravity too: (max / Y)^nu'.
+  const Model alone = tiny_model("[overrides]\n\"levers.trade.mass_asymmetry\" = 1.0\n");
+  REQUIRE(alone.has_gravity());
+  CHECK(alone.gravity(0, 1, 0, 2) == Approx(1.0));  // max(1, 1) / 1
+  CHECK(alone.gravity(0, 1, 0, 1) == Approx(2.0));  // max(1, 2) / 1
+  // Out of its range it is refused with the key's name.
+  CHECK_THROWS_WITH(tiny_model("[overrides]\n\"levers.trade.mass_asymmetry\" = 11.0\n"), Catch::Contains("mass_asymmetry"));
+}
+
 TEST_CASE("distances are symmetric and positive", "[model][gravity][errors]") {
   CHECK_THROWS_WITH(tiny_model("[relations.A.B]\ndistance = 2.0\n[relations.B.A]\ndistance = 3.0\n"),
                     Catch::Contains("distances are symmetric"));

@@ -100,6 +100,7 @@ class Model:
         # eq. 14 gravity: nu_k, Y_k, lambda_k (defaults 0, 1, 0: g = 1)
         self.mass_exp = np.array([float(l.get("mass_exponent", 0.0)) for l in lv])
         self.mass_scale = np.array([float(l.get("mass_scale", 1.0)) for l in lv])
+        self.mass_asym = np.array([float(l.get("mass_asymmetry", 0.0)) for l in lv])
         self.dist_exp = np.array([float(l.get("distance_exponent", 0.0)) for l in lv])
         self.is_soft = np.array([l["kind"] == "soft" for l in lv])
         self.is_hard = ~self.is_soft
@@ -230,16 +231,20 @@ class Model:
         self.budget_t = self.budget0[None, :] * np.exp(self.gbudget[None, :] * ts[:, None])
         # eq. 14 gravity g[t,k,i,j] = (c_i^x c_j^x / Y_k^2)^nu_k * D(i,j)^-lambda_k (1 if unused)
         self.gravity_t = None
-        if np.any(self.mass_exp != 0) or np.any(self.dist_exp != 0):
+        if np.any(self.mass_exp != 0) or np.any(self.mass_asym != 0) or np.any(self.dist_exp != 0):
             g = np.ones((self.T + 1, K, N, N))
             for k in range(K):
-                if self.mass_exp[k] == 0 and self.dist_exp[k] == 0:
+                if self.mass_exp[k] == 0 and self.mass_asym[k] == 0 and self.dist_exp[k] == 0:
                     continue
                 mass = np.ones((self.T + 1, N, N))
                 if self.cap_of[k] != "none" and self.mass_exp[k] != 0:
                     c = self.caps_t[self.cap_of[k]]
                     base = c[:, :, None] * c[:, None, :] / (self.mass_scale[k] * self.mass_scale[k])
                     mass = np.where(base > 0, np.power(np.where(base > 0, base, 1.0), self.mass_exp[k]), 0.0)
+                if self.cap_of[k] != "none" and self.mass_asym[k] != 0:
+                    c = self.caps_t[self.cap_of[k]]
+                    large = np.maximum(c[:, :, None], c[:, None, :]) / self.mass_scale[k]
+                    mass = mass * np.where(large > 0, np.power(np.where(large > 0, large, 1.0), self.mass_asym[k]), 0.0)
                 resist = np.power(self.distance, -self.dist_exp[k]) if self.dist_exp[k] != 0 else 1.0
                 g[:, k] = mass * resist
             self.gravity_t = g

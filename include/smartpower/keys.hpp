@@ -166,6 +166,7 @@ inline constexpr auto kScenarioKeys = [] {
     num("levers.<id>.unit_scale", 0, closed(0, 1e12), "unit per stock unit", "real, volume (metrics)", "real value of one stock unit (0 = no unit)"),
     num("levers.<id>.mass_exponent", 0, closed(0, 10), "", "ν_k (eq. 14)", "gravity: effort reach grows as (c_i c_j / mass_scale^2)^this"),
     num("levers.<id>.mass_scale", 1, open_lo(0, 1e12), "capability", "Y_k (eq. 14)", "gravity: the capability product's unit (mass term 1 at mass_scale^2)"),
+    num("levers.<id>.mass_asymmetry", 0, closed(-10, 10), "", "ν′_k (eq. 14)", "gravity: the larger of the two masses enters with mass_exponent + this (0 = symmetric)"),
     num("levers.<id>.distance_exponent", 0, closed(0, 10), "", "λ_k (eq. 14)", "gravity: effort reach falls as distance^-this"),
     str("levers.<id>.description", "", "what the lever stands for"),
 

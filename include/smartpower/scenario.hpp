@@ -65,8 +65,9 @@ struct Lever {
   double unit_scale = key_default("levers.<id>.unit_scale");  // unit_scale: real value of one stock unit (0 = none)
   double mass_exponent = key_default("levers.<id>.mass_exponent");  // mass_exponent: nu_k of the gravity factor (docs/model.md eq. 14)
   double mass_scale = key_default("levers.<id>.mass_scale");  // mass_scale: Y_k, the mass at which the mass term is 1
+  double mass_asymmetry = key_default("levers.<id>.mass_asymmetry");  // mass_asymmetry: nu'_k, extra exponent of the larger mass
   double distance_exponent = key_default("levers.<id>.distance_exponent");  // distance_exponent: lambda_k of the gravity factor
-  bool gravity() const { return mass_exponent != 0 || distance_exponent != 0; }
+  bool gravity() const { return mass_exponent != 0 || mass_asymmetry != 0 || distance_exponent != 0; }
   std::string description;             // description
 };
 
