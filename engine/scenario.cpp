@@ -10,10 +10,15 @@
 #include "smartpower/keys.hpp"
 #include "smartpower/memory.hpp"
 #include "smartpower/scenario.hpp"
+#include "scenario_fields.hpp"
 #include "toml_reader.hpp"
 
 namespace smartpower {
 using detail::TableReader;
+using detail::NumberField;
+using detail::model_fields;
+using detail::lever_fields;
+using detail::strategy_fields;
 
 namespace {
 
@@ -35,66 +40,6 @@ std::string fmt(double v) {
   std::ostringstream ss;
   ss << v;
   return ss.str();
-}
-
-// The numeric fields read from a table of the registry's keys (smartpower/keys.hpp),
-// which gives each its name, default and range.
-template <class Struct>
-struct NumberField {
-  const Key& key;
-  double Struct::*field;
-};
-
-const std::vector<NumberField<ModelParams>>& model_fields() {
-  static const std::vector<NumberField<ModelParams>> fields = {
-      {scenario_key("model.rho"), &ModelParams::rho},
-      {scenario_key("model.alpha"), &ModelParams::alpha},
-      {scenario_key("model.identity_share"), &ModelParams::identity_share},
-      {scenario_key("model.soft_floor"), &ModelParams::soft_floor},
-      {scenario_key("model.affinity_exponent"), &ModelParams::affinity_exponent},
-      {scenario_key("model.need_exponent"), &ModelParams::need_exponent},
-      {scenario_key("model.proximity_floor"), &ModelParams::proximity_floor},
-      {scenario_key("model.threat_base"), &ModelParams::threat_base},
-      {scenario_key("model.threat_soft_damping"), &ModelParams::threat_soft_damping},
-      {scenario_key("model.threat_affinity_damping"), &ModelParams::threat_affinity_damping},
-      {scenario_key("model.alignment_rate"), &ModelParams::alignment_rate},
-      {scenario_key("model.alignment_bias"), &ModelParams::alignment_bias},
-      {scenario_key("model.w_identity"), &ModelParams::w_identity},
-      {scenario_key("model.w_exchange"), &ModelParams::w_exchange},
-      {scenario_key("model.w_interdependence"), &ModelParams::w_interdependence},
-      {scenario_key("model.w_threat"), &ModelParams::w_threat},
-      {scenario_key("model.w_counter"), &ModelParams::w_counter},
-      {scenario_key("model.noise"), &ModelParams::noise},
-  };
-  return fields;
-}
-
-const std::vector<NumberField<Lever>>& lever_fields() {
-  static const std::vector<NumberField<Lever>> fields = {
-      {scenario_key("levers.<id>.weight"), &Lever::weight},
-      {scenario_key("levers.<id>.decay"), &Lever::decay},
-      {scenario_key("levers.<id>.returns"), &Lever::returns},
-      {scenario_key("levers.<id>.reciprocity"), &Lever::reciprocity},
-      {scenario_key("levers.<id>.threat"), &Lever::threat},
-      {scenario_key("levers.<id>.unit_scale"), &Lever::unit_scale},
-      {scenario_key("levers.<id>.mass_exponent"), &Lever::mass_exponent},
-      {scenario_key("levers.<id>.mass_scale"), &Lever::mass_scale},
-      {scenario_key("levers.<id>.mass_asymmetry"), &Lever::mass_asymmetry},
-      {scenario_key("levers.<id>.distance_exponent"), &Lever::distance_exponent},
-  };
-  return fields;
-}
-
-const std::vector<NumberField<Strategy>>& strategy_fields() {
-  static const std::vector<NumberField<Strategy>> fields = {
-      {scenario_key("actors.<id>.strategy.diversify"), &Strategy::diversify},
-      {scenario_key("actors.<id>.strategy.counter_threat"), &Strategy::counter_threat},
-      {scenario_key("actors.<id>.strategy.affinity"), &Strategy::affinity},
-      {scenario_key("actors.<id>.strategy.smart_mix"), &Strategy::smart_mix},
-      {scenario_key("actors.<id>.strategy.sphere"), &Strategy::sphere},
-      {scenario_key("actors.<id>.strategy.expansion"), &Strategy::expansion},
-  };
-  return fields;
 }
 
 template <class Struct>
@@ -531,6 +476,288 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
   top.table("calibration");
   top.finish();
   return sc;
+}
+
+// ---- validate(Scenario): the reader's checks on a Scenario built or edited in code ----
+// Each check mirrors one in build_scenario above, in the same order and with the same
+// message text; a file position is replaced by the section and key (references are
+// indices here, so a bad one is named by its index).
+namespace {
+
+class Checker {
+ public:
+  explicit Checker(std::string where) : where_(std::move(where)) {}
+  [[noreturn]] void fail(const std::string& message) const { throw InputError(where_ + ": " + message); }
+  [[noreturn]] void fail_key(std::string_view key, const std::string& message) const {
+    fail("'" + std::string(key) + "' " + message);
+  }
+  void number(std::string_view name, double v, const Range& range) const {
+    if (!range.contains(v)) fail("'" + std::string(name) + "' = " + fmt(v) + " is out of range: expected " + range.describe());
+  }
+  void number(const Key& key, double v) const { number(key.name(), v, key.range); }
+  void number(std::string_view name, const Key& key, double v) const { number(name, v, key.range); }
+  template <class Struct>
+  void numbers(const Struct& s, const std::vector<NumberField<Struct>>& fields) const {
+    for (const auto& f : fields) number(f.key, s.*(f.field));
+  }
+  // A reference by index: -1 means "*" where `allow_star`.
+  void index(std::string_view key, int i, const std::vector<std::string>& ids, const char* what, bool allow_star) const {
+    if ((allow_star && i == -1) || (i >= 0 && static_cast<std::size_t>(i) < ids.size())) return;
+    std::string list;
+    for (std::size_t k = 0; k < ids.size(); ++k) list += (list.empty() ? "" : ", ") + std::to_string(k) + " " + ids[k];
+    fail("'" + std::string(key) + "' = " + std::to_string(i) + " is not a known " + what + " index; known: " + list +
+         (allow_star ? ", or -1 for all (\"*\")" : ""));
+  }
+  // A dense table must hold one value per entry (empty: every entry at its default).
+  void size(std::string_view key, std::size_t have, std::size_t want, const std::string& what) const {
+    if (have != 0 && have != want) {
+      fail("'" + std::string(key) + "' has " + std::to_string(have) + " values; expected " + std::to_string(want) + " (" +
+           what + "), or none for the defaults");
+    }
+  }
+
+ private:
+  std::string where_;
+};
+
+void check_id(const Checker& c, const std::string& id, std::vector<std::string>& seen, const char* what) {
+  if (id.empty() || id.find_first_of(". ,[]\"") != std::string::npos) {
+    c.fail_key("id", "must be a non-empty " + std::string(what) + " id without dots, spaces, commas or brackets");
+  }
+  if (std::find(seen.begin(), seen.end(), id) != seen.end()) c.fail_key("id", "\"" + id + "\" is defined twice");
+  seen.push_back(id);
+}
+
+std::string label_of(const std::string& label, std::size_t index, const char* what) {
+  return label.empty() ? std::string(what) + " " + std::to_string(index) : std::string(what) + " '" + label + "'";
+}
+
+}  // namespace
+
+void validate(const Scenario& sc, const Limits& limits) {
+  // [scenario]
+  {
+    const Checker c("[scenario]");
+    c.number(scenario_key("scenario.start"), sc.info.start);
+    c.number(scenario_key("scenario.end"), sc.info.end);
+    c.number(scenario_key("scenario.dt"), sc.info.dt);
+    constexpr std::uint64_t max_seed = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (sc.info.seed > max_seed) {
+      c.fail("'seed' = " + std::to_string(sc.info.seed) + " is out of range: expected an integer in [0, " +
+             std::to_string(max_seed) + "]");
+    }
+    if (!(sc.info.end > sc.info.start)) c.fail_key("end", "must be later than 'start'");
+    if (sc.info.dt > sc.info.end - sc.info.start) {
+      c.fail_key("dt", "is larger than the horizon end - start = " + fmt(sc.info.end - sc.info.start));
+    }
+    const double steps = (sc.info.end - sc.info.start) / sc.info.dt;
+    if (!(steps <= static_cast<double>(limits.max_steps))) {
+      const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : fmt(steps);
+      c.fail_key("dt", "= " + fmt(sc.info.dt) + " gives " + count + " steps; the limit is " + std::to_string(limits.max_steps));
+    }
+    if (std::abs(steps - std::round(steps)) > 1e-6) c.fail_key("dt", "must divide end - start into a whole number of steps");
+  }
+
+  // [model]
+  Checker("[model]").numbers(sc.params, model_fields());
+  if (sc.params.alignment_rate * sc.info.dt > 1) {
+    throw InputError("[model]: 'alignment_rate' * dt must be <= 1 (the update would overshoot): " +
+                     fmt(sc.params.alignment_rate) + " * " + fmt(sc.info.dt));
+  }
+
+  // [[levers]]
+  const Checker top("scenario file");
+  if (sc.levers.empty()) top.fail("needs at least one [[levers]] entry");
+  if (sc.n_levers() > limits.max_levers) {
+    top.fail("has " + std::to_string(sc.levers.size()) + " levers; the limit is " + std::to_string(limits.max_levers));
+  }
+  std::vector<std::string> lever_ids;
+  for (const Lever& lv : sc.levers) {
+    check_id(Checker("lever"), lv.id, lever_ids, "lever");
+    const Checker c("lever '" + lv.id + "'");
+    if (lv.kind != LeverKind::soft && lv.kind != LeverKind::hard) {
+      c.fail("'kind' = " + std::to_string(static_cast<int>(lv.kind)) + " is not allowed: expected one of \"soft\", \"hard\"");
+    }
+    c.numbers(lv, lever_fields());
+    if (lv.capability != Capability::economy && lv.capability != Capability::military &&
+        lv.capability != Capability::population && lv.capability != Capability::none) {
+      c.fail("'capability' = " + std::to_string(static_cast<int>(lv.capability)) +
+             " is not allowed: expected one of \"economy\", \"military\", \"population\", \"none\"");
+    }
+    if (lv.decay * sc.info.dt > 1) c.fail_key("decay", "times dt must be <= 1 (a stock cannot lose more than itself in a step)");
+    if (!lv.unit.empty() && lv.unit_scale == 0) c.fail_key("unit", "needs a positive 'unit_scale'");
+  }
+  const std::size_t K = sc.levers.size();
+
+  // [[actors]]
+  if (sc.actors.size() < 2) top.fail("needs at least two [[actors]] entries");
+  if (sc.n_actors() > limits.max_actors) {
+    top.fail("has " + std::to_string(sc.actors.size()) + " actors; the limit is " + std::to_string(limits.max_actors));
+  }
+  require_memory(estimate_model({sc.n_actors(), sc.n_levers(), sc.info.steps()}));
+  std::vector<std::string> dims;
+  for (const auto& d : sc.identity_dims) {
+    if (d.empty() || std::find(dims.begin(), dims.end(), d) != dims.end()) {
+      throw InputError("scenario: identity dimension \"" + d + "\" is " + (d.empty() ? "empty" : "given twice"));
+    }
+    dims.push_back(d);
+  }
+  std::vector<std::string> actor_ids;
+  for (const Actor& a : sc.actors) check_id(Checker("actor"), a.id, actor_ids, "actor");
+  const std::size_t N = sc.actors.size();
+  for (const Actor& a : sc.actors) {
+    const Checker c("actor '" + a.id + "'");
+    c.number(scenario_key("actors.<id>.budget"), a.budget);
+    c.number(scenario_key("actors.<id>.temperature"), a.temperature);
+    c.number(scenario_key("actors.<id>.noise"), a.noise);
+    const Checker caps("actor '" + a.id + "' capabilities");
+    caps.number(scenario_key("actors.<id>.capabilities.economy"), a.capabilities.economy);
+    caps.number(scenario_key("actors.<id>.capabilities.military"), a.capabilities.military);
+    caps.number(scenario_key("actors.<id>.capabilities.population"), a.capabilities.population);
+    const Checker growth("actor '" + a.id + "' growth");
+    growth.number(scenario_key("actors.<id>.growth.economy"), a.growth.economy);
+    growth.number(scenario_key("actors.<id>.growth.military"), a.growth.military);
+    growth.number(scenario_key("actors.<id>.growth.population"), a.growth.population);
+    growth.number(scenario_key("actors.<id>.growth.budget"), a.budget_growth);
+    const Checker path("actor '" + a.id + "' path");
+    const char* names[3] = {"economy", "military", "population"};
+    for (int x = 0; x < 3; ++x) {
+      for (std::size_t p = 0; p < a.path[x].size(); ++p) {
+        const auto [t, v] = a.path[x][p];
+        if (!std::isfinite(t) || !(v > 0) || !(v <= 1e12)) {
+          path.fail_key(names[x], "point " + std::to_string(p) +
+                                      ": each point must be [TIME, VALUE] with a finite time and a value in (0, 1e12]");
+        }
+        if (p > 0 && !(t > a.path[x][p - 1].first)) {
+          path.fail_key(names[x], "point " + std::to_string(p) + ": the times must increase from point to point");
+        }
+      }
+    }
+    Checker("actor '" + a.id + "' strategy").numbers(a.strategy, strategy_fields());
+    c.size("identity", a.identity.size(), dims.size(), "one per identity dimension");
+    const Checker idc("actor '" + a.id + "' identity");
+    for (std::size_t d = 0; d < a.identity.size(); ++d) {
+      idc.number(dims[d], scenario_key("actors.<id>.identity.<dim>"), a.identity[d]);
+    }
+    c.size("lever_bias", a.lever_bias.size(), K, "one per lever");
+    const Checker lb("actor '" + a.id + "' lever_bias");
+    for (std::size_t k = 0; k < a.lever_bias.size(); ++k) {
+      lb.number(lever_ids[k], scenario_key("actors.<id>.lever_bias.<lever>"), a.lever_bias[k]);
+    }
+    c.size("partner_bias", a.partner_bias.size(), N, "one per actor");
+    const Checker pb("actor '" + a.id + "' partner_bias");
+    for (std::size_t j = 0; j < a.partner_bias.size(); ++j) {
+      pb.number(actor_ids[j], scenario_key("actors.<id>.partner_bias.<actor>"), a.partner_bias[j]);
+    }
+  }
+
+  // [relations.A.B]: dense N x N tables (K x N x N for stocks), row-major.
+  const Checker rel("scenario");
+  rel.size("border", sc.border.size(), N * N, "N x N, border[i*N+j]");
+  rel.size("distance", sc.distance.size(), N * N, "N x N, distance[i*N+j]");
+  rel.size("alignment0", sc.alignment0.size(), N * N, "N x N, alignment0[i*N+j]");
+  rel.size("stocks0", sc.stocks0.size(), K * N * N, "K x N x N, stocks0[(k*N+i)*N+j]");
+  // The where-strings are built only on failure: N x N checks must stay cheap.
+  const auto dyad = [&](std::size_t i, std::size_t j) {
+    return Checker("[relations." + actor_ids[i] + "." + actor_ids[j] + "]");
+  };
+  const auto self = [&](std::size_t i) {
+    Checker("[relations." + actor_ids[i] + "]").fail_key(actor_ids[i], "is a relation of an actor with itself");
+  };
+  const Key& border = scenario_key("relations.<actor>.<partner>.border");
+  const Key& distance = scenario_key("relations.<actor>.<partner>.distance");
+  const Key& alignment = scenario_key("relations.<actor>.<partner>.alignment");
+  const Key& stock = scenario_key("relations.<actor>.<partner>.stocks.<lever>");
+  for (std::size_t i = 0; i < N; ++i) {
+    for (std::size_t j = 0; j < N; ++j) {
+      const std::size_t ij = i * N + j, ji = j * N + i;
+      if (!sc.border.empty()) {
+        if (i == j && sc.border[ij] != 0) self(i);
+        if (!border.range.contains(sc.border[ij])) dyad(i, j).number(border, sc.border[ij]);
+        if (j < i && sc.border[ji] != sc.border[ij]) {
+          dyad(i, j).fail_key("border", "contradicts the border given in [relations." + actor_ids[j] + "." + actor_ids[i] +
+                                            "] (borders are symmetric)");
+        }
+      }
+      if (!sc.distance.empty()) {
+        if (i == j && sc.distance[ij] != 1) self(i);
+        if (!distance.range.contains(sc.distance[ij])) dyad(i, j).number(distance, sc.distance[ij]);
+        if (j < i && sc.distance[ji] != sc.distance[ij]) {
+          dyad(i, j).fail_key("distance", "contradicts the distance given in [relations." + actor_ids[j] + "." +
+                                              actor_ids[i] + "] (distances are symmetric)");
+        }
+      }
+      if (!sc.alignment0.empty()) {
+        if (i == j && sc.alignment0[ij] != 0) self(i);
+        if (!alignment.range.contains(sc.alignment0[ij])) dyad(i, j).number(alignment, sc.alignment0[ij]);
+      }
+      for (std::size_t k = 0; k < K && !sc.stocks0.empty(); ++k) {
+        const double v = sc.stocks0[(k * N + i) * N + j];
+        if (i == j && v != 0) self(i);
+        if (!stock.range.contains(v)) {
+          Checker("[relations." + actor_ids[i] + "." + actor_ids[j] + ".stocks]").number(lever_ids[k], stock, v);
+        }
+      }
+    }
+  }
+
+  // [[events]]
+  std::vector<std::string> event_ids;
+  for (std::size_t n = 0; n < sc.events.size(); ++n) {
+    const Event& e = sc.events[n];
+    const Checker c(label_of(e.label, n, "event"));
+    if (!e.id.empty()) check_id(c, e.id, event_ids, "event");
+    c.number(scenario_key("events.<id>.time"), e.time);
+    if (e.time < sc.info.start || e.time >= sc.info.end) {
+      c.fail_key("time", "= " + fmt(e.time) + " is outside the scenario's time range [" + fmt(sc.info.start) + ", " +
+                             fmt(sc.info.end) + ")");
+    }
+    c.index("actor", e.actor, actor_ids, "actor", false);
+    c.index("target", e.target, actor_ids, "actor", false);
+    if (e.actor == e.target) c.fail_key("target", "must differ from 'actor'");
+    c.index("lever", e.lever, lever_ids, "lever", true);
+    c.number(scenario_key("events.<id>.stock"), e.stock);
+    c.number(scenario_key("events.<id>.alignment"), e.alignment);
+    if (e.stock != 0 && e.lever < 0) c.fail_key("stock", "needs a 'lever' to add the stock to");
+  }
+
+  // [[moves]]
+  std::vector<std::string> move_ids;
+  for (std::size_t n = 0; n < sc.moves.size(); ++n) {
+    const Move& mv = sc.moves[n];
+    const Checker c(label_of(mv.label, n, "move"));
+    if (!mv.id.empty()) check_id(c, mv.id, move_ids, "move");
+    c.index("actor", mv.actor, actor_ids, "actor", false);
+    c.index("target", mv.target, actor_ids, "actor", true);
+    if (mv.target == mv.actor) c.fail_key("target", "must differ from 'actor'");
+    c.index("lever", mv.lever, lever_ids, "lever", true);
+    c.number(scenario_key("moves.<id>.from"), mv.from);
+    // +infinity is the default (no `to`: to the end, the last instant included).
+    if (mv.to != scenario_key("moves.<id>.to").fallback) c.number(scenario_key("moves.<id>.to"), mv.to);
+    if (!(mv.to > mv.from)) c.fail_key("to", "must be later than 'from'");
+    if (mv.from >= sc.info.end || mv.to <= sc.info.start) {
+      c.fail_key("from", "= " + fmt(mv.from) + ": the window [" + fmt(mv.from) + ", " + fmt(mv.to) +
+                             ") is outside the scenario's time range [" + fmt(sc.info.start) + ", " + fmt(sc.info.end) + ")");
+    }
+    c.number(scenario_key("moves.<id>.scale"), mv.scale);
+    c.number(scenario_key("moves.<id>.effort"), mv.effort);
+  }
+
+  // [[expect]]
+  for (const Expectation& x : sc.expectations) Checker("expect").number("at", x.at, closed(sc.info.start, sc.info.end));
+}
+
+void fill_defaults(Scenario& sc) {
+  const std::size_t N = sc.actors.size(), K = sc.levers.size();
+  if (sc.border.empty()) sc.border.assign(N * N, 0.0);
+  if (sc.distance.empty()) sc.distance.assign(N * N, 1.0);
+  if (sc.alignment0.empty()) sc.alignment0.assign(N * N, 0.0);
+  if (sc.stocks0.empty()) sc.stocks0.assign(K * N * N, 0.0);
+  for (Actor& a : sc.actors) {
+    if (a.identity.empty()) a.identity.assign(sc.identity_dims.size(), 0.0);
+    if (a.lever_bias.empty()) a.lever_bias.assign(K, 0.0);
+    if (a.partner_bias.empty()) a.partner_bias.assign(N, 0.0);
+  }
 }
 
 }  // namespace smartpower

@@ -11,19 +11,10 @@
 #include <toml++/toml.h>
 
 #include "smartpower/error.hpp"
+#include "smartpower/load.hpp"
 #include "smartpower/scenario.hpp"
 
 namespace smartpower {
-
-// Bounds that protect the machine before any work starts (docs/robustness.md).
-struct Limits {
-  int max_extends_depth = 32;
-  std::size_t max_file_bytes = 8u << 20;  // 8 MiB per scenario file
-  std::size_t max_chain_bytes = 32u << 20;  // 32 MiB of text over a whole `extends` chain (parsed, ~20x that)
-  int max_actors = 4096;
-  int max_levers = 256;
-  long long max_steps = 1'000'000;
-};
 
 // A scenario after `extends` chains are merged and `[overrides]` applied. Source
 // positions of every value are kept (values moved, never copied), so validation
@@ -74,9 +65,8 @@ void apply_lens(toml::table& root, std::string_view name);
 // out-of-range values and unknown ids are InputErrors.
 Scenario build_scenario(const toml::table& root, const Limits& limits = {});
 
-// load_document + optional lens + build_scenario.
-Scenario load_scenario(const std::string& path, std::string_view lens = {},
-                       const Limits& limits = {});
+// load_scenario(path, lens, limits) = load_document + optional lens + build_scenario:
+// smartpower/load.hpp.
 
 // The resolved document as TOML text (what `smartpower resolve` prints).
 std::string to_toml(const toml::table& root);

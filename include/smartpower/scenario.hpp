@@ -5,6 +5,7 @@
 // once with the key's range, unit and meaning (`smartpower keys` prints them).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -131,7 +132,7 @@ struct Move {
   int target = -1;     // target ("*" = every partner -> -1)
   int lever = -1;      // lever ("*" = every lever -> -1)
   double from = 0;     // from (year)
-  double to = 0;       // to (year; absent: +infinity, the move lasts to the end, last instant included)
+  double to = key_default("moves.<id>.to");  // to (year; absent: +infinity, the move lasts to the end, last instant included)
   double scale = key_default("moves.<id>.scale");  // scale: multiplies the actor's chosen effort
   double effort = key_default("moves.<id>.effort");  // effort: added effort per year
   bool enabled = key_default("moves.<id>.enabled") != 0;  // enabled
@@ -153,7 +154,8 @@ struct Scenario {
   std::vector<Actor> actors;
   std::vector<std::string> identity_dims;
   // Dense relation data, row-major: border[i*N+j], distance[i*N+j], alignment0[i*N+j],
-  // stocks0[(k*N+i)*N+j] = S[k](i,j) at start.
+  // stocks0[(k*N+i)*N+j] = S[k](i,j) at start. Empty: every entry at its default
+  // (fill_defaults).
   std::vector<double> border;
   std::vector<double> distance;  // distance[i*N+j]: relations.I.J.distance (symmetric, default 1)
   std::vector<double> alignment0;
@@ -167,6 +169,27 @@ struct Scenario {
   int actor_index(const std::string& id) const;  // -1 if absent
   int lever_index(const std::string& id) const;  // -1 if absent
 };
+
+// Bounds that protect the machine before any work starts (docs/robustness.md).
+struct Limits {
+  int max_extends_depth = 32;
+  std::size_t max_file_bytes = 8u << 20;  // 8 MiB per scenario file
+  std::size_t max_chain_bytes = 32u << 20;  // 32 MiB of text over a whole `extends` chain (parsed, ~20x that)
+  int max_actors = 4096;
+  int max_levers = 256;
+  long long max_steps = 1'000'000;
+};
+
+// Checks a Scenario, however it was made (read from TOML, built or edited in code),
+// against the key registry's types and ranges and the cross-key rules the TOML reader
+// enforces: the same messages as for the TOML file (section, key, what was expected),
+// without a file position; references by index are named by index. Throws InputError on
+// the first problem, never crashes on any Scenario. Model's constructor calls it.
+void validate(const Scenario& scenario, const Limits& limits = {});
+// Fills the dense tables a Scenario built in code may leave empty with their defaults:
+// border 0, distance 1, alignment0 0, stocks0 0 (N x N, K x N x N), and per actor
+// identity, lever_bias and partner_bias 0. validate() accepts them empty; Model fills them.
+void fill_defaults(Scenario& scenario);
 
 const char* to_string(LeverKind k);
 const char* to_string(Capability c);

@@ -64,6 +64,8 @@ class MetricLayout {
 // The scenario compiled for running: dense schedules that every run shares.
 class Model {
  public:
+  // Validates the scenario first (validate(): InputError, whether it was read from a file
+  // or built in code) and fills its empty tables (fill_defaults()).
   explicit Model(Scenario scenario);
 
   const Scenario& scenario() const { return sc_; }
