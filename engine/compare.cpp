@@ -78,18 +78,14 @@ std::vector<double> column_means(const EnsembleResult& r) {
 
 }  // namespace
 
-Comparison compare_scenarios(const toml::table& base_doc, const toml::table& whatif_doc, const CompareOptions& opt) {
-  if (opt.runs < 1) throw InputError("--runs must be at least 1");
+namespace {
+
+// The comparison of two scenarios, the base already run on (or stopped) at the what-if's
+// end. With a posterior, bdoc and wdoc are their documents (each particle is a patch).
+Comparison compare(const Scenario& bsc, const Scenario& wsc, bool base_extended, const CompareOptions& opt,
+                   const toml::table* bdoc, const toml::table* wdoc) {
   Comparison cmp;
-  Scenario wsc = build_scenario(whatif_doc);
-  auto bdoc = clone(base_doc);
-  Scenario bsc0 = build_scenario(*bdoc);
-  if (bsc0.info.end != wsc.info.end) {
-    // Compare at the what-if's end: the base runs on (or stops) there with its own dynamics.
-    cmp.base_extended = bsc0.info.end < wsc.info.end;
-    set_path(*bdoc, "scenario.end", wsc.info.end);
-  }
-  Scenario bsc = build_scenario(*bdoc);
+  cmp.base_extended = base_extended;
   cmp.base_name = bsc.info.name;
   cmp.whatif_name = wsc.info.name;
   cmp.time = wsc.info.end;
@@ -140,8 +136,9 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
   cmp.whatif_model = std::make_shared<Model>(wsc);
   std::unique_ptr<PosteriorModels> base_post, whatif_post;
   if (opt.posterior) {
+    if (!bdoc || !wdoc) throw InputError("a comparison with a posterior needs the scenarios' documents (compare files)");
     base_post = std::make_unique<PosteriorModels>(*opt.posterior, *bdoc);
-    whatif_post = std::make_unique<PosteriorModels>(*opt.posterior, whatif_doc);
+    whatif_post = std::make_unique<PosteriorModels>(*opt.posterior, *wdoc);
     cmp.uncertainty = uncertainty_label(opt.posterior, opt.runs, opt.draws);
     cmp.posterior_file = opt.posterior->file;
     cmp.draws = opt.draws > 0 ? std::min(opt.draws, opt.runs) : opt.runs;
@@ -428,6 +425,32 @@ Comparison compare_scenarios(const toml::table& base_doc, const toml::table& wha
                             num(tm->base.mean) + " to " + num(tm->whatif.mean) + "; " + certainty(*tm) + ".");
   }
   return cmp;
+}
+
+}  // namespace
+
+Comparison compare_scenarios(const toml::table& base_doc, const toml::table& whatif_doc, const CompareOptions& opt) {
+  if (opt.runs < 1) throw InputError("--runs must be at least 1");
+  Scenario wsc = build_scenario(whatif_doc);
+  auto bdoc = clone(base_doc);
+  Scenario bsc0 = build_scenario(*bdoc);
+  bool extended = false;
+  if (bsc0.info.end != wsc.info.end) {
+    // Compare at the what-if's end: the base runs on (or stops) there with its own dynamics.
+    extended = bsc0.info.end < wsc.info.end;
+    set_path(*bdoc, "scenario.end", wsc.info.end);
+  }
+  const Scenario bsc = build_scenario(*bdoc);
+  return compare(bsc, wsc, extended, opt, bdoc.get(), &whatif_doc);
+}
+
+Comparison compare_scenarios(const Scenario& base, const Scenario& whatif, const CompareOptions& opt) {
+  if (opt.runs < 1) throw InputError("--runs must be at least 1");
+  validate(base);
+  validate(whatif);
+  Scenario bsc = base;
+  bsc.info.end = whatif.info.end;  // as the file version: the base runs on (or stops) at the what-if's end
+  return compare(bsc, whatif, base.info.end < whatif.info.end, opt, nullptr, nullptr);
 }
 
 nlohmann::ordered_json comparison_json(const Comparison& c) {

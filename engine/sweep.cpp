@@ -155,7 +155,7 @@ std::string describe_point(const std::vector<std::string>& paths, const std::vec
 // ---- the evaluator shared by sweeps and Morris ----
 
 struct EvalSpec {
-  const toml::table& base;
+  const toml::table* base;  // a resolved document, or null with `plans`
   const std::vector<std::string>& paths;
   const std::vector<std::vector<double>>& points;
   const std::vector<Outcome>& outcomes;
@@ -169,6 +169,7 @@ struct EvalSpec {
   std::vector<std::string> inputs;  // files the checkpoint must never be
   const Posterior* posterior = nullptr;  // run r of every point takes a drawn particle, then the point's values
   int draws = 0;
+  const RunPlans* plans = nullptr;  // typed points: plans->scenario(i), no TOML
 };
 
 // A posterior's identity for checkpoints: its columns, weights and values, bit for bit.
@@ -197,7 +198,7 @@ class Checkpoint {
     for (const auto& p : e.paths) paths = fnv1a64(p + '\n', paths);
     for (const auto& o : e.outcomes) outcomes = fnv1a64(o.name + '\n', outcomes);
     std::vector<std::string> fields = {
-        "scenario=" + hex64(fnv1a64(to_toml(e.base))),
+        "scenario=" + hex64(fnv1a64(to_toml(*e.base))),
         "runs=" + std::to_string(e.runs),
         "seed=" + (e.seed ? std::to_string(*e.seed) : std::string("scenario")),
         "points=" + std::to_string(e.points.size()),
@@ -287,15 +288,21 @@ struct Evaluator {
 
   std::vector<OutcomeStats> point(std::size_t i, int threads, const std::function<void(int, int)>& inner) const {
     const auto& values = e.points[i];
-    auto doc = clone(e.base);
+    std::unique_ptr<const Model> compiled;
     Scenario sc;
     try {
-      for (std::size_t p = 0; p < e.paths.size(); ++p) set_number(*doc, e.paths[p], values[p]);
-      sc = build_scenario(*doc);
+      if (e.plans) {
+        compiled = std::make_unique<const Model>(e.plans->scenario(i));  // set, then validated by Model
+      } else {
+        auto doc = clone(*e.base);
+        for (std::size_t p = 0; p < e.paths.size(); ++p) set_number(*doc, e.paths[p], values[p]);
+        sc = build_scenario(*doc);
+      }
     } catch (const InputError& err) {
       throw InputError("point " + std::to_string(i) + " (" + describe_point(e.paths, values) + "): " + err.message());
     }
-    const Model model(std::move(sc));
+    if (!compiled) compiled = std::make_unique<const Model>(std::move(sc));
+    const Model& model = *compiled;
     EnsembleOptions eo;
     eo.runs = e.runs;
     eo.seed = e.seed.value_or(model.scenario().info.seed);
@@ -306,7 +313,7 @@ struct Evaluator {
       if (models.empty()) models.resize(static_cast<std::size_t>(e.posterior->size()));
       auto& m = models[static_cast<std::size_t>(k)];
       if (m) return m;
-      auto d = clone(e.base);
+      auto d = clone(*e.base);
       try {
         apply_particle(*d, *e.posterior, k);
         for (std::size_t p = 0; p < e.paths.size(); ++p) set_number(*d, e.paths[p], values[p]);
@@ -760,7 +767,7 @@ SweepResult run_sweep(const toml::table& resolved, const std::vector<std::string
   for (const auto& o : outcomes) res.outcomes.push_back(o.name);
   res.runs = opt.runs;
   res.seed = opt.seed.value_or(base.scenario().info.seed);
-  const EvalSpec spec{resolved,    paths,        points,   outcomes,       opt.runs,   opt.seed,  opt.threads,
+  const EvalSpec spec{&resolved,    paths,        points,   outcomes,       opt.runs,   opt.seed,  opt.threads,
                       opt.progress, opt.stop,    opt.checkpoint, opt.resume, opt.inputs, opt.posterior, opt.draws};
   res.uncertainty = uncertainty_label(opt.posterior, opt.runs, opt.draws);
   auto stats = Evaluator(spec).run(&res.checkpoint);
@@ -768,6 +775,32 @@ SweepResult run_sweep(const toml::table& resolved, const std::vector<std::string
   for (std::size_t i = 0; i < points.size(); ++i) {
     res.rows[i].point = i;
     res.rows[i].values = points[i];
+    res.rows[i].outcomes = std::move(stats[i]);
+  }
+  return res;
+}
+
+SweepResult run_sweep(const RunPlans& plans, const SweepOptions& opt) {
+  if (opt.runs < 1) throw InputError("--runs must be at least 1");
+  if (!opt.checkpoint.empty()) throw InputError("a sweep of run plans keeps no checkpoint: run it without one");
+  if (opt.posterior) throw InputError("a sweep of run plans takes no posterior (a particle patches a scenario document)");
+  const Model base(plans.base());
+  const auto outcomes = resolve_outcomes(opt.outputs, base, default_sweep_outcomes);
+  std::vector<std::string> paths;
+  for (const auto& p : plans.parameters()) paths.push_back(p.path());
+  SweepResult res;
+  res.parameters = paths;
+  for (const auto& o : outcomes) res.outcomes.push_back(o.name);
+  res.runs = opt.runs;
+  res.seed = opt.seed.value_or(base.scenario().info.seed);
+  EvalSpec spec{nullptr,     paths,        plans.rows(), outcomes, opt.runs, opt.seed,
+                opt.threads, opt.progress, opt.stop,     {},       false,    {}};
+  spec.plans = &plans;
+  auto stats = Evaluator(spec).run();
+  res.rows.resize(plans.size());
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    res.rows[i].point = i;
+    res.rows[i].values = plans.values(i);
     res.rows[i].outcomes = std::move(stats[i]);
   }
   return res;
@@ -969,7 +1002,7 @@ MorrisResult run_morris(const toml::table& resolved, const std::vector<Calibrati
     }
     points.push_back(std::move(v));
   }
-  const EvalSpec spec{resolved, paths, points, outcomes, opt.runs, opt.seed, opt.threads, opt.progress,
+  const EvalSpec spec{&resolved, paths, points, outcomes, opt.runs, opt.seed, opt.threads, opt.progress,
                       opt.stop, {},    false,  {},       opt.posterior, opt.draws};
   const auto stats = Evaluator(spec).run();
   std::vector<std::vector<double>> y(stats.size());

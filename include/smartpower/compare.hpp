@@ -89,6 +89,10 @@ struct Comparison {
 };
 
 Comparison compare_scenarios(const toml::table& base, const toml::table& whatif, const CompareOptions& options);
+// The same for Scenario values (read from files, built or edited in code): the base runs
+// on (or stops) at the what-if's end; both are validated (InputError). Without documents
+// there is no posterior: options.posterior must be null.
+Comparison compare_scenarios(const Scenario& base, const Scenario& whatif, const CompareOptions& options);
 
 nlohmann::ordered_json comparison_json(const Comparison& c);
 

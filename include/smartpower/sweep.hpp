@@ -21,6 +21,7 @@
 
 #include "smartpower/calibration.hpp"
 #include "smartpower/checkpoint.hpp"
+#include "smartpower/parameters.hpp"
 #include "smartpower/simulation.hpp"
 
 namespace smartpower {
@@ -140,6 +141,12 @@ struct SweepResult {
 // the point and its values. Default outcomes: default_sweep_outcomes.
 SweepResult run_sweep(const toml::table& resolved, const std::vector<std::string>& paths,
                       const std::vector<std::vector<double>>& points, const SweepOptions& options);
+
+// The typed sweep: run plan i is plans.scenario(i), the base with its values set through
+// Parameter handles (no TOML per point), validated by Model and run with the same master
+// seed. For the same paths and values it gives run_sweep's numbers above, to the bit.
+// Keeps no checkpoint (options.checkpoint must be empty).
+SweepResult run_sweep(const RunPlans& plans, const SweepOptions& options);
 
 // One tidy CSV row per point: point, every parameter (its path as column name), then
 // per outcome its mean (column named by the selector) and, with runs > 1, NAME.q05 and

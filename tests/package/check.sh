@@ -11,6 +11,10 @@ trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 test -x "$tmp/prefix/bin/smartpower"
 test -f "$tmp/prefix/include/smartpower/simulation.hpp"
+test -f "$tmp/prefix/include/smartpower/smartpower.hpp"
 cmake -S "$src/tests/package" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" "${flags[@]}" >/dev/null
 cmake --build "$tmp/consumer" >/dev/null
 "$tmp/consumer/c" "$src/scenarios/baseline.toml"
+# examples/whatif.cpp built against the installed package: a positive paired change.
+"$tmp/consumer/whatif" "$src/scenarios/baseline.toml" TUR KAZ trade 2010 0.5 | tee "$tmp/whatif.txt"
+grep -q "dependence\[KAZ,TUR\] at 2021: +0\.[0-9]*[1-9]" "$tmp/whatif.txt"
