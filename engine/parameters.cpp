@@ -13,22 +13,22 @@
 namespace smartpower {
 
 enum class Parameter::Kind {
-  info,         // c: 0 start, 1 end, 2 dt
-  model,        // c: model_fields() index
-  lever,        // a lever, c: lever_fields() index
-  actor,        // a actor, c: 0 budget, 1 temperature, 2 noise, 3 growth.budget
-  capability,   // a actor, c: 0 economy, 1 military, 2 population
-  growth,       // a actor, c: as capability
-  strategy,     // a actor, c: strategy_fields() index
-  identity,     // a actor, c: dimension
-  lever_bias,   // a actor, c: lever
-  partner_bias, // a actor, b: partner
-  border,       // a, b (set on both sides)
-  distance,     // a, b (set on both sides)
-  alignment,    // a, b
-  stock,        // a, b, c: lever
-  event,        // a event, c: 0 time, 1 stock, 2 alignment
-  move,         // a move, c: 0 from, 1 to, 2 scale, 3 effort
+  info,          // c: 0 start, 1 end, 2 dt
+  model,         // c: model_fields() index
+  lever,         // a lever, c: lever_fields() index
+  actor,         // a actor, c: 0 budget, 1 temperature, 2 noise, 3 growth.budget
+  capability,    // a actor, c: 0 economy, 1 military, 2 population
+  growth,        // a actor, c: as capability
+  strategy,      // a actor, c: strategy_fields() index
+  identity,      // a actor, c: dimension
+  lever_bias,    // a actor, c: lever
+  partner_bias,  // a actor, b: partner
+  border,        // a, b (set on both sides)
+  distance,      // a, b (set on both sides)
+  alignment,     // a, b
+  stock,         // a, b, c: lever
+  event,         // a event, c: 0 time, 1 stock, 2 alignment
+  move,          // a move, c: 0 from, 1 to, 2 scale, 3 effort
 };
 
 namespace {
@@ -115,8 +115,8 @@ Parameter::Parameter(const Scenario& sc, std::string_view path) : path_(path) {
       candidates.push_back(c);
     }
     const auto near = closest_match(path, candidates);
-    fail(path, "is not a scenario key" + (near.empty() ? std::string("; `smartpower keys` lists them")
-                                                       : "; did you mean '" + near + "'?"));
+    fail(path, "is not a scenario key" +
+                   (near.empty() ? std::string("; `smartpower keys` lists them") : "; did you mean '" + near + "'?"));
   }
   if (key_->type != KeyType::number) {
     fail(path, key_->type == KeyType::integer ? "is an integer, not a number a parameter can vary"
@@ -211,8 +211,10 @@ double& Parameter::ref(Scenario& sc) const {
     return table[(k * N + static_cast<std::size_t>(a_)) * N + static_cast<std::size_t>(b_)];
   };
   switch (kind_) {
-    case Kind::info: return c_ == 0 ? sc.info.start : c_ == 1 ? sc.info.end : sc.info.dt;
-    case Kind::model: return sc.params.*(detail::model_fields()[static_cast<std::size_t>(c_)].field);
+    case Kind::info:
+      return c_ == 0 ? sc.info.start : c_ == 1 ? sc.info.end : sc.info.dt;
+    case Kind::model:
+      return sc.params.*(detail::model_fields()[static_cast<std::size_t>(c_)].field);
     case Kind::lever:
       fits(static_cast<std::size_t>(a_) < K);
       return sc.levers[static_cast<std::size_t>(a_)].*(detail::lever_fields()[static_cast<std::size_t>(c_)].field);
@@ -225,7 +227,8 @@ double& Parameter::ref(Scenario& sc) const {
       Capabilities& c = kind_ == Kind::capability ? actor().capabilities : actor().growth;
       return c_ == 0 ? c.economy : c_ == 1 ? c.military : c.population;
     }
-    case Kind::strategy: return actor().strategy.*(detail::strategy_fields()[static_cast<std::size_t>(c_)].field);
+    case Kind::strategy:
+      return actor().strategy.*(detail::strategy_fields()[static_cast<std::size_t>(c_)].field);
     case Kind::identity:
     case Kind::lever_bias:
     case Kind::partner_bias: {
@@ -236,9 +239,12 @@ double& Parameter::ref(Scenario& sc) const {
       fits(i < v.size());
       return v[i];
     }
-    case Kind::border: return dyad(sc.border, 0);
-    case Kind::distance: return dyad(sc.distance, 0);
-    case Kind::alignment: return dyad(sc.alignment0, 0);
+    case Kind::border:
+      return dyad(sc.border, 0);
+    case Kind::distance:
+      return dyad(sc.distance, 0);
+    case Kind::alignment:
+      return dyad(sc.alignment0, 0);
     case Kind::stock:
       fits(static_cast<std::size_t>(c_) < K);
       return dyad(sc.stocks0, static_cast<std::size_t>(c_));
@@ -260,11 +266,12 @@ double Parameter::get(const Scenario& sc) const {
   // An empty table holds every entry at its default (fill_defaults).
   const auto& actors = sc.actors;
   const bool has_actor = a_ >= 0 && static_cast<std::size_t>(a_) < actors.size();
-  const bool empty = (kind_ == Kind::border && sc.border.empty()) || (kind_ == Kind::distance && sc.distance.empty()) ||
-                     (kind_ == Kind::alignment && sc.alignment0.empty()) || (kind_ == Kind::stock && sc.stocks0.empty()) ||
-                     (has_actor && kind_ == Kind::identity && actors[static_cast<std::size_t>(a_)].identity.empty()) ||
-                     (has_actor && kind_ == Kind::lever_bias && actors[static_cast<std::size_t>(a_)].lever_bias.empty()) ||
-                     (has_actor && kind_ == Kind::partner_bias && actors[static_cast<std::size_t>(a_)].partner_bias.empty());
+  const bool empty =
+      (kind_ == Kind::border && sc.border.empty()) || (kind_ == Kind::distance && sc.distance.empty()) ||
+      (kind_ == Kind::alignment && sc.alignment0.empty()) || (kind_ == Kind::stock && sc.stocks0.empty()) ||
+      (has_actor && kind_ == Kind::identity && actors[static_cast<std::size_t>(a_)].identity.empty()) ||
+      (has_actor && kind_ == Kind::lever_bias && actors[static_cast<std::size_t>(a_)].lever_bias.empty()) ||
+      (has_actor && kind_ == Kind::partner_bias && actors[static_cast<std::size_t>(a_)].partner_bias.empty());
   if (empty) return key_->fallback;
   return ref(const_cast<Scenario&>(sc));  // no table is empty: ref() only reads
 }

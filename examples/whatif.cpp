@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     push.lever = whatif.lever_index(argv[4]);
     push.from = std::atof(argv[5]);
     push.effort = std::atof(argv[6]);  // effort per year, on top of what the actor chooses
-    whatif.moves.push_back(push);       // an unknown id is -1 here, which compare refuses
+    whatif.moves.push_back(push);      // an unknown id is -1 here, which compare refuses
 
     smartpower::CompareOptions options;
     options.runs = 40;
@@ -37,11 +37,13 @@ int main(int argc, char** argv) {
 
     // The partner's dependence on the actor, at the end, what-if minus base.
     for (const smartpower::Change& change : c.changes) {
-      if (change.metric != smartpower::Metric::dependence || change.actor != argv[3] || change.partner != argv[2]) continue;
+      if (change.metric != smartpower::Metric::dependence || change.actor != argv[3] || change.partner != argv[2])
+        continue;
       std::printf("%s\n", push.label.c_str());
-      std::printf("dependence[%s,%s] at %g: %+.4f (base %.4f, what-if %.4f; q05 to q95 of %d paired runs: %+.4f to %+.4f)\n",
-                  argv[3], argv[2], c.time, change.diff.mean, change.base.mean, change.whatif.mean, c.runs,
-                  change.diff.q05, change.diff.q95);
+      std::printf(
+          "dependence[%s,%s] at %g: %+.4f (base %.4f, what-if %.4f; q05 to q95 of %d paired runs: %+.4f to %+.4f)\n",
+          argv[3], argv[2], c.time, change.diff.mean, change.base.mean, change.whatif.mean, c.runs, change.diff.q05,
+          change.diff.q95);
     }
     return 0;
   } catch (const smartpower::InputError& e) {

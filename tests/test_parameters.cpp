@@ -121,8 +121,7 @@ TEST_CASE("compare of two Scenario values gives the comparison of their files", 
   CompareOptions o;
   o.runs = 6;
   o.seed = 3;
-  const Comparison files =
-      compare_scenarios(*load_document(base_file).table, *load_document(whatif_file).table, o);
+  const Comparison files = compare_scenarios(*load_document(base_file).table, *load_document(whatif_file).table, o);
   const Comparison typed = compare_scenarios(load_scenario(base_file), load_scenario(whatif_file), o);
   CHECK(typed.base_extended == files.base_extended);
   CHECK(typed.causes.size() == files.causes.size());

@@ -126,7 +126,9 @@ Scenario small_code() {
   return sc;
 }
 
-Scenario from_toml(const std::string& text) { return build_scenario(*load_document_from_string(text, "small.toml").table); }
+Scenario from_toml(const std::string& text) {
+  return build_scenario(*load_document_from_string(text, "small.toml").table);
+}
 
 // The message (without file position) of the InputError `f` throws, or "" if none.
 std::string message_of(const std::function<void()>& f) {
@@ -199,7 +201,8 @@ TEST_CASE("validate gives the reader's message for the same mistake made in code
       {"a capability that is infinite", "[overrides]\n\"actors.C.capabilities.military\" = inf\n",
        [](Scenario& s) { s.actors[2].capabilities.military = std::numeric_limits<double>::infinity(); },
        "actor 'C' capabilities: 'military' = inf is out of range: expected a number in [0, 1e+12]"},
-      {"decay times dt above 1", "[overrides]\n\"levers.trade.decay\" = 3.0\n", [](Scenario& s) { s.levers[1].decay = 3; },
+      {"decay times dt above 1", "[overrides]\n\"levers.trade.decay\" = 3.0\n",
+       [](Scenario& s) { s.levers[1].decay = 3; },
        "lever 'trade': 'decay' times dt must be <= 1 (a stock cannot lose more than itself in a step)"},
       {"alignment rate times dt above 1", "[overrides]\n\"model.alignment_rate\" = 4.0\n",
        [](Scenario& s) { s.params.alignment_rate = 4; },
@@ -211,11 +214,14 @@ TEST_CASE("validate gives the reader's message for the same mistake made in code
       {"an alignment out of range", "[overrides]\n\"relations.A.B.alignment\" = 1.5\n",
        [](Scenario& s) { s.alignment0[0 * 3 + 1] = 1.5; },
        "[relations.A.B]: 'alignment' = 1.5 is out of range: expected a number in [-1, 1]"},
-      {"a border that is not symmetric", "[relations.B.A]\nborder = 0.5\n", [](Scenario& s) { s.border[1 * 3 + 0] = 0.5; },
+      {"a border that is not symmetric", "[relations.B.A]\nborder = 0.5\n",
+       [](Scenario& s) { s.border[1 * 3 + 0] = 0.5; },
        "[relations.B.A]: 'border' contradicts the border given in [relations.A.B] (borders are symmetric)"},
-      {"an event outside the horizon", "[overrides]\n\"events.0.time\" = 2004.0\n", [](Scenario& s) { s.events[0].time = 2004; },
+      {"an event outside the horizon", "[overrides]\n\"events.0.time\" = 2004.0\n",
+       [](Scenario& s) { s.events[0].time = 2004; },
        "event 'shock': 'time' = 2004 is outside the scenario's time range [2000, 2004)"},
-      {"an event stock without a lever", "[[events]]\nlabel = \"gift\"\nsource = \"test\"\ntime = 2001.0\nactor = \"B\"\ntarget = \"C\"\nstock = 2.0\n",
+      {"an event stock without a lever",
+       "[[events]]\nlabel = \"gift\"\nsource = \"test\"\ntime = 2001.0\nactor = \"B\"\ntarget = \"C\"\nstock = 2.0\n",
        [](Scenario& s) {
          Event e = s.events[0];
          e.label = "gift";
@@ -228,9 +234,10 @@ TEST_CASE("validate gives the reader's message for the same mistake made in code
        "event 'gift': 'stock' needs a 'lever' to add the stock to"},
       {"a move toward itself", "[overrides]\n\"moves.0.target\" = \"A\"\n", [](Scenario& s) { s.moves[0].target = 0; },
        "move 'push': 'target' must differ from 'actor'"},
-      {"a move that ends before it starts", "[overrides]\n\"moves.0.to\" = 2001.0\n", [](Scenario& s) { s.moves[0].to = 2001; },
-       "move 'push': 'to' must be later than 'from'"},
-      {"a move scale out of range", "[overrides]\n\"moves.0.scale\" = -2.0\n", [](Scenario& s) { s.moves[0].scale = -2; },
+      {"a move that ends before it starts", "[overrides]\n\"moves.0.to\" = 2001.0\n",
+       [](Scenario& s) { s.moves[0].to = 2001; }, "move 'push': 'to' must be later than 'from'"},
+      {"a move scale out of range", "[overrides]\n\"moves.0.scale\" = -2.0\n",
+       [](Scenario& s) { s.moves[0].scale = -2; },
        "move 'push': 'scale' = -2 is out of range: expected a number in [0, 1e+06]"},
   };
   for (const Case& c : cases) {
@@ -259,7 +266,9 @@ TEST_CASE("validate names what is missing or dangling in a Scenario built in cod
        "move 'push': 'lever' = 2 is not a known lever index; known: 0 culture, 1 trade, or -1 for all (\"*\")"},
       {[](Scenario& s) { s.events[0].target = -1; },
        "event 'shock': 'target' = -1 is not a known actor index; known: 0 A, 1 B, 2 C"},
-      {[](Scenario& s) { s.actors[0].lever_bias = {0.0, 0.5, 1.0}; },
+      {[](Scenario& s) {
+         s.actors[0].lever_bias = {0.0, 0.5, 1.0};
+       },
        "actor 'A': 'lever_bias' has 3 values; expected 2 (one per lever), or none for the defaults"},
       {[](Scenario& s) { s.border.resize(4); },
        "scenario: 'border' has 4 values; expected 9 (N x N, border[i*N+j]), or none for the defaults"},
@@ -267,7 +276,9 @@ TEST_CASE("validate names what is missing or dangling in a Scenario built in cod
        "[relations.B]: 'B' is a relation of an actor with itself"},
       {[](Scenario& s) { s.levers[1].kind = static_cast<LeverKind>(5); },
        "lever 'trade': 'kind' = 5 is not allowed: expected one of \"soft\", \"hard\""},
-      {[](Scenario& s) { s.actors[1].path[0] = {{2000, 1.0}, {2000, 2.0}}; },
+      {[](Scenario& s) {
+         s.actors[1].path[0] = {{2000, 1.0}, {2000, 2.0}};
+       },
        "actor 'B' path: 'economy' point 1: the times must increase from point to point"},
       {[](Scenario& s) { s.info.seed = ~std::uint64_t{0}; },
        "[scenario]: 'seed' = 18446744073709551615 is out of range: expected an integer in [0, 9223372036854775807]"},
@@ -292,18 +303,42 @@ TEST_CASE("no Scenario edited at random crashes the model: it runs or is refused
     for (int edits = 1 + pick(3); edits > 0; --edits) {
       const double v = odd[pick(8)];
       switch (pick(12)) {
-        case 0: sc.params.rho = v; break;
-        case 1: sc.actors[pick(3)].budget = v; break;
-        case 2: sc.levers[pick(2)].decay = v; break;
-        case 3: sc.moves[0].lever = pick(5) - 2; break;
-        case 4: sc.events[0].actor = pick(6) - 2; break;
-        case 5: sc.border.resize(pick(12)); break;
-        case 6: sc.actors[pick(3)].partner_bias.resize(pick(5)); break;
-        case 7: sc.info.dt = v; break;
-        case 8: sc.info.end = sc.info.start + v; break;
-        case 9: sc.stocks0.resize(pick(20)); break;
-        case 10: sc.moves[0].to = sc.moves[0].from + v; break;
-        default: sc.actors.resize(pick(4)); break;
+        case 0:
+          sc.params.rho = v;
+          break;
+        case 1:
+          sc.actors[pick(3)].budget = v;
+          break;
+        case 2:
+          sc.levers[pick(2)].decay = v;
+          break;
+        case 3:
+          sc.moves[0].lever = pick(5) - 2;
+          break;
+        case 4:
+          sc.events[0].actor = pick(6) - 2;
+          break;
+        case 5:
+          sc.border.resize(pick(12));
+          break;
+        case 6:
+          sc.actors[pick(3)].partner_bias.resize(pick(5));
+          break;
+        case 7:
+          sc.info.dt = v;
+          break;
+        case 8:
+          sc.info.end = sc.info.start + v;
+          break;
+        case 9:
+          sc.stocks0.resize(pick(20));
+          break;
+        case 10:
+          sc.moves[0].to = sc.moves[0].from + v;
+          break;
+        default:
+          sc.actors.resize(pick(4));
+          break;
       }
     }
     try {
