@@ -1674,7 +1674,8 @@ ParameterBand parameter_band(const ReportOptions& opt, std::size_t metric, std::
       " runs also takes a parameter set drawn from the posterior (" + esc(opt.parameter_uncertainty) +
       "), the values still consistent with the claims and data. Read the orange band as what the model can say; the "
       "blue band alone overstates its precision. Where the orange band is much wider than the blue one, the claims "
-      "and data do not pin this outcome down.</p>";
+      "and data do not pin this outcome down; where it lies off the black line (the mean at the scenario's own "
+      "values), the posterior favours other parameter values than the scenario's.</p>";
   return b;
 }
 

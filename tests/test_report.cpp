@@ -494,6 +494,7 @@ TEST_CASE("report --posterior draws two bands: noise only, and the wider noise p
   const std::string html = report_html(run, ro);
   CHECK(!has(plain, "How to read the two bands"));
   CHECK(has(html, "How to read the two bands"));
+  CHECK(has(html, "lies off the black line"));  // the parameter band need not be centred on the noise-only mean
   CHECK(has(html, "5\u201395 % of runs: decision noise only"));
   CHECK(has(html, "5\u201395 %: noise and parameters (posterior draws)"));
   CHECK(has(html, "decision noise and parameters (posterior "));
