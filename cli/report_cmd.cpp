@@ -19,15 +19,15 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ReportArgs {
-  std::string file, whatif, lens, actor, out = "report.html", data, checks;
-  bool lenses = false, quiet = false;
+  std::string file, whatif, lens, actor, out, data, checks;
+  bool lenses = false, quiet = false, json = false;
   int runs = 200, threads = 1;
   long long seed = -1;
   PosteriorArgs post;
 };
 
 // The command as typed, without the options that do not change any number
-// (--threads, --out, --data, --quiet), so the page does not depend on them.
+// (--threads, --out, --data, --quiet, --json), so the page does not depend on them.
 std::string command_line(const Context& ctx) {
   std::string out;
   for (std::size_t i = 0; i < ctx.argv.size(); ++i) {
@@ -36,7 +36,7 @@ std::string command_line(const Context& ctx) {
       ++i;
       continue;
     }
-    if (a.rfind("--threads=", 0) == 0 || a.rfind("--out=", 0) == 0 || a.rfind("--data=", 0) == 0 || a == "--quiet" ||
+    if (a.rfind("--threads=", 0) == 0 || a.rfind("--out=", 0) == 0 || a.rfind("--data=", 0) == 0 || a == "--quiet" || a == "--json" ||
         a == "-q") {
       continue;
     }
@@ -61,6 +61,7 @@ std::vector<std::pair<std::string, std::string>> lens_list(const std::string& fi
 }
 
 int do_report(const Context& ctx, ReportArgs& a) {
+  if (a.out.empty()) a.out = a.json ? "report.json" : "report.html";
   ReportOptions ro;
   ro.file = a.file;
   ro.whatif_file = a.whatif;
@@ -139,7 +140,7 @@ int do_report(const Context& ctx, ReportArgs& a) {
       }
     }
     bar.finish();
-    html = report_html(run, ro, lenses, fits ? &*fits : nullptr);
+    html = a.json ? report_json(run, ro, lenses, fits ? &*fits : nullptr) : report_html(run, ro, lenses, fits ? &*fits : nullptr);
     if (!a.data.empty()) {
       RunInfo info;
       info.command = ro.command;
@@ -200,7 +201,7 @@ int do_report(const Context& ctx, ReportArgs& a) {
       }
     }
     bar.finish();
-    html = comparison_report_html(c, b, w, ro, lenses);
+    html = a.json ? comparison_report_json(c, b, w, ro, lenses) : comparison_report_html(c, b, w, ro, lenses);
     if (!a.data.empty()) {
       data_json = comparison_json(c);
       data_file = "compare.json";
@@ -213,7 +214,8 @@ int do_report(const Context& ctx, ReportArgs& a) {
     write_atomically((fs::path(a.data) / data_file).string(), [&](std::ostream& os) { os << data_json.dump(2) << "\n"; },
                      report_inputs);
   }
-  std::cout << "wrote " << out.string() << " (" << (html.size() + 512) / 1024 << " KB, self-contained: open it in any browser)";
+  std::cout << "wrote " << out.string() << " (" << (html.size() + 512) / 1024
+            << (a.json ? " KB, the report's data as JSON: docs/report.md)" : " KB, self-contained: open it in any browser)");
   if (!a.data.empty()) std::cout << " and " << (fs::path(a.data) / data_file).string();
   std::cout << "\n";
   return 0;
@@ -234,7 +236,10 @@ void register_report(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--seed,-s", a.seed, "master seed (default: the scenario's)");  // range: the common --seed check (cli/main.cpp)
   cmd->add_option("--threads,-t", a.threads, "worker threads (results do not depend on it)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--out,-o", a.out, "HTML file to write")->capture_default_str();
+  cmd->add_option("--out,-o", a.out, "file to write (default: report.html, or report.json with --json)");
+  cmd->add_flag("--json", a.json,
+                "write the report's data (text, series, bands, events, attribution, checks) as JSON instead of the page "
+                "(docs/report.md)");
   cmd->add_option("--checks", a.checks,
                   "claims file whose `data` checks to draw against the model in a 'Model vs data' figure (e.g. "
                   "scenarios/checks/data.toml or scenarios/claims.toml)")

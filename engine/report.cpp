@@ -1,6 +1,6 @@
-// HTML reports (include/smartpower/report.hpp): inline SVG charts drawn here, a page
-// shell with inline CSS and a little vanilla JavaScript (hover read-outs and a
-// self-check that the browser test reads). No external resources of any kind.
+// HTML reports (include/smartpower/report.hpp): the page's data as JSON, made here, in the
+// template of web/report/ (engine/report_template.hpp), which draws the charts with
+// Observable Plot in the browser. No external resources of any kind.
 #include "smartpower/report.hpp"
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "report_template.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/output.hpp"
@@ -150,8 +151,6 @@ std::string month_year(double t) {
   const int m = std::clamp(static_cast<int>(std::floor((t - y) * 12 + 1e-6)), 0, 11);
   return std::string(months[m]) + " " + std::to_string(static_cast<long>(y));
 }
-// Number for an SVG coordinate.
-std::string px(double v) { return fx_ascii(v, 1); }
 // Short number for hover data (4 significant decimals are plenty on screen).
 double rounded(double v, int decimals = 5) {
   const double f = std::pow(10.0, decimals);
@@ -255,7 +254,13 @@ std::map<std::string, std::string> actor_colors(const Side& ref, const Side* oth
   return c;
 }
 
-// ---------------------------------------------------------------- SVG panels
+// ---------------------------------------------------------------- figure data
+//
+// A figure is data for the template (web/report/report.js): panels of series over time,
+// bars and stacked bars, each with the colours, scales, tick labels and texts decided
+// here, so every number and word on the page has one source. The template only draws.
+
+using Json = nlohmann::ordered_json;
 
 struct LineSpec {
   std::string name, color, dash;
@@ -310,10 +315,10 @@ struct Panel {
   bool numbered = true;  // numbered circles in a strip above the plot (else ticks on the axis)
   std::vector<Window> windows;
   bool zero_line = false;
-  int force_rows = 0;  // reserve at least this many strip rows (aligns panels side by side)
   std::vector<PointSpec> points;
   // y ticks as (value in panel units, label), instead of nice ticks: log axes.
   std::vector<std::pair<double, std::string>> yticks;
+  std::string reading;  // a sentence under the panel ("" = none)
 };
 
 std::vector<double> nice_ticks(double lo, double hi, int target, double* step_out = nullptr) {
@@ -353,223 +358,99 @@ int decimals_for(double step) {
   return d;
 }
 
-std::string path_of(const std::vector<double>& xs, const std::vector<double>& ys) {
-  std::string d;
-  for (std::size_t i = 0; i < xs.size(); ++i) d += (i ? "L" : "M") + px(xs[i]) + "," + px(ys[i]);
-  return d;
-}
-
-// Numbered marks in rows so circles do not overlap; returns the number of rows.
-int assign_rows(const std::vector<double>& xs, double gap, std::vector<int>& row) {
-  std::vector<double> last;
-  row.assign(xs.size(), 0);
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    std::size_t r = 0;
-    while (r < last.size() && xs[i] - last[r] < gap) ++r;
-    if (r == last.size()) last.push_back(-1e9);
-    last[r] = xs[i];
-    row[i] = static_cast<int>(r);
+// A series for the page: values rounded to what a screen can show (NaN -> null).
+Json values(const std::vector<double>& v, int decimals = 6) {
+  Json a = Json::array();
+  for (double x : v) {
+    if (std::isfinite(x)) a.push_back(rounded(x, decimals));
+    else a.push_back(nullptr);
   }
-  return static_cast<int>(std::max<std::size_t>(1, last.size()));
+  return a;
 }
+Json times(const std::vector<double>& t) { return values(t, 4); }
+double finite_or(double v, double fallback) { return std::isfinite(v) ? v : fallback; }
 
-std::string svg_panel(const Panel& p, nlohmann::ordered_json& charts, int* rows_out = nullptr) {
-  // y ticks first: the left margin makes room for their labels.
-  double ystep = 1;
-  std::vector<double> yt;
+// A panel of series over time: areas (bands, stacked layers), lines, observations, end
+// labels, moves' windows and the scenario's events (the page's `events`), with its y
+// ticks labelled here and the values the hover read-out lists.
+Json panel_json(const Panel& p) {
+  Json j;
+  j["type"] = "time";
+  j["id"] = p.id;
+  if (!p.title.empty()) j["title"] = p.title;
+  j["ylabel"] = p.ylabel;
+  j["width"] = p.W;
+  j["height"] = p.H;
+  j["right"] = p.right;
+  j["t0"] = rounded(p.t0, 4);
+  j["t1"] = rounded(p.t1, 4);
+  j["y0"] = rounded(p.y0, 9);
+  j["y1"] = rounded(p.y1, 9);
+  j["percent"] = p.percent;
+  auto& ticks = j["yticks"] = Json::array();
   if (p.yticks.empty()) {
-    yt = nice_ticks(p.y0, p.y1, p.H < 260 ? 4 : 5, &ystep);
+    double step = 1;
+    const auto yt = nice_ticks(p.y0, p.y1, p.H < 260 ? 4 : 5, &step);
+    const int d = p.tick_digits >= 0 ? p.tick_digits : decimals_for(p.percent ? step * 100 : step);
+    for (double v : yt) ticks.push_back(Json::array({rounded(v, 9), p.percent ? fx(100 * v, d) + "%" : fx(v, d)}));
   } else {
-    for (const auto& tick : p.yticks) yt.push_back(tick.first);
+    for (const auto& [v, label] : p.yticks) ticks.push_back(Json::array({rounded(v, 9), label}));
   }
-  const int yd = p.tick_digits >= 0 ? p.tick_digits : decimals_for(p.percent ? ystep * 100 : ystep);
-  std::vector<std::string> ylabels;
-  std::size_t widest = 0;
-  for (double v : yt) {
-    const std::size_t i = ylabels.size();
-    ylabels.push_back(!p.yticks.empty() ? p.yticks[i].second : p.percent ? fx(100 * v, yd) + "%" : fx(v, yd));
-    std::size_t cps = 0;
-    for (unsigned char ch : ylabels.back()) cps += (ch & 0xC0) != 0x80;
-    widest = std::max(widest, cps);
+  j["zero"] = p.zero_line && p.y0 < 0 && p.y1 > 0;
+  if (p.marks) j["events"] = p.numbered ? "numbered" : "ticks";
+  auto& w = j["windows"] = Json::array();
+  for (const auto& x : p.windows) {
+    w.push_back({{"from", rounded(std::max(x.from, p.t0), 4)},
+                 {"to", rounded(std::min(x.to, p.t1), 4)},
+                 {"label", x.label},
+                 {"tip", x.tip}});
   }
-  const double L = std::max(70.0, 34 + 7.6 * static_cast<double>(widest) + 8), B = 48;
-  const double title_h = p.title.empty() ? 6 : 26;
-  // Event strip above the plot (numbered) or ticks on the axis.
-  std::vector<Mark> marks;
-  if (p.marks) {
-    for (const auto& m : *p.marks) {
-      if (m.t >= p.t0 - 1e-9 && m.t <= p.t1 + 1e-9) marks.push_back(m);
-    }
-  }
-  const double R = p.W - p.right;
-  auto X = [&](double t) { return L + (t - p.t0) / (p.t1 - p.t0) * (R - L); };
-  std::vector<double> mx;
-  for (const auto& m : marks) mx.push_back(X(m.t));
-  std::vector<int> row;
-  const double rad = 8.5, row_h = 19;
-  const bool circles = p.numbered && !marks.empty();
-  const int rows = std::max(circles ? assign_rows(mx, 2 * rad + 1.5, row) : 0, p.force_rows);
-  if (rows_out) *rows_out = rows;
-  const double strip_h = rows ? rows * row_h + 8 : 0;
-  const double T = title_h + strip_h + 8;
-  const double bottom = p.H - B;
-  auto Y = [&](double v) { return bottom - (v - p.y0) / (p.y1 - p.y0) * (bottom - T); };
-
-  std::ostringstream o;
-  o << "<svg class=\"panel\" data-chart=\"" << esc(p.id) << "\" viewBox=\"0 0 " << px(p.W) << " " << px(p.H)
-    << "\" role=\"img\" aria-label=\"" << esc(p.title.empty() ? p.ylabel : p.title) << "\">";
-  if (!p.title.empty()) o << "<text class=\"ptitle\" x=\"" << px(L) << "\" y=\"17\">" << esc(p.title) << "</text>";
-  auto inside = [&](double t) { return t >= p.t0 - 1e-9 && t <= p.t1 + 1e-9; };
-  // Windows (moves) behind everything; the label only where it fits.
-  for (const auto& w : p.windows) {
-    const double a = X(std::max(w.from, p.t0)), b = X(std::min(w.to, p.t1));
-    if (b <= a) continue;
-    o << "<g class=\"move-window\" data-tip=\"" << esc(w.tip) << "\"><title>" << esc(w.tip) << "</title><rect x=\"" << px(a)
-      << "\" y=\"" << px(T) << "\" width=\"" << px(b - a) << "\" height=\"" << px(bottom - T)
-      << "\" fill=\"#E69F00\" fill-opacity=\"0.13\"/>";
-    for (const std::string& label : {w.label, std::string("what-if")}) {
-      if (7.2 * static_cast<double>(label.size()) + 10 <= b - a) {
-        o << "<text class=\"wlabel\" x=\"" << px(a + 5) << "\" y=\"" << px(bottom - 8) << "\">" << esc(label) << "</text>";
-        break;
-      }
-    }
-    o << "</g>";
-  }
-  // Grid and y axis.
-  o << "<g class=\"grid\">";
-  for (double v : yt) o << "<line x1=\"" << px(L) << "\" x2=\"" << px(R) << "\" y1=\"" << px(Y(v)) << "\" y2=\"" << px(Y(v)) << "\"/>";
-  o << "</g><g class=\"axis\">";
-  for (std::size_t i = 0; i < yt.size(); ++i) {
-    o << "<text x=\"" << px(L - 8) << "\" y=\"" << px(Y(yt[i]) + 4.5) << "\" text-anchor=\"end\">" << ylabels[i] << "</text>";
-  }
-  // x axis: years.
-  const double span = p.t1 - p.t0;
-  double xstep = 1;
-  for (double st : {1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0}) {
-    xstep = st;
-    if (span / st * 60 <= R - L) break;
-  }
-  o << "<line class=\"axisline\" x1=\"" << px(L) << "\" x2=\"" << px(R) << "\" y1=\"" << px(bottom) << "\" y2=\"" << px(bottom)
-    << "\"/>";
-  for (double t = std::ceil(p.t0 / xstep - 1e-9) * xstep; t <= p.t1 + 1e-9; t += xstep) {
-    o << "<line class=\"tick\" x1=\"" << px(X(t)) << "\" x2=\"" << px(X(t)) << "\" y1=\"" << px(bottom) << "\" y2=\""
-      << px(bottom + 5) << "\"/><text x=\"" << px(X(t)) << "\" y=\"" << px(bottom + 20) << "\" text-anchor=\"middle\">"
-      << year(t) << "</text>";
-  }
-  o << "<text class=\"xlabel\" x=\"" << px((L + R) / 2) << "\" y=\"" << px(p.H - 6) << "\" text-anchor=\"middle\">Year</text>";
-  o << "<text class=\"ylabel\" transform=\"translate(16," << px((T + bottom) / 2) << ") rotate(-90)\" text-anchor=\"middle\">"
-    << esc(p.ylabel) << "</text></g>";
-  if (p.zero_line && p.y0 < 0 && p.y1 > 0) {
-    o << "<line class=\"zero\" x1=\"" << px(L) << "\" x2=\"" << px(R) << "\" y1=\"" << px(Y(0)) << "\" y2=\"" << px(Y(0)) << "\"/>";
-  }
-  // Data: areas, event guides, then lines.
+  auto& areas = j["areas"] = Json::array();
   for (const auto& a : p.areas) {
-    std::vector<double> xs, ys;
-    for (std::size_t i = 0; i < a.t.size(); ++i) {
-      if (!inside(a.t[i])) continue;
-      xs.push_back(X(a.t[i]));
-      ys.push_back(Y(a.hi[i]));
-    }
-    for (std::size_t i = a.t.size(); i-- > 0;) {
-      if (!inside(a.t[i])) continue;
-      xs.push_back(X(a.t[i]));
-      ys.push_back(Y(a.lo[i]));
-    }
-    o << "<path class=\"data area\" d=\"" << path_of(xs, ys) << "Z\" fill=\"" << a.color << "\" fill-opacity=\""
-      << fx_ascii(a.opacity, 2) << "\"/>";
+    areas.push_back({{"color", a.color}, {"opacity", a.opacity}, {"t", times(a.t)}, {"lo", values(a.lo)}, {"hi", values(a.hi)}});
   }
-  if (circles) {
-    for (double x : mx) o << "<line class=\"guide\" x1=\"" << px(x) << "\" x2=\"" << px(x) << "\" y1=\"" << px(T) << "\" y2=\"" << px(bottom) << "\"/>";
-  }
+  auto& lines = j["lines"] = Json::array();
   for (const auto& l : p.lines) {
-    std::vector<double> xs, ys;
-    for (std::size_t i = 0; i < l.t.size(); ++i) {
-      if (!inside(l.t[i])) continue;
-      xs.push_back(X(l.t[i]));
-      ys.push_back(Y(std::clamp(l.v[i], p.y0, p.y1)));
-    }
-    o << "<path class=\"data line\" d=\"" << path_of(xs, ys) << "\" fill=\"none\" stroke=\"" << l.color
-      << "\" stroke-width=\"" << fx_ascii(l.width, 1) << "\" stroke-linejoin=\"round\""
-      << (l.dash.empty() ? "" : " stroke-dasharray=\"" + l.dash + "\"") << "><title>" << esc(l.name) << "</title></path>";
+    Json x{{"name", l.name}, {"color", l.color}, {"width", l.width}, {"t", times(l.t)}, {"v", values(l.v)}};
+    if (!l.dash.empty()) x["dash"] = l.dash;
+    lines.push_back(x);
   }
-  // Observations over the lines: the faint tolerance bar with caps, then the dot.
-  for (const auto& pt : p.points) {
-    if (!inside(pt.t)) continue;
-    const double x = X(pt.t);
-    o << "<g class=\"data point\" tabindex=\"0\" data-tip=\"" << esc(pt.tip) << "\"><title>" << esc(pt.tip)
-      << "</title>";
-    if (pt.hi > pt.lo) {
-      o << "<path d=\"M" << px(x) << "," << px(Y(pt.lo)) << "V" << px(Y(pt.hi)) << "M" << px(x - 3) << ","
-        << px(Y(pt.lo)) << "h6M" << px(x - 3) << "," << px(Y(pt.hi)) << "h6\" stroke=\"" << pt.color
-        << "\" stroke-opacity=\"0.35\" stroke-width=\"1.5\" fill=\"none\"/>";
-    }
-    o << "<circle cx=\"" << px(x) << "\" cy=\"" << px(Y(pt.v)) << "\" r=\"4\" fill=\""
-      << (pt.hollow ? "#ffffff" : pt.color) << "\" stroke=\"" << pt.color << "\" stroke-width=\"1.6\"/></g>";
+  auto& points = j["points"] = Json::array();
+  for (const auto& q : p.points) {
+    points.push_back({{"t", rounded(q.t, 4)},
+                      {"v", rounded(q.v, 9)},
+                      {"lo", rounded(finite_or(q.lo, q.v), 9)},
+                      {"hi", rounded(finite_or(q.hi, q.v), 9)},
+                      {"color", q.color},
+                      {"tip", q.tip},
+                      {"hollow", q.hollow}});
   }
-  // End labels on the right, pushed apart so they do not overlap.
-  if (!p.end_labels.empty()) {
-    std::vector<std::pair<double, const EndLabel*>> ys;
-    for (const auto& e : p.end_labels) ys.push_back({Y(std::clamp(e.v, p.y0, p.y1)), &e});
-    std::sort(ys.begin(), ys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    const double gap = 16;
-    for (std::size_t i = 1; i < ys.size(); ++i) ys[i].first = std::max(ys[i].first, ys[i - 1].first + gap);
-    const double over = ys.back().first - bottom;
-    if (over > 0) {
-      for (auto& y : ys) y.first -= over;
-      for (std::size_t i = ys.size() - 1; i-- > 0;) ys[i].first = std::min(ys[i].first, ys[i + 1].first - gap);
-    }
-    for (const auto& [y, e] : ys) {
-      o << "<text class=\"endlabel\" x=\"" << px(R + 8) << "\" y=\"" << px(y + 4.5) << "\" fill=\"" << e->color << "\">"
-        << esc(e->text) << "</text>";
-    }
+  auto& labels = j["labels"] = Json::array();
+  for (const auto& e : p.end_labels) {
+    labels.push_back({{"v", rounded(std::clamp(e.v, p.y0, p.y1), 9)}, {"text", e.text}, {"color", e.color}});
   }
-  // Hover zone and crosshair.
   if (!p.hover.empty()) {
-    o << "<line class=\"xhair\" x1=\"0\" x2=\"0\" y1=\"" << px(T) << "\" y2=\"" << px(bottom) << "\"/>";
-    o << "<rect class=\"hover-zone\" x=\"" << px(L) << "\" y=\"" << px(T) << "\" width=\"" << px(R - L) << "\" height=\""
-      << px(bottom - T) << "\"/>";
-    nlohmann::ordered_json c;
-    c["t0"] = p.t0;
-    c["t1"] = p.t1;
-    c["L"] = L;
-    c["R"] = R;
-    auto& x = c["x"] = nlohmann::ordered_json::array();
-    for (double t : p.hover_t) {
-      if (inside(t)) x.push_back(rounded(t, 4));
-    }
-    auto& ss = c["s"] = nlohmann::ordered_json::array();
-    for (const auto& h : p.hover) {
-      nlohmann::ordered_json s;
-      s["n"] = h.name;
-      s["c"] = h.color;
-      s["p"] = h.percent ? 1 : 0;
-      s["d"] = h.digits;
-      auto& v = s["v"] = nlohmann::ordered_json::array();
-      for (std::size_t i = 0; i < h.v.size() && i < p.hover_t.size(); ++i) {
-        if (inside(p.hover_t[i])) v.push_back(rounded(h.v[i], h.percent ? 5 : std::max(5, h.digits + 2)));
+    Json h;
+    h["t"] = times(p.hover_t);
+    auto& series = h["series"] = Json::array();
+    // A series the panel already draws (a line, a band's edge) is named, not repeated.
+    for (const auto& s : p.hover) {
+      Json x{{"name", s.name}, {"color", s.color}, {"percent", s.percent}, {"digits", s.digits}};
+      for (std::size_t k = 0; k < p.lines.size() && !x.contains("line"); ++k) {
+        if (p.lines[k].v == s.v && p.lines[k].t == p.hover_t) x["line"] = k;
       }
-      ss.push_back(s);
+      for (std::size_t k = 0; k < p.areas.size() && !x.contains("line") && !x.contains("area"); ++k) {
+        if (p.areas[k].t != p.hover_t) continue;
+        if (p.areas[k].hi == s.v) x["area"] = Json::array({k, "hi"});
+        else if (p.areas[k].lo == s.v) x["area"] = Json::array({k, "lo"});
+      }
+      if (!x.contains("line") && !x.contains("area")) x["v"] = values(s.v);
+      series.push_back(x);
     }
-    charts[p.id] = c;
+    j["hover"] = h;
   }
-  // Event marks.
-  for (std::size_t i = 0; i < marks.size(); ++i) {
-    const Mark& m = marks[i];
-    const std::string tip = std::to_string(m.number) + ". " + m.tip;
-    o << "<g class=\"event-marker\" tabindex=\"0\" data-tip=\"" << esc(tip) << "\"><title>" << esc(tip) << "</title>";
-    if (circles) {
-      const double cy = title_h + 4 + rad + row[i] * row_h;
-      o << "<circle cx=\"" << px(mx[i]) << "\" cy=\"" << px(cy) << "\" r=\"" << px(rad) << "\" fill=\""
-        << (m.added ? "#ffffff" : m.color) << "\" stroke=\"" << m.color << "\" stroke-width=\"" << (m.added ? "2.2" : "1")
-        << "\"/><text class=\"mnum\" x=\"" << px(mx[i]) << "\" y=\"" << px(cy + 3.6) << "\" text-anchor=\"middle\" fill=\""
-        << (m.added ? m.color : (dark(m.color) ? "#ffffff" : "#1b1b1b")) << "\">" << m.number << "</text>";
-    } else {
-      o << "<path d=\"M" << px(mx[i]) << "," << px(bottom - 7) << "l4.5,7h-9z\" fill=\"" << m.color << "\"/>";
-    }
-    o << "</g>";
-  }
-  o << "</svg>";
-  return o.str();
+  if (!p.reading.empty()) j["reading"] = p.reading;
+  return j;
 }
 
 // Horizontal bars: one row per item, bars from a zero line, values printed.
@@ -581,55 +462,21 @@ struct BarRow {
   bool total = false;
 };
 
-std::string svg_bars(const std::string& title, const std::vector<BarRow>& rows, double W) {
-  const double label_w = std::min(250.0, W * 0.42), top = title.empty() ? 8 : 30, row_h = 30, value_w = 96;
-  const double H = top + row_h * rows.size() + 14;
-  double lo = 0, hi = 0;
-  for (const auto& r : rows) {
-    lo = std::min({lo, r.value, std::isnan(r.lo) ? 0.0 : r.lo});
-    hi = std::max({hi, r.value, std::isnan(r.hi) ? 0.0 : r.hi});
-  }
-  if (hi - lo <= 0) hi = lo + 1;
-  const double x0 = label_w + 10, x1 = W - value_w;
-  auto X = [&](double v) { return x0 + (v - lo) / (hi - lo) * (x1 - x0); };
-  std::ostringstream o;
-  o << "<svg class=\"panel bars\" viewBox=\"0 0 " << px(W) << " " << px(H) << "\" role=\"img\" aria-label=\"" << esc(title)
-    << "\">";
-  if (!title.empty()) o << "<text class=\"ptitle\" x=\"4\" y=\"18\">" << esc(title) << "</text>";
-  o << "<line class=\"zero\" x1=\"" << px(X(0)) << "\" x2=\"" << px(X(0)) << "\" y1=\"" << px(top - 4) << "\" y2=\""
-    << px(H - 10) << "\"/>";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const BarRow& r = rows[i];
-    const double y = top + i * row_h;
-    if (r.total) o << "<line class=\"sep\" x1=\"4\" x2=\"" << px(W - 4) << "\" y1=\"" << px(y + 1) << "\" y2=\"" << px(y + 1) << "\"/>";
-    o << "<g data-tip=\"" << esc(r.label + ": " + r.value_text) << "\"><title>" << esc(r.label + ": " + r.value_text)
-      << "</title>";
-    // Labels are clipped to their column by a character budget.
-    std::string label = r.label;
-    const std::size_t max_chars = static_cast<std::size_t>(label_w / 7.4);
-    std::size_t cps = 0, cut = std::string::npos;
-    for (std::size_t b = 0; b < label.size(); ++b) {
-      if ((static_cast<unsigned char>(label[b]) & 0xC0) != 0x80) {
-        if (cps == max_chars - 1) cut = b;
-        ++cps;
-      }
+Json bars_json(const std::string& title, const std::vector<BarRow>& rows, double W) {
+  Json j;
+  j["type"] = "bars";
+  j["title"] = title;
+  j["width"] = W;
+  auto& r = j["rows"] = Json::array();
+  for (const auto& b : rows) {
+    Json x{{"label", b.label}, {"text", b.value_text}, {"value", rounded(b.value, 9)}, {"color", b.color}, {"total", b.total}};
+    if (std::isfinite(b.lo) && std::isfinite(b.hi)) {
+      x["lo"] = rounded(b.lo, 9);
+      x["hi"] = rounded(b.hi, 9);
     }
-    if (cps > max_chars && cut != std::string::npos) label = label.substr(0, cut) + "\u2026";
-    o << "<text class=\"blabel" << (r.total ? " total" : "") << "\" x=\"" << px(label_w) << "\" y=\"" << px(y + 19)
-      << "\" text-anchor=\"end\">" << esc(label) << "</text>";
-    const double a = X(std::min(0.0, r.value)), b = X(std::max(0.0, r.value));
-    o << "<rect class=\"data\" x=\"" << px(a) << "\" y=\"" << px(y + 6) << "\" width=\"" << px(std::max(b - a, 0.8))
-      << "\" height=\"18\" fill=\"" << r.color << "\"" << (r.total ? " fill-opacity=\"0.55\"" : "") << "/>";
-    if (!std::isnan(r.lo) && !std::isnan(r.hi)) {
-      o << "<path class=\"whisker\" d=\"M" << px(X(r.lo)) << "," << px(y + 15) << "H" << px(X(r.hi)) << "M" << px(X(r.lo))
-        << "," << px(y + 9) << "V" << px(y + 21) << "M" << px(X(r.hi)) << "," << px(y + 9) << "V" << px(y + 21) << "\"/>";
-    }
-    const double tx = std::max({b, X(0), std::isnan(r.hi) ? 0.0 : X(r.hi)}) + 6;
-    o << "<text class=\"bvalue" << (r.total ? " total" : "") << "\" x=\"" << px(tx) << "\" y=\"" << px(y + 19) << "\">"
-      << esc(r.value_text) << "</text></g>";
+    r.push_back(x);
   }
-  o << "</svg>";
-  return o.str();
+  return j;
 }
 
 // Stacked horizontal bars (influence by lever).
@@ -642,293 +489,107 @@ struct StackRow {
   std::vector<Segment> segs;
 };
 
-std::string svg_stacks(const std::vector<StackRow>& rows, double W) {
-  const double label_w = 130, top = 8, row_h = 44, right = 170;
-  const double H = top + row_h * rows.size() + 46;
-  double hi = 0;
-  for (const auto& r : rows) {
-    double s = 0;
-    for (const auto& g : r.segs) s += std::max(0.0, g.value);
-    hi = std::max(hi, s);
-  }
-  if (hi <= 0) hi = 1;
-  double step = 1;
-  auto ticks = nice_ticks(0, hi, 6, &step);
-  hi = std::max(hi, ticks.back());
-  const double x0 = label_w + 10, x1 = W - right;
-  auto X = [&](double v) { return x0 + v / hi * (x1 - x0); };
-  std::ostringstream o;
-  o << "<svg class=\"panel stacks\" viewBox=\"0 0 " << px(W) << " " << px(H) << "\" role=\"img\" aria-label=\"power by lever\">";
-  const double base = top + row_h * rows.size();
-  o << "<g class=\"grid\">";
-  for (double v : ticks) o << "<line x1=\"" << px(X(v)) << "\" x2=\"" << px(X(v)) << "\" y1=\"" << px(top) << "\" y2=\"" << px(base) << "\"/>";
-  o << "</g><g class=\"axis\">";
-  for (double v : ticks) {
-    o << "<text x=\"" << px(X(v)) << "\" y=\"" << px(base + 18) << "\" text-anchor=\"middle\">" << fx(v, decimals_for(step))
-      << "</text>";
-  }
-  o << "</g>";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const StackRow& r = rows[i];
-    const double y = top + i * row_h;
-    o << "<text class=\"blabel\" x=\"" << px(label_w) << "\" y=\"" << px(y + 26) << "\" text-anchor=\"end\">" << esc(r.label)
-      << "</text>";
-    double acc = 0, total = 0;
-    for (const auto& g : r.segs) total += std::max(0.0, g.value);
-    for (const auto& g : r.segs) {
+Json stacks_json(const std::vector<StackRow>& rows, double W) {
+  Json j;
+  j["type"] = "stacks";
+  j["width"] = W;
+  j["xlabel"] = "influence (model units of power)";
+  auto& r = j["rows"] = Json::array();
+  for (const auto& row : rows) {
+    double total = 0;
+    for (const auto& g : row.segs) total += std::max(0.0, g.value);
+    Json segs = Json::array();
+    for (const auto& g : row.segs) {
       if (g.value <= 0) continue;
-      const double a = X(acc), b = X(acc + g.value);
-      const std::string tip = r.label + " \u2192 " + g.name + ": " + fx(g.value, 2) + " (" + pct(g.value / total, 0) + ")";
-      o << "<g data-tip=\"" << esc(tip) << "\"><title>" << esc(tip) << "</title><rect class=\"data\" x=\"" << px(a)
-        << "\" y=\"" << px(y + 8) << "\" width=\"" << px(b - a) << "\" height=\"28\" fill=\"" << g.color
-        << "\" stroke=\"#ffffff\" stroke-width=\"1\"/>";
-      if (b - a > 7.3 * static_cast<double>(g.name.size()) + 8) {
-        o << "<text class=\"seglabel\" x=\"" << px((a + b) / 2) << "\" y=\"" << px(y + 26.5) << "\" text-anchor=\"middle\" fill=\""
-          << (dark(g.color) ? "#ffffff" : "#1b1b1b") << "\">" << esc(g.name) << "</text>";
-      }
-      o << "</g>";
-      acc += g.value;
+      segs.push_back({{"name", g.name},
+                      {"color", g.color},
+                      {"value", rounded(g.value, 9)},
+                      {"tip", row.label + " \u2192 " + g.name + ": " + fx(g.value, 2) + " (" + pct(g.value / total, 0) + ")"}});
     }
-    o << "<text class=\"bvalue\" x=\"" << px(X(acc) + 8) << "\" y=\"" << px(y + 26) << "\">" << esc(r.suffix) << "</text>";
+    r.push_back({{"label", row.label}, {"suffix", row.suffix}, {"segments", segs}});
   }
-  o << "<text class=\"xlabel\" x=\"" << px((x0 + x1) / 2) << "\" y=\"" << px(H - 2)
-    << "\" text-anchor=\"middle\">influence (model units of power)</text>";
-  o << "</svg>";
-  return o.str();
+  return j;
 }
 
 // ---------------------------------------------------------------- page pieces
 
 struct LegendItem {
-  std::string kind;  // line, area, band, mark, hollow
+  std::string kind;  // line, area, band, mark, hollow, errorbar, tick, window
   std::string color, label, dash;
 };
 
-std::string legend(const std::vector<LegendItem>& items) {
-  std::ostringstream o;
-  o << "<div class=\"legend\">";
+Json legend_json(const std::vector<LegendItem>& items) {
+  Json a = Json::array();
   for (const auto& it : items) {
-    o << "<span class=\"item\"><svg width=\"30\" height=\"14\" aria-hidden=\"true\">";
-    if (it.kind == "line") {
-      o << "<line x1=\"1\" x2=\"29\" y1=\"7\" y2=\"7\" stroke=\"" << it.color << "\" stroke-width=\"3\""
-        << (it.dash.empty() ? "" : " stroke-dasharray=\"" + it.dash + "\"") << "/>";
-    } else if (it.kind == "band") {
-      o << "<rect x=\"1\" y=\"1\" width=\"28\" height=\"12\" fill=\"" << it.color << "\" fill-opacity=\"0.25\"/><line x1=\"1\" x2=\"29\" y1=\"7\" y2=\"7\" stroke=\""
-        << it.color << "\" stroke-width=\"2\"" << (it.dash.empty() ? "" : " stroke-dasharray=\"" + it.dash + "\"") << "/>";
-    } else if (it.kind == "mark" || it.kind == "hollow") {
-      o << "<circle cx=\"15\" cy=\"7\" r=\"6\" fill=\"" << (it.kind == "hollow" ? "#ffffff" : it.color) << "\" stroke=\""
-        << it.color << "\" stroke-width=\"2\"/>";
-    } else if (it.kind == "errorbar") {
-      o << "<path d=\"M15,1V13M12,1h6M12,13h6\" stroke=\"" << it.color
-        << "\" stroke-opacity=\"0.35\" stroke-width=\"1.5\" fill=\"none\"/>"
-        << "<circle cx=\"15\" cy=\"7\" r=\"3.5\" fill=\"" << it.color << "\"/>";
-    } else if (it.kind == "tick") {
-      o << "<path d=\"M15,2l5.5,10h-11z\" fill=\"" << it.color << "\"/>";
-    } else if (it.kind == "window") {
-      o << "<rect x=\"1\" y=\"1\" width=\"28\" height=\"12\" fill=\"#E69F00\" fill-opacity=\"0.25\"/>";
-    } else {
-      o << "<rect x=\"1\" y=\"1\" width=\"28\" height=\"12\" fill=\"" << it.color << "\"/>";
-    }
-    o << "</svg>" << esc(it.label) << "</span>";
+    Json x{{"kind", it.kind}, {"color", it.color}, {"label", it.label}};
+    if (!it.dash.empty()) x["dash"] = it.dash;
+    a.push_back(x);
   }
-  o << "</div>";
-  return o.str();
+  return a;
 }
 
+// The page in order: blocks of text (HTML made here, every scenario text escaped) and
+// figures (data for the template).
 struct Page {
   int figures = 0;
-  nlohmann::ordered_json charts = nlohmann::ordered_json::object();
+  Json blocks = Json::array();
+  Json events = Json::array();
   std::ostringstream body;
 
+  void flush() {
+    if (body.tellp() > 0) blocks.push_back({{"html", body.str()}});
+    body.str("");
+    body.clear();
+  }
   // A figure: number, title, subtitle, legend, panels in a grid, "how to read this".
-  void figure(const std::string& id, const std::string& title, const std::string& subtitle, const std::string& legend_html,
-              const std::vector<std::string>& panels, int columns, const std::string& howto_html,
+  void figure(const std::string& id, const std::string& title, const std::string& subtitle, Json legend,
+              const std::vector<Json>& panels, int columns, const std::string& howto_html,
               const std::string& extra_html = "") {
+    flush();
     ++figures;
-    body << "<figure class=\"chart\" id=\"" << id << "\"><figcaption><h2>Fig. " << figures << ". " << esc(title) << "</h2>";
-    if (!subtitle.empty()) body << "<p class=\"sub\">" << esc(subtitle) << "</p>";
-    body << "</figcaption>" << legend_html << "<div class=\"panels cols-" << columns << "\">";
-    for (const auto& p : panels) body << p;
-    body << "</div>" << extra_html << "<aside class=\"howto\"><h3>How to read this</h3>" << howto_html << "</aside></figure>\n";
+    Json f;
+    f["id"] = id;
+    f["number"] = figures;
+    f["title"] = title;
+    f["subtitle"] = subtitle;
+    f["legend"] = std::move(legend);
+    f["columns"] = columns;
+    f["panels"] = panels;
+    f["howto"] = howto_html;
+    if (!extra_html.empty()) f["extra"] = extra_html;
+    blocks.push_back({{"figure", f}});
   }
 };
 
-const char* kStyle = R"CSS(
-:root{--ink:#1b1b1b;--muted:#555;--rule:#d6d6d6;--accent:#0072B2}
-*{box-sizing:border-box}
-html{background:#fff}
-body{margin:0;color:var(--ink);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"DejaVu Sans",sans-serif}
-main{max-width:1120px;margin:0 auto;padding:26px 28px 40px}
-h1{font-size:29px;line-height:1.25;margin:4px 0 6px}
-h2{font-size:20px;line-height:1.3;margin:0 0 2px}
-h3{font-size:17px}
-p{margin:6px 0}
-code{font:13.5px/1.4 "DejaVu Sans Mono",Menlo,Consolas,monospace;background:#f2f2f2;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
-.kicker{text-transform:uppercase;letter-spacing:.08em;font-size:13px;color:var(--accent);font-weight:700;margin:0}
-.meta{color:var(--muted);font-size:14.5px;margin:0 0 6px}
-.meta b{color:var(--ink)}
-.summary{background:#fff6df;border-left:6px solid #E69F00;padding:14px 20px 12px;margin:18px 0 28px;border-radius:6px}
-.summary h2{font-size:19px;margin-bottom:6px}
-.summary ul{margin:4px 0 4px;padding-left:22px}
-.summary li{margin:5px 0}
-.headline{display:flex;flex-wrap:wrap;gap:12px 28px;margin:6px 0 10px}
-.headline div{min-width:150px}
-.headline .big{font-size:30px;font-weight:700;line-height:1.1;font-variant-numeric:tabular-nums}
-.headline .lab{font-size:13.5px;color:var(--muted)}
-figure.chart,section.block{margin:0 0 30px;padding:18px 20px 14px;border:1px solid var(--rule);border-radius:10px;background:#fff}
-figcaption .sub{color:var(--muted);margin:2px 0 6px;font-size:15px}
-.legend{display:flex;flex-wrap:wrap;gap:4px 20px;font-size:14.5px;margin:6px 0 6px}
-.legend .item{display:inline-flex;align-items:center;gap:7px}
-.panels{display:grid;gap:12px 18px}
-.panels.cols-1{grid-template-columns:minmax(0,1fr)}
-.panels.cols-2{grid-template-columns:repeat(2,minmax(0,1fr))}
-.panels.cols-3{grid-template-columns:repeat(3,minmax(0,1fr))}
-svg.panel{width:100%;height:auto;display:block;overflow:visible}
-svg.panel text{font-family:inherit}
-.grid line{stroke:#e6e6e6;stroke-width:1}
-.axis text{font-size:13px;fill:#444}
-.axisline,.tick{stroke:#777;stroke-width:1}
-.xlabel,.ylabel{font-size:13.5px;fill:#333}
-.ptitle{font-size:15px;font-weight:700;fill:#1b1b1b}
-.endlabel{font-size:14px;font-weight:700}
-.guide{stroke:#8a8a8a;stroke-width:1;stroke-dasharray:2 3;opacity:.45}
-.zero{stroke:#333;stroke-width:1.2}
-.sep{stroke:#bbb;stroke-width:1}
-.whisker{stroke:#1b1b1b;stroke-width:1.4;fill:none}
-.mnum{font-size:10.5px;font-weight:700;pointer-events:none}
-.event-marker{cursor:help}
-.event-marker:focus{outline:none}
-.event-marker:focus circle,.event-marker:hover circle{stroke:#000;stroke-width:2.5}
-.wlabel{font-size:12.5px;fill:#8a5a00;font-weight:600}
-.blabel{font-size:14px;fill:#1b1b1b}
-.bvalue{font-size:13.5px;fill:#1b1b1b;font-variant-numeric:tabular-nums}
-.total{font-weight:700}
-.seglabel{font-size:12.5px;font-weight:600;pointer-events:none}
-.xhair{stroke:#1b1b1b;stroke-width:1;visibility:hidden;pointer-events:none}
-.hover-zone{fill:transparent;cursor:crosshair}
-.howto{background:#edf4fa;border-left:5px solid var(--accent);padding:10px 16px;margin-top:12px;font-size:15px;border-radius:5px}
-.howto h3{font-size:12.5px;text-transform:uppercase;letter-spacing:.07em;margin:0 0 3px;color:#0b4f7c}
-.howto p{margin:4px 0}
-table{border-collapse:collapse;width:100%;font-size:14.5px;margin:6px 0}
-th,td{padding:5px 8px;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
-th{font-size:13px;color:#444;border-bottom:2px solid #bdbdbd}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td .src{color:var(--muted);font-size:13px;line-height:1.35}
-td.when,td.who{white-space:nowrap}
-table.events td{padding:4px 8px}
-details summary{cursor:pointer;font-weight:600;margin:10px 0 4px}
-.scroll{overflow-x:auto;margin-top:10px}
-table.lenses td:first-child{min-width:240px;max-width:340px}
-th.group{text-align:center;border-bottom:1px solid #bdbdbd}
-tr.added td{background:#fff6df}
-.dot{display:inline-block;width:11px;height:11px;border-radius:50%;margin-right:6px;vertical-align:-1px}
-.badge{display:inline-block;min-width:24px;text-align:center;border-radius:12px;font-size:12px;font-weight:700;padding:0 6px}
-.tip{position:absolute;z-index:10;max-width:380px;background:#1b1b1b;color:#fff;font-size:13.5px;line-height:1.4;padding:7px 10px;border-radius:6px;pointer-events:none;box-shadow:0 2px 8px rgba(0,0,0,.25)}
-.tip .sw{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}
-#js-errors{color:#a00;border:2px solid #a00;padding:8px 24px}
-footer{color:var(--muted);font-size:14px;border-top:1px solid var(--rule);padding-top:12px;margin-top:10px}
-@media (max-width:760px){.panels.cols-2,.panels.cols-3{grid-template-columns:minmax(0,1fr)}}
-@media print{.tip,.hover-zone{display:none}}
-)CSS";
+// The page's data: what the template renders (`blocks`, `events`) and the numbers a
+// program reads (`data`: the same statistics as summary.json or compare.json).
+Json document(const std::string& title, Page& pg, Json data) {
+  pg.flush();
+  Json doc;
+  doc["format"] = "smartpower-report/1";
+  doc["generator"] = std::string("smartpower ") + engine_version();
+  doc["title"] = title;
+  doc["figures"] = pg.figures;
+  doc["events"] = pg.events;
+  doc["blocks"] = pg.blocks;
+  doc["data"] = std::move(data);
+  return doc;
+}
 
-// Runs first: records any error or console message into the page, where the browser
-// test (and a reader) can see it.
-const char* kEarlyScript = R"JS(
-(function(){
-  var root=document.documentElement;
-  window.__reportErrors=[];
-  window.__reportFail=function(msg){
-    window.__reportErrors.push(String(msg));
-    root.setAttribute('data-ok','0');
-    var box=document.getElementById('js-errors');
-    if(box){box.hidden=false;var li=document.createElement('li');li.className='js-error';li.textContent=String(msg);box.appendChild(li);}
+// The template (web/report/, with its chart library) around the page's data.
+std::string page(const Json& doc) {
+  std::string html(report_template());
+  auto put = [&html](std::string_view marker, const std::string& text) {
+    const auto at = html.find(marker);
+    if (at == std::string::npos) throw std::logic_error("report template: no " + std::string(marker));
+    html.replace(at, marker.size(), text);
   };
-  window.addEventListener('error',function(e){window.__reportFail('error: '+(e.message||'unknown')+' at line '+(e.lineno||'?'));});
-  var ce=console.error;console.error=function(){window.__reportFail('console.error: '+Array.prototype.join.call(arguments,' '));if(ce)ce.apply(console,arguments);};
-})();
-)JS";
-
-// Hover read-outs and the self-check (data-ok, data-charts on <html>).
-const char* kMainScript = R"JS(
-(function(){
-  'use strict';
-  var root=document.documentElement, fail=window.__reportFail;
-  var data={charts:{}};
-  try{data=JSON.parse(document.getElementById('report-data').textContent);}catch(e){fail('report data: '+e.message);}
-  var tip=document.getElementById('tip');
-  function esc(s){return String(s).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
-  function when(t){var y=Math.floor(t+1e-9),f=t-y;if(Math.abs(f)<1e-6)return String(y);var q=Math.round(f*4);return Math.abs(f*4-q)<1e-6?y+' Q'+(q+1):t.toFixed(2);}
-  function place(x,y){var w=tip.offsetWidth,h=tip.offsetHeight;var l=x+14,t=y+14;if(l+w>window.innerWidth-6)l=x-w-14;if(t+h>window.innerHeight-6)t=y-h-14;tip.style.left=(l+window.scrollX)+'px';tip.style.top=(t+window.scrollY)+'px';}
-  function show(html,x,y){tip.innerHTML=html;tip.hidden=false;place(x,y);}
-  function hide(){tip.hidden=true;}
-  Array.prototype.forEach.call(document.querySelectorAll('[data-tip]'),function(el){
-    var html=function(){return esc(el.getAttribute('data-tip')).replace(/\n/g,'<br>');};
-    el.addEventListener('mouseenter',function(e){show(html(),e.clientX,e.clientY);});
-    el.addEventListener('mousemove',function(e){place(e.clientX,e.clientY);});
-    el.addEventListener('mouseleave',hide);
-    el.addEventListener('focus',function(){var r=el.getBoundingClientRect();show(html(),r.right,r.bottom);});
-    el.addEventListener('blur',hide);
-  });
-  Array.prototype.forEach.call(document.querySelectorAll('svg.panel[data-chart]'),function(svg){
-    var d=data.charts[svg.getAttribute('data-chart')];if(!d)return;
-    var zone=svg.querySelector('.hover-zone'),line=svg.querySelector('.xhair');if(!zone||!line)return;
-    zone.addEventListener('mousemove',function(e){
-      var p=svg.createSVGPoint();p.x=e.clientX;p.y=e.clientY;var q=p.matrixTransform(svg.getScreenCTM().inverse());
-      var t=d.t0+(q.x-d.L)/(d.R-d.L)*(d.t1-d.t0),i=0,best=Infinity;
-      for(var k=0;k<d.x.length;k++){var dd=Math.abs(d.x[k]-t);if(dd<best){best=dd;i=k;}}
-      var x=d.L+(d.x[i]-d.t0)/(d.t1-d.t0)*(d.R-d.L);
-      line.setAttribute('x1',x);line.setAttribute('x2',x);line.style.visibility='visible';
-      var h='<b>'+when(d.x[i])+'</b>';
-      d.s.forEach(function(s){var v=s.v[i];if(v===null||v===undefined)return;h+='<br><span class="sw" style="background:'+s.c+'"></span>'+esc(s.n)+': '+(s.p?(100*v).toFixed(1)+'\u00a0%':v.toFixed(s.d));});
-      show(h,e.clientX,e.clientY);
-    });
-    zone.addEventListener('mouseleave',function(){line.style.visibility='hidden';hide();});
-  });
-  // Self-check of the hover read-outs: a synthetic hover on one event marker and on one plot.
-  var mk=document.querySelector('.event-marker');
-  if(mk){
-    mk.dispatchEvent(new MouseEvent('mouseenter',{clientX:20,clientY:20}));
-    var first=mk.getAttribute('data-tip').split('\n')[0];
-    if(tip.hidden||tip.textContent.indexOf(first)<0)fail('event marker tooltip did not show');
-    mk.dispatchEvent(new MouseEvent('mouseleave',{}));
-  }
-  var zone=document.querySelector('svg.panel[data-chart] .hover-zone');
-  if(zone){
-    var zr=zone.getBoundingClientRect();
-    zone.dispatchEvent(new MouseEvent('mousemove',{clientX:zr.left+zr.width/2,clientY:zr.top+zr.height/2}));
-    if(tip.hidden||!/[0-9]{4}/.test(tip.textContent))fail('hover read-out did not show');
-    else root.setAttribute('data-hover','1');
-    zone.dispatchEvent(new MouseEvent('mouseleave',{}));
-  }
-  var figs=document.querySelectorAll('figure.chart'),drawn=0;
-  Array.prototype.forEach.call(figs,function(f){
-    var panels=f.querySelectorAll('svg.panel'),good=panels.length>0;
-    Array.prototype.forEach.call(panels,function(p){
-      if(!p.querySelector('.data')){good=false;return;}
-      var b=p.getBBox();if(!(b.width>0&&b.height>0))good=false;
-    });
-    if(good)drawn++;else fail('figure '+f.id+' has an empty chart');
-  });
-  root.setAttribute('data-charts',String(drawn));
-  root.setAttribute('data-event-markers',String(document.querySelectorAll('.event-marker').length));
-  var expected=parseInt(root.getAttribute('data-expected-charts')||'0',10);
-  if(drawn!==expected)fail('expected '+expected+' charts, drew '+drawn);
-  root.setAttribute('data-height',String(Math.ceil(document.documentElement.scrollHeight)));
-  if(window.__reportErrors.length===0)root.setAttribute('data-ok','1');
-})();
-)JS";
-
-std::string page(const std::string& title, const Page& pg, const nlohmann::ordered_json& data) {
-  std::ostringstream o;
-  o << "<!DOCTYPE html>\n<html lang=\"en\" data-ok=\"0\" data-expected-charts=\"" << pg.figures << "\">\n<head>\n"
-    << "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    << "<meta name=\"generator\" content=\"smartpower " << engine_version() << "\">\n"
-    << "<title>" << esc(title) << "</title>\n<style>" << kStyle << "</style>\n<script>" << kEarlyScript << "</script>\n"
-    << "</head>\n<body>\n<main>\n<ul id=\"js-errors\" hidden></ul>\n"
-    << pg.body.str() << "</main>\n<div id=\"tip\" class=\"tip\" role=\"tooltip\" hidden></div>\n"
-    << "<script type=\"application/json\" id=\"report-data\">" << script_json(data) << "</script>\n"
-    << "<script>" << kMainScript << "</script>\n</body>\n</html>\n";
-  return o.str();
+  // Last marker first: a filled-in text that holds a marker's name then lies after it.
+  put("@SMARTPOWER_DATA@", script_json(doc));
+  put("@SMARTPOWER_TITLE@", esc(doc["title"].get<std::string>()));
+  put("@SMARTPOWER_GENERATOR@", esc(doc["generator"].get<std::string>()));
+  put("@SMARTPOWER_FIGURES@", std::to_string(doc["figures"].get<int>()));
+  return html;
 }
 
 // ---------------------------------------------------------------- events and moves
@@ -982,6 +643,21 @@ std::vector<Mark> marks_of(const std::vector<EventInfo>& events) {
   std::vector<Mark> m;
   for (const auto& e : events) m.push_back({e.t, e.number, e.color, event_tip(e), e.added});
   return m;
+}
+
+// The events as the template draws them on every panel that shows events: numbered
+// circles (number text in `ink`), hollow when the what-if adds them, `tip` on hover.
+Json events_json(const std::vector<Mark>& marks) {
+  Json a = Json::array();
+  for (const auto& m : marks) {
+    a.push_back({{"t", rounded(m.t, 4)},
+                 {"number", m.number},
+                 {"color", m.color},
+                 {"ink", m.added ? m.color : (dark(m.color) ? "#ffffff" : "#1b1b1b")},
+                 {"added", m.added},
+                 {"tip", std::to_string(m.number) + ". " + m.tip}});
+  }
+  return a;
 }
 
 std::string event_rows(const std::vector<const EventInfo*>& events) {
@@ -1070,7 +746,7 @@ void power_figure(Page& pg, const std::string& id, const std::vector<std::pair<c
   double lo = 0;
   nice_range(lo, hi);
   lo = 0;
-  std::vector<std::string> panels;
+  std::vector<Json> panels;
   for (int q = 0; q < 3; ++q) {
     Panel p;
     p.id = id + "-" + metric_info(kinds[q]).name;
@@ -1100,7 +776,7 @@ void power_figure(Page& pg, const std::string& id, const std::vector<std::pair<c
         if (s->r->times.size() == ref.r->times.size()) p.hover.push_back({l.name, l.color, l.v, false, 2});
       }
     }
-    panels.push_back(svg_panel(p, pg.charts));
+    panels.push_back(panel_json(p));
   }
   std::vector<LegendItem> items = partner_legend(sides, colors);
   for (const auto& [s, st] : sides) {
@@ -1108,14 +784,14 @@ void power_figure(Page& pg, const std::string& id, const std::vector<std::pair<c
   }
   items.push_back({"tick", "#8C8C8C", "events (hover)", ""});
   pg.figure(id, "Soft, hard and smart power each partner exerts over " + ref.focus_name(),
-            "One line per partner; all three panels share one scale.", legend(items), panels, 3, howto);
+            "One line per partner; all three panels share one scale.", legend_json(items), panels, 3, howto);
 }
 
 void alignment_threat_figure(Page& pg, const std::string& id, const std::vector<std::pair<const Side*, SideStyle>>& sides,
                              const std::map<std::string, std::string>& colors, const std::vector<Mark>& marks,
                              const std::string& howto, const std::vector<Window>& windows = {}) {
   const Side& ref = *sides.back().first;
-  std::vector<std::string> panels;
+  std::vector<Json> panels;
   for (int q = 0; q < 2; ++q) {
     const Metric met = q == 0 ? Metric::alignment : Metric::threat;
     Panel p;
@@ -1162,14 +838,14 @@ void alignment_threat_figure(Page& pg, const std::string& id, const std::vector<
         if (s->r->times.size() == ref.r->times.size()) p.hover.push_back({l.name, l.color, l.v, false, 3});
       }
     }
-    panels.push_back(svg_panel(p, pg.charts));
+    panels.push_back(panel_json(p));
   }
   std::vector<LegendItem> items = partner_legend(sides, colors);
   for (const auto& [s, st] : sides) {
     if (!st.name.empty()) items.push_back({"line", "#444444", st.name, st.dash});
   }
   items.push_back({"tick", "#8C8C8C", "events (hover)", ""});
-  pg.figure(id, "Alignment and threat, as " + ref.focus_name() + " sees each partner", "", legend(items), panels, 2, howto);
+  pg.figure(id, "Alignment and threat, as " + ref.focus_name() + " sees each partner", "", legend_json(items), panels, 2, howto);
 }
 
 // Influence by lever at the end (where each partner's power comes from).
@@ -1214,7 +890,7 @@ void lever_figure(Page& pg, const Side& s, const std::string& when) {
       "end of each bar gives the soft and hard totals plotted in Fig. 3. A partner whose bar is mostly one kind gets "
       "less smart power than its total suggests, because smart power rewards a mix.</p>";
   pg.figure("fig-levers", "Where each partner's power comes from (" + when + ")", "Influence on " + s.focus_name() + " by lever",
-            legend(items), {svg_stacks(rows, 1000)}, 1, howto);
+            legend_json(items), {stacks_json(rows, 1000)}, 1, howto);
 }
 
 // ---------------------------------------------------------------- model vs data
@@ -1279,7 +955,7 @@ std::string data_reading(const DataFit& f) {
 void data_figure(Page& pg, const ModelVsData& d, const Side& s, const std::map<std::string, std::string>& colors,
                  nlohmann::ordered_json& json) {
   const int R = s.r->runs;
-  std::vector<std::string> panels;
+  std::vector<Json> panels;
   std::ostringstream rows;
   auto& jchecks = json["checks"] = nlohmann::ordered_json::array();
   int points = 0, within = 0;
@@ -1393,8 +1069,8 @@ void data_figure(Page& pg, const ModelVsData& d, const Side& s, const std::map<s
     }
     p.hover.push_back({"observed", "#1b1b1b", observed, share, digits});
     const std::string reading = data_reading(f);
-    panels.push_back("<div class=\"data-panel\">" + svg_panel(p, pg.charts) + "<p class=\"meta\">" + esc(reading) +
-                     "</p></div>");
+    p.reading = reading;
+    panels.push_back(panel_json(p));
     points += static_cast<int>(f.points.size());
     within += f.within;
     nlohmann::ordered_json j;
@@ -1456,7 +1132,7 @@ void data_figure(Page& pg, const ModelVsData& d, const Side& s, const std::map<s
   pg.figure("fig-data", "Model vs data: the observed series over the model's band",
             "One panel per data check; " + std::to_string(within) + " of " + std::to_string(points) +
                 " observations lie within tolerance of the model's median",
-            legend(items), panels, d.fits.size() == 1 ? 1 : 2, howto, extra.str());
+            legend_json(items), panels, d.fits.size() == 1 ? 1 : 2, howto, extra.str());
 }
 
 std::string reproduce_block(const std::vector<std::string>& lines, const std::string& command, const std::string& note) {
@@ -1679,23 +1355,22 @@ ParameterBand parameter_band(const ReportOptions& opt, std::size_t metric, std::
   return b;
 }
 
-}  // namespace
-
-std::string report_html(const ReportRun& run, const ReportOptions& opt, const std::vector<LensRun>& lenses,
-                        const ModelVsData* fits) {
+Json scenario_document(const ReportRun& run, const ReportOptions& opt, const std::vector<LensRun>& lenses,
+                       const ModelVsData* fits) {
   const Side s{run.model.get(), &run.result, &run.series, run.focus};
   const Scenario& sc = s.sc();
-  if (s.r->mean.empty() || s.I() == 0) throw std::logic_error("report_html: the ensemble has no series statistics");
+  if (s.r->mean.empty() || s.I() == 0) throw std::logic_error("report: the ensemble has no series statistics");
   const std::string F = s.focus_name();
   const std::string& fid = sc.actors[s.F].id;
   const auto colors = actor_colors(s);
   const auto events = collect_events(sc, fid, colors);
   const auto marks = marks_of(events);
+  Page pg;
+  pg.events = events_json(marks);
   const auto partners = s.partners();
   const int R = run.result.runs;
   const double t0 = s.r->times.front(), t1 = s.r->times.back();
   const std::string y0 = year(t0), y1 = year(t1);
-  Page pg;
   nlohmann::ordered_json data;
 
   // ---- header and key findings
@@ -1867,8 +1542,8 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
         ". Numbered circles are the scenario's events; hover a circle, or the plot, to read values.</p>" +
         pb.how_to_read;
     pg.figure("fig-balance", "Balance index of " + F + ", " + y0 + "\u2013" + y1,
-              "How multi-vector " + F + " is: 1 = equal dependence on every partner", legend(items),
-              {svg_panel(p, pg.charts)}, 1, howto);
+              "How multi-vector " + F + " is: 1 = equal dependence on every partner", legend_json(items),
+              {panel_json(p)}, 1, howto);
   }
 
   // ---- Fig: dependence shares, stacked
@@ -1912,7 +1587,7 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
         "the others'. Read the thickness of a layer, not the height of its top edge. Values are means over the runs; "
         "hover the plot to read them for any quarter.</p>";
     pg.figure("fig-dependence", "Whom " + F + " depends on: dependence shares over time",
-              "Stacked shares of dependence on each partner (they add up to 100 %)", legend(items), {svg_panel(p, pg.charts)},
+              "Stacked shares of dependence on each partner (they add up to 100 %)", legend_json(items), {panel_json(p)},
               1, howto);
   }
 
@@ -2000,7 +1675,7 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
         " runs. Where the lines part, the conclusion depends on the theory you assume, not on the data. The table "
         "gives each lens's final values (means over the runs).</p>";
     pg.figure("fig-lenses", "The same scenario under each theory lens", "Balance index of " + F + " per lens",
-              legend(items), {svg_panel(p, pg.charts)}, 1, howto, table.str());
+              legend_json(items), {panel_json(p)}, 1, howto, table.str());
   }
 
   // ---- model vs data
@@ -2056,21 +1731,20 @@ std::string report_html(const ReportRun& run, const ReportOptions& opt, const st
   data["time"] = t1;
   data["finals"] = summary["actors"][fid];
   if (fits) data["model_vs_data"] = data_fits;
-  data["charts"] = pg.charts;
-  return page(title, pg, data);
+  return document(title, pg, std::move(data));
 }
 
 // ====================================================================== what-if against base
 
-std::string comparison_report_html(const Comparison& c, const ReportRun& base, const ReportRun& whatif,
-                                   const ReportOptions& opt, const std::vector<LensRun>& lenses) {
+Json comparison_document(const Comparison& c, const ReportRun& base, const ReportRun& whatif,
+                         const ReportOptions& opt, const std::vector<LensRun>& lenses) {
   if (base.result.finals != c.base.finals || whatif.result.finals != c.whatif.finals) {
-    throw std::logic_error("comparison_report_html: the report's ensembles differ from the comparison's");
+    throw std::logic_error("comparison report: the report's ensembles differ from the comparison's");
   }
   const Side bs{base.model.get(), &base.result, &base.series, base.focus};
   const Side ws{whatif.model.get(), &whatif.result, &whatif.series, whatif.focus};
   if (bs.sc().actors[bs.F].id != c.focus || ws.sc().actors[ws.F].id != c.focus) {
-    throw std::logic_error("comparison_report_html: the report's focus differs from the comparison's");
+    throw std::logic_error("comparison report: the report's focus differs from the comparison's");
   }
   const Scenario& bsc = bs.sc();
   const Scenario& wsc = ws.sc();
@@ -2108,6 +1782,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
     }
   }
   Page pg;
+  pg.events = events_json(marks);
   std::ostringstream& b = pg.body;
   std::string short_name = c.whatif_name;
   for (const char* prefix : {"What-if: ", "what-if: ", "What-if ", "what-if "}) {
@@ -2224,7 +1899,6 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
       lw = ws.band(bidx_w, 0.05);
       hw = ws.band(bidx_w, 0.95);
     }
-    int zoom_rows = 0;
     auto make = [&](bool zoomed) {
       Panel p;
       p.id = zoomed ? "balance-zoom" : "balance";
@@ -2257,7 +1931,6 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
       p.right = zoom ? 96 : 140;
       p.marks = &marks;
       p.numbered = zoomed || !zoom;
-      p.force_rows = zoomed ? 0 : zoom_rows;
       p.windows = windows;
       if (R > 1) {
         p.areas.push_back({kBaseColor, 0.22, bs.r->times, lb, hb});
@@ -2270,11 +1943,11 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
       p.hover_t = ws.r->times;
       p.hover.push_back({"what-if", kWhatifColor, mw, false, 3});
       if (same_times) p.hover.push_back({"base", kBaseColor, mb, false, 3});
-      return svg_panel(p, pg.charts, zoomed ? &zoom_rows : nullptr);
+      return panel_json(p);
     };
-    std::vector<std::string> panels;
+    std::vector<Json> panels;
     if (zoom) {
-      const std::string right = make(true);
+      const Json right = make(true);
       panels = {make(false), right};
     } else {
       panels = {make(false)};
@@ -2296,12 +1969,12 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
         (zoom ? "The right panel zooms in on the years around the what-if, where the two lines part. " : std::string()) +
         "The next chart plots the difference itself, run by run.</p>";
     pg.figure("fig-balance", "Balance index of " + F + ": base and what-if", "Mean over the runs with the 5\u201395 % band",
-              legend(items), panels, zoom ? 2 : 1, howto);
+              legend_json(items), panels, zoom ? 2 : 1, howto);
   }
 
   // ---- Fig: paired change over time
   if (same_times) {
-    std::vector<std::string> panels;
+    std::vector<Json> panels;
     const std::size_t I = ws.I();
     auto paired = [&](std::size_t cb, std::size_t cw, std::vector<double>& mean, std::vector<double>& lo,
                       std::vector<double>& hi) {
@@ -2353,7 +2026,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
         p.hover.push_back({"95th percentile", "#8C8C8C", hi, false, 4});
         p.hover.push_back({"5th percentile", "#8C8C8C", lo, false, 4});
       }
-      panels.push_back(svg_panel(p, pg.charts));
+      panels.push_back(panel_json(p));
     }
     {
       Panel p;
@@ -2389,7 +2062,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
       nice_range(a, z, 1e-4);
       p.y0 = a;
       p.y1 = z;
-      panels.push_back(svg_panel(p, pg.charts));
+      panels.push_back(panel_json(p));
     }
     std::vector<LegendItem> items{{"band", "#1b1b1b", "balance: mean change and 5\u201395 % of paired runs", ""}};
     for (int j : bs.partners()) {
@@ -2404,7 +2077,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
         (zoom ? ", and the time axis starts at " + year(tz) + ": before the what-if acts, the paired runs are identical" : "") +
         ".</p>";
     pg.figure("fig-change", "What the what-if changes, quarter by quarter", "What-if minus base, paired run by run",
-              legend(items), panels, 2, howto);
+              legend_json(items), panels, 2, howto);
   }
 
   // ---- Fig: attribution
@@ -2414,7 +2087,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
     for (int j : ws.partners()) {
       if (const Change* d = find(Metric::dependence, wsc.actors[j].id)) shown.push_back(d);
     }
-    std::vector<std::string> panels;
+    std::vector<Json> panels;
     for (const Change* ch : shown) {
       const bool dep = ch->metric == Metric::dependence;
       const double scale = dep ? 100 : 1;
@@ -2433,7 +2106,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
                       "#1b1b1b", true});
       std::string ptitle = outcome(*ch) + (dep ? " (% points)" : "");
       ptitle[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(ptitle[0])));
-      panels.push_back(svg_bars(ptitle, rows, 500));
+      panels.push_back(bars_json(ptitle, rows, 500));
     }
     std::vector<LegendItem> items{{"area", kPositive, "raises the outcome", ""},
                                   {"area", kNegative, "lowers the outcome", ""},
@@ -2446,7 +2119,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
         "lower it; the whisker on the total is the 95 % interval of the paired change. \u201cOther differences\u201d "
         "is what the causes do not explain (other settings of the what-if, a removed actor).</p>";
     pg.figure("fig-attribution", "Why: the change attributed to the what-if's moves and events",
-              "Shapley attribution of each change in " + F + "'s outcomes", legend(items), panels, 2, howto);
+              "Shapley attribution of each change in " + F + "'s outcomes", legend_json(items), panels, 2, howto);
   }
 
   // ---- table of every outcome of the focus actor
@@ -2520,7 +2193,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
         "layers lie in the base. A layer that is thicker than its dashed outline gained share in the what-if. A "
         "partner's share is its smart power over " + esc(F) + " divided by the sum over partners (next chart).</p>";
     pg.figure("fig-dependence", "Whom " + F + " depends on, in the what-if", "Stacked dependence shares; dashed: the base",
-              legend(items), {svg_panel(p, pg.charts)}, 1, howto);
+              legend_json(items), {panel_json(p)}, 1, howto);
   }
 
   // ---- power, alignment and threat: what-if solid, base dashed
@@ -2586,7 +2259,7 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
         "'s balance index in " + esc(y1) + ", whiskers its 95 % interval. If the bars point different ways, the "
         "conclusion depends on the theory you assume.</p>";
     pg.figure("fig-lenses", "Does the answer depend on the theory? The change under each lens",
-              "Change in the balance index of " + F + " (what-if minus base)", legend(items), {svg_bars("", rows, 1000)}, 1,
+              "Change in the balance index of " + F + " (what-if minus base)", legend_json(items), {bars_json("", rows, 1000)}, 1,
               howto, table.str());
   }
 
@@ -2648,8 +2321,29 @@ std::string comparison_report_html(const Comparison& c, const ReportRun& base, c
   data["seed"] = c.seed;
   data["lens"] = opt.lens;
   data["comparison"] = comparison_json(c);
-  data["charts"] = pg.charts;
-  return page(title, pg, data);
+  return document(title, pg, std::move(data));
+}
+
+}  // namespace
+
+std::string report_html(const ReportRun& run, const ReportOptions& options, const std::vector<LensRun>& lenses,
+                        const ModelVsData* data) {
+  return page(scenario_document(run, options, lenses, data));
+}
+
+std::string report_json(const ReportRun& run, const ReportOptions& options, const std::vector<LensRun>& lenses,
+                        const ModelVsData* data) {
+  return scenario_document(run, options, lenses, data).dump(1) + "\n";
+}
+
+std::string comparison_report_html(const Comparison& c, const ReportRun& base, const ReportRun& whatif,
+                                   const ReportOptions& options, const std::vector<LensRun>& lenses) {
+  return page(comparison_document(c, base, whatif, options, lenses));
+}
+
+std::string comparison_report_json(const Comparison& c, const ReportRun& base, const ReportRun& whatif,
+                                   const ReportOptions& options, const std::vector<LensRun>& lenses) {
+  return comparison_document(c, base, whatif, options, lenses).dump(1) + "\n";
 }
 
 }  // namespace smartpower

@@ -1,6 +1,6 @@
-// Reports for reading results: one self-contained HTML page (inline SVG charts, inline
-// CSS and a little vanilla JavaScript for hover read-outs; nothing is fetched from the
-// network) that shows one actor's dependence shares, balance index with its ensemble
+// Reports for reading results: one self-contained HTML page (the report's data as JSON in
+// a template, web/report/, that draws it with a chart library compiled into the binary;
+// nothing is fetched from the network) that shows one actor's dependence shares, balance index with its ensemble
 // band, the soft/hard/smart power each partner exerts over it, alignment and threat,
 // the scenario's events on the time axis and, for a what-if, the change, its
 // attribution and the plain sentences of compare_scenarios. Every number on the page
@@ -126,11 +126,19 @@ struct ReportOptions {
 // A report on one scenario; with `data`, a "model vs data" figure (fit_data_checks of `run`).
 std::string report_html(const ReportRun& run, const ReportOptions& options, const std::vector<LensRun>& lenses = {},
                         const ModelVsData* data = nullptr);
+// The same report as the JSON the page carries (docs/report.md): its text blocks, its
+// figures' series, bands, events and tick labels, and `data` with summary.json's
+// statistics for the focus actor (and the model-vs-data checks).
+std::string report_json(const ReportRun& run, const ReportOptions& options, const std::vector<LensRun>& lenses = {},
+                        const ModelVsData* data = nullptr);
 
 // A what-if report: `base` and `whatif` are the comparison's two ensembles with their
 // per-run series (run_for_report on c.base_model / c.whatif_model with c.seed and
 // c.runs; their finals must equal the comparison's, else std::logic_error).
 std::string comparison_report_html(const Comparison& c, const ReportRun& base, const ReportRun& whatif,
+                                   const ReportOptions& options, const std::vector<LensRun>& lenses = {});
+// The what-if report as JSON (as report_json; `data.comparison` is compare.json).
+std::string comparison_report_json(const Comparison& c, const ReportRun& base, const ReportRun& whatif,
                                    const ReportOptions& options, const std::vector<LensRun>& lenses = {});
 
 // Text -> HTML text or attribute value (& < > " ' escaped).

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Real-browser test of `smartpower report`: headless Chromium loads the baseline report,
 # a what-if report and the baseline with its data checks (--checks, the "model vs data"
-# figure), and the test checks that every chart rendered, the hover
-# read-outs work, and the page logged nothing to the console; then it saves a
-# full-page screenshot of each.
+# figure). The page draws its figures from its JSON with the template's script
+# (web/report/); the test checks that every figure rendered (the page's self-check writes
+# what it drew on <html>), every panel is an SVG chart, the hover read-outs work, and the
+# page logged nothing to the console; then it saves a full-page screenshot of each.
 #
 #   tests/browser/check_report.sh SMARTPOWER_BIN SOURCE_DIR OUT_DIR
 #
@@ -75,7 +76,7 @@ check() {
   fi
   size=$(wc -c <"$html")
   echo "   $html: $size bytes"
-  [ "$size" -lt 2000000 ] || fail "$name: the page is larger than 2 MB"
+  [ "$size" -lt 1000000 ] || fail "$name: the page is larger than 1 MB"
   if grep -Eqi '<(script|link|img|iframe)[^>]+(src|href)=["'"'"']?(https?:)?//' "$html"; then
     fail "$name: the page refers to a network resource"
   fi
@@ -92,6 +93,12 @@ check() {
   case $head in *'data-hover="1"'*) ;; *) fail "$name: the hover read-out did not work" ;; esac
   markers=$(echo "$head" | sed -n 's/.*data-event-markers="\([0-9]*\)".*/\1/p')
   [ "${markers:-0}" -gt 0 ] || fail "$name: no event markers on the charts"
+  panels=$(echo "$head" | sed -n 's/.*data-panels="\([0-9]*\)".*/\1/p')
+  ms=$(echo "$head" | sed -n 's/.*data-render-ms="\([0-9]*\)".*/\1/p')
+  echo "   drew $drawn figures, ${panels:-0} SVG panels, ${markers:-0} event markers in ${ms:-?} ms"
+  # Every chart has a text alternative.
+  unlabelled=$(grep -o '<svg[^>]*class="[^"]*panel[^"]*"[^>]*>' "$dom" | grep -vc 'aria-label=')
+  [ "$unlabelled" -eq 0 ] || fail "$name: $unlabelled charts without an aria-label"
   for fig in $FIGURES; do
     grep -q "id=\"$fig\"" "$dom" || fail "$name: figure $fig is missing"
   done
@@ -147,7 +154,8 @@ section_shot() {
 section_shot report-checks fig-data report-data
 if [ -f "$OUT/report-checks.dom.html" ]; then
   panels=$(grep -o 'class="data-panel"' "$OUT/report-checks.dom.html" | wc -l)
-  points=$(grep -o 'class="data point"' "$OUT/report-checks.dom.html" | wc -l)
+  points=$(grep -m1 -o '<html[^>]*>' "$OUT/report-checks.dom.html" | sed -n 's/.*data-points="\([0-9]*\)".*/\1/p')
+  points=${points:-0}
   echo "   model vs data: $panels panels, $points observations"
   [ "$panels" -gt 0 ] && [ "$points" -ge "$panels" ] || fail "report-checks: the model-vs-data figure has no panels or points"
 fi
