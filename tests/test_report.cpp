@@ -232,7 +232,7 @@ stock = 0.5
   auto model = std::make_shared<const Model>(load_scenario(file));
   EnsembleOptions e;
   e.runs = 3;
-  const std::string html = report_html(run_for_report(model, "", e), ReportOptions{"", file, "", "", "smartpower report <x>"});
+  const std::string html = report_html(run_for_report(model, "", e), ReportOptions{"", file, "", "", "smartpower report <x>", nullptr, ""});
   CHECK(!has(html, "<script>alert"));
   CHECK(!has(html, "<b>bold</b>"));
   CHECK(!has(html, "<img src=x"));
@@ -527,7 +527,7 @@ tolerance = 9.0
     CHECK(p.q05 <= p.median);
     CHECK(p.median <= p.q95);
   }
-  const std::string html = report_html(run, ReportOptions{"", scen, "", "", ""}, {}, &fits);
+  const std::string html = report_html(run, ReportOptions{"", scen, "", "", "", nullptr, ""}, {}, &fits);
   const PageText text = page_text(page_doc(html));
   CHECK(has(text.plain, "within tolerance (0.69, a factor of 2.0) in 0 of 3"));
   CHECK(has(text.plain, "in 2 of 2"));
