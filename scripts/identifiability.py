@@ -25,8 +25,6 @@ import argparse
 import csv
 import math
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import tomllib
@@ -123,17 +121,7 @@ def posterior_predictive(binary, scenario, posterior, claims_files, n, seed, thr
         with open(combined, "w") as out:
             for cf in claims_files:
                 out.write(open(cf).read() + "\n")
-        cmd = [binary, "claims", scenario, "--claims", combined, "--runs", str(n), "--threads", str(threads), "-q",
-               "--seed", str(seed), "--posterior", posterior]
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode not in (0, 1):
-            raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
-        out = {}
-        for line in p.stdout.splitlines():
-            m = re.match(r"^([A-Z]\d\d)\s.*?\s(PASS|FAIL)\s+(?:(\d+)%)?", line)
-            if m:
-                out[m.group(1)] = int(m.group(3)) / 100.0 if m.group(3) else (1.0 if m.group(2) == "PASS" else 0.0)
-        return out
+        return targets.claims(binary, scenario, combined, n, threads, seed, extra=["--posterior", posterior])
 
 
 def main():

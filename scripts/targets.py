@@ -35,11 +35,13 @@ PARTNERS = ("RUS", "CHN", "TUR")
 HARD = ("trade", "investment", "energy", "military")
 
 
-def claims(binary, scenario, claims_file, runs, threads, seed=None):
-    """{id: pass share} from `smartpower claims` (exit 0 or 1)."""
+def claims(binary, scenario, claims_file, runs, threads, seed=None, extra=()):
+    """{id: pass share} from `smartpower claims` (exit 0 or 1); `extra`: more options (e.g.
+    ["--posterior", FILE])."""
     cmd = [binary, "claims", scenario, "--claims", claims_file, "--runs", str(runs), "--threads", str(threads), "-q"]
     if seed is not None:
         cmd += ["--seed", str(seed)]
+    cmd += list(extra)
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
