@@ -11,6 +11,7 @@
 #include "smartpower/document.hpp"
 #include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
+#include "smartpower/compare_toml.hpp"
 #include "posterior_opts.hpp"
 #include "table.hpp"
 

@@ -13,6 +13,7 @@
 #include "smartpower/output.hpp"
 #include "smartpower/report.hpp"
 #include "smartpower/report_posterior.hpp"
+#include "smartpower/compare_toml.hpp"
 
 namespace smartpower::cli {
 namespace {

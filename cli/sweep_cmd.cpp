@@ -15,6 +15,7 @@
 #include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/sweep.hpp"
+#include "smartpower/sweep_toml.hpp"
 #include "table.hpp"
 
 namespace smartpower::cli {

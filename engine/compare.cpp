@@ -9,6 +9,7 @@
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/selector.hpp"
+#include "smartpower/compare_toml.hpp"
 
 namespace smartpower {
 namespace {

@@ -18,6 +18,7 @@
 #include "smartpower/error.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/selector.hpp"
+#include "smartpower/compare_toml.hpp"
 
 namespace smartpower {
 

@@ -24,6 +24,7 @@
 #include "smartpower/memory.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/posterior.hpp"
+#include "smartpower/sweep_toml.hpp"
 #include "toml_reader.hpp"
 
 namespace smartpower {

@@ -34,7 +34,7 @@ if ((${#need[@]})); then
 fi
 mkdir -p fuzz/build/obj "$dir/corpus" "$dir/artifacts" "$dir/seeds"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-  -fsanitize-ignorelist=tests/fuzz/ignorelist.txt -DTOML_HEADER_ONLY=1 -DNDEBUG -Iinclude -Iengine -I/usr/include/eigen3)
+  -fsanitize-ignorelist=tests/fuzz/ignorelist.txt -DTOML_HEADER_ONLY=1 -DNDEBUG -Iinclude -Iengine -Iengine/internal -I/usr/include/eigen3)
 # The engine, one object per source, rebuilt when the source or any header is newer (at
 # most two compilers at once: the machine may be shared).
 stale=()

@@ -7,6 +7,7 @@
 #include "helpers.hpp"
 #include "smartpower/compare.hpp"
 #include "smartpower/document.hpp"
+#include "smartpower/compare_toml.hpp"
 
 using namespace smartpower;
 

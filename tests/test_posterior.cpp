@@ -11,6 +11,8 @@
 #include "smartpower/document.hpp"
 #include "smartpower/posterior.hpp"
 #include "smartpower/sweep.hpp"
+#include "smartpower/compare_toml.hpp"
+#include "smartpower/sweep_toml.hpp"
 
 using namespace smartpower;
 

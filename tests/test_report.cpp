@@ -17,6 +17,7 @@
 #include "smartpower/output.hpp"
 #include "smartpower/report.hpp"
 #include "smartpower/report_posterior.hpp"
+#include "smartpower/compare_toml.hpp"
 
 using namespace smartpower;
 using Catch::Contains;

@@ -12,6 +12,7 @@
 #include "smartpower/error.hpp"
 #include "smartpower/output.hpp"
 #include "smartpower/sweep.hpp"
+#include "smartpower/sweep_toml.hpp"
 
 using namespace smartpower;
 namespace fs = std::filesystem;

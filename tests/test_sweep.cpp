@@ -11,6 +11,7 @@
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/sweep.hpp"
+#include "smartpower/sweep_toml.hpp"
 
 using namespace smartpower;
 using sptest::run;

@@ -9,13 +9,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-#include <toml++/toml.h>
-
 #include "smartpower/ensemble.hpp"
 
 namespace smartpower {
 
+// A posterior (internal: smartpower/posterior.hpp reads one against a scenario document);
+// only the document entry points (compare_toml.hpp) take one.
 struct Posterior;
 
 struct CompareOptions {
@@ -88,12 +87,12 @@ struct Comparison {
   EnsembleResult base, whatif;
 };
 
-Comparison compare_scenarios(const toml::table& base, const toml::table& whatif, const CompareOptions& options);
-// The same for Scenario values (read from files, built or edited in code): the base runs
+// The comparison of a what-if with its base, both Scenario values (read from files, built or edited in code): the base runs
 // on (or stops) at the what-if's end; both are validated (InputError). Without documents
 // there is no posterior: options.posterior must be null.
 Comparison compare_scenarios(const Scenario& base, const Scenario& whatif, const CompareOptions& options);
 
-nlohmann::ordered_json comparison_json(const Comparison& c);
+// Of two scenario documents (with a posterior: each particle patches them) and as
+// compare.json: smartpower/compare_toml.hpp (internal).
 
 }  // namespace smartpower

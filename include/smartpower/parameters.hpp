@@ -68,4 +68,17 @@ class RunPlans {
   std::vector<std::vector<double>> rows_;
 };
 
+// A free parameter of calibration and screening, with its box:
+// [[calibration.parameters]] path = "levers.trade.weight", lo = 0.2, hi = 3.0, log = false
+struct CalibrationParameter {
+  std::string path;
+  double lo = 0, hi = 1;
+  double start = 0;  // the value in the scenario
+  bool log = false;  // search on a log scale (positive bounds)
+  // The search space is the unit cube: u = (v - lo) / (hi - lo), or the same on
+  // logarithms for a log parameter; from_unit clamps u to [0, 1].
+  double to_unit(double v) const;
+  double from_unit(double u) const;
+};
+
 }  // namespace smartpower

@@ -1,6 +1,6 @@
 // What-if toolkit: parameter sweeps (full grids or Latin hypercubes over any numeric
 // key by dotted path) and Morris elementary-effects screening of the free parameters a
-// scenario's [calibration] declares. Pure functions over a resolved Document: every
+// scenario's [calibration] declares. Pure functions over a resolved Document (sweep_toml.hpp) or over RunPlans: every
 // point is a clone of it with the parameters set (set_path), validated (build_scenario)
 // and run as an ensemble (run_ensemble) with the same master seed, so points differ
 // only by their parameters (common random numbers). Results never depend on the
@@ -17,15 +17,14 @@
 #include <string_view>
 #include <vector>
 
-#include <toml++/toml.h>
-
-#include "smartpower/calibration.hpp"
 #include "smartpower/checkpoint.hpp"
 #include "smartpower/parameters.hpp"
 #include "smartpower/simulation.hpp"
 
 namespace smartpower {
 
+// A posterior (internal: smartpower/posterior.hpp reads one against a scenario document);
+// only the document entry points (sweep_toml.hpp) take one.
 struct Posterior;
 
 // ---- Parameter ranges -------------------------------------------------------------
@@ -44,11 +43,7 @@ struct SetSpec {
 // LO > HI, STEP <= 0).
 SetSpec parse_set_spec(std::string_view text);
 
-// Checks that `spec.path` names a number the scenario accepts (a key already in the
-// document, or a valid key that takes its default) and that LO and HI are valid values
-// for it. Throws InputError with the closest valid name ("did you mean ...") or the
-// validator's range message.
-void check_set_spec(const toml::table& resolved, const SetSpec& spec);
+// check_set_spec (a spec against a scenario document): smartpower/sweep_toml.hpp.
 
 // The values of one grid axis: LO, LO+STEP, ... up to HI (HI included when it is on
 // the grid, to 1e-9 steps). Values are snapped to the decimals the spec was written
@@ -136,12 +131,6 @@ struct SweepResult {
   std::string uncertainty;   // what q05..q95 include (uncertainty_label)
 };
 
-// Runs every point (a row of values, one per path) of `points` on clones of `resolved`
-// (which must be a valid scenario). An InputError or NumericalError at a point names
-// the point and its values. Default outcomes: default_sweep_outcomes.
-SweepResult run_sweep(const toml::table& resolved, const std::vector<std::string>& paths,
-                      const std::vector<std::vector<double>>& points, const SweepOptions& options);
-
 // The typed sweep: run plan i is plans.scenario(i), the base with its values set through
 // Parameter handles (no TOML per point), validated by Model and run with the same master
 // seed. For the same paths and values it gives run_sweep's numbers above, to the bit.
@@ -214,9 +203,7 @@ struct MorrisResult {
   std::string uncertainty;         // what the runs include (uncertainty_label)
 };
 
-// Morris screening of `parameters` (usually calibration_parameters(resolved)).
-MorrisResult run_morris(const toml::table& resolved, const std::vector<CalibrationParameter>& parameters,
-                        const MorrisOptions& options);
+// run_sweep and run_morris over a scenario document: smartpower/sweep_toml.hpp.
 
 // Parameter indices of one outcome ranked by mu* (largest first; ties keep file order).
 std::vector<std::size_t> rank_by_mu_star(const std::vector<MorrisEffect>& effects);

@@ -16,6 +16,7 @@
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/sweep.hpp"
+#include "smartpower/sweep_toml.hpp"
 
 namespace {
 

@@ -12,6 +12,7 @@ cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 test -x "$tmp/prefix/bin/smartpower"
 test -f "$tmp/prefix/include/smartpower/simulation.hpp"
 test -f "$tmp/prefix/include/smartpower/smartpower.hpp"
+test ! -e "$tmp/prefix/include/smartpower/document.hpp"  # internal: TOML documents
 cmake -S "$src/tests/package" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" "${flags[@]}" >/dev/null
 cmake --build "$tmp/consumer" >/dev/null
 "$tmp/consumer/c" "$src/scenarios/baseline.toml"

@@ -1,6 +1,6 @@
 // A separate project that finds the installed smartpower package and runs an ensemble.
-#include <smartpower/document.hpp>
 #include <smartpower/ensemble.hpp>
+#include <smartpower/load.hpp>
 
 #include <cstdio>
 

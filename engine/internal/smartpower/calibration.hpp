@@ -13,20 +13,11 @@
 
 #include "smartpower/checkpoint.hpp"
 #include "smartpower/claims.hpp"
+#include "smartpower/parameters.hpp"
 
 namespace smartpower {
 
-// [[calibration.parameters]] path = "levers.trade.weight", lo = 0.2, hi = 3.0, log = false
-struct CalibrationParameter {
-  std::string path;
-  double lo = 0, hi = 1;
-  double start = 0;  // the value in the scenario
-  bool log = false;  // search on a log scale (positive bounds)
-  // The search space is the unit cube: u = (v - lo) / (hi - lo), or the same on
-  // logarithms for a log parameter; from_unit clamps u to [0, 1].
-  double to_unit(double v) const;
-  double from_unit(double u) const;
-};
+// CalibrationParameter (a free parameter and its box): smartpower/parameters.hpp.
 
 // Reads [[calibration.parameters]]. Throws InputError naming the parameter and its bound
 // when a bound (with every other parameter at its start) makes the scenario invalid.

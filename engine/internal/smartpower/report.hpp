@@ -18,6 +18,7 @@
 #include "smartpower/claims.hpp"
 #include "smartpower/compare.hpp"
 #include "smartpower/ensemble.hpp"
+#include "smartpower/compare_toml.hpp"
 
 namespace smartpower {
 

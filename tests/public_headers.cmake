@@ -1,0 +1,27 @@
+# The installed headers (include/smartpower/*.hpp) expose no TOML++ or nlohmann-json
+# type: none includes <toml++/...> or <nlohmann/...>, and every smartpower/ header they
+# include is itself public (the internal ones live in engine/internal/smartpower/).
+# Run: cmake -DSRC=<source dir> -P tests/public_headers.cmake
+file(GLOB headers ${SRC}/include/smartpower/*.hpp)
+list(LENGTH headers count)
+if(count LESS 10)
+  message(FATAL_ERROR "expected the public headers in ${SRC}/include/smartpower, found ${count}")
+endif()
+set(problems "")
+foreach(h ${headers})
+  file(STRINGS ${h} bad REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](toml\\+\\+|nlohmann)/")
+  foreach(line ${bad})
+    string(APPEND problems "\n  ${h}: ${line}")
+  endforeach()
+  file(STRINGS ${h} own REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]smartpower/")
+  foreach(line ${own})
+    string(REGEX REPLACE ".*smartpower/([^>\"]+)[>\"].*" "\\1" name "${line}")
+    if(NOT EXISTS ${SRC}/include/smartpower/${name})
+      string(APPEND problems "\n  ${h}: ${line} (not a public header)")
+    endif()
+  endforeach()
+endforeach()
+if(problems)
+  message(FATAL_ERROR "public headers must not expose TOML++ or JSON types:${problems}")
+endif()
+message("${count} public headers: none includes TOML++, nlohmann-json or an internal header")
