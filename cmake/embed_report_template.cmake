@@ -1,12 +1,14 @@
 # Builds the report template into a C++ source (cmake -P): web/report/report.html with
-# report.css, report.js and the vendored chart library (third_party/d3, third_party/
+# report.css, report.js, the charts module the playground shares (web/charts.js and
+# web/charts.css) and the vendored chart library (third_party/d3, third_party/
 # observablehq-plot) inlined where the page names them, as one string literal.
 #
 #   cmake -DSOURCE_DIR=... -DOUTPUT=.../report_template.cpp -P cmake/embed_report_template.cmake
 cmake_minimum_required(VERSION 3.20)
 file(READ ${SOURCE_DIR}/web/report/report.html page)
-foreach(pair "@STYLE@=web/report/report.css" "@D3@=third_party/d3/d3.min.js"
-             "@PLOT@=third_party/observablehq-plot/plot.umd.min.js" "@SCRIPT@=web/report/report.js")
+foreach(pair "@CHARTS_STYLE@=web/charts.css" "@STYLE@=web/report/report.css" "@D3@=third_party/d3/d3.min.js"
+             "@PLOT@=third_party/observablehq-plot/plot.umd.min.js" "@CHARTS@=web/charts.js"
+             "@SCRIPT@=web/report/report.js")
   string(REPLACE "=" ";" kv "${pair}")
   list(GET kv 0 marker)
   list(GET kv 1 path)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the classroom playground into web/dist/: the engine compiled to WebAssembly with
 # Debian's Emscripten (web/CMakeLists.txt: core and io, single-threaded), the static page,
-# the chart library vendored from npm (web/package-lock.json) and every shipped scenario
-# resolved (extends chains merged) into web/dist/scenarios.json.
+# the report's charts module (web/charts.js, web/charts.css) with the chart library the
+# report inlines (third_party/: Observable Plot and d3, committed, so no npm here), and
+# every shipped scenario resolved (extends chains merged) into web/dist/scenarios.json.
 #
 #   scripts/build-web.sh              # everything, into web/dist/
 #   scripts/build-web.sh --wasm-only  # only the engine, into $WEB_BUILD_DIR
@@ -33,17 +34,16 @@ cmake --build "$build"
 bin=${SMARTPOWER_BIN:-build/smartpower}
 [[ -x "$bin" ]] || { echo "build-web: no native smartpower at $bin to resolve the scenarios: build it first (README) or set SMARTPOWER_BIN" >&2; exit 2; }
 
-# The chart library, from the lock file (node_modules/ is not committed).
-if [[ ! -d web/node_modules/uplot ]]; then
-  (cd web && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
-fi
-
 dist=${WEB_DIST_DIR:-web/dist}
 rm -rf "$dist"
 mkdir -p "$dist/vendor"
 cp "$build/smartpower.js" "$build/smartpower.wasm" "$dist/"
-cp web/index.html web/app.js web/worker.js web/style.css web/exercises.json web/sw.js "$dist/"
-cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css web/node_modules/uplot/LICENSE "$dist/vendor/"
+cp web/index.html web/app.js web/worker.js web/style.css web/exercises.json web/sw.js web/charts.js web/charts.css "$dist/"
+# The same files the report inlines (cmake/embed_report_template.cmake), with their licences.
+cp third_party/d3/d3.min.js "$dist/vendor/"
+cp third_party/d3/LICENSE "$dist/vendor/LICENSE.d3"
+cp third_party/observablehq-plot/plot.umd.min.js "$dist/vendor/"
+cp third_party/observablehq-plot/LICENSE "$dist/vendor/LICENSE.observablehq-plot"
 
 # Scenarios: the flagship first, then every what-if, each as the text `smartpower
 # resolve` prints (the browser has no files to follow `extends` to).

@@ -1,8 +1,7 @@
 // The playground's page: loads the scenarios bundle (scenarios.json, resolved at build
 // time), drives the engine in a worker (worker.js -> smartpower.wasm) and draws the
-// results with uPlot. Every slider sets one dotted path of the scenario, the way
+// results with the report's charts (charts.js: Observable Plot). Every slider sets one dotted path of the scenario, the way
 // `--set PATH=VALUE` does on the command line; each change reruns the ensemble.
-/* global uPlot */
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,7 +34,6 @@ const state = {
 };
 window.playground = state;  // for the browser test and the curious
 
-const palette = ['#1a5fb4', '#c64600', '#26a269', '#813d9c', '#986a44', '#e01b24'];
 const fmt = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
 
 // ---- Sliders.
@@ -164,6 +162,7 @@ async function rerun() {
     const seed = Number($('seed').value) || 0;
     $('status').textContent = `Running ${runs} runs…`;
     const base = baseToml();
+    const t0 = performance.now();
     const { result, ms } = await call('simulate', state.toml, seed, runs, $('lens').value, JSON.stringify(state.sets),
       $('focus').value, base);
     if (!result.ok) {
@@ -172,57 +171,72 @@ async function rerun() {
     }
     state.last = result;
     state.runsDone += 1;
+    const t1 = performance.now();
     draw(result);
+    // The engine's time in the worker, and the whole rerun as the student waits for it
+    // (to the worker and back, and the charts drawn).
     state.lastMs = ms;
+    state.lastWallMs = performance.now() - t0;
+    state.lastDrawMs = performance.now() - t1;
     $('status').textContent = `${runs} runs${base ? ' of the what-if and of its base' : ''} in ${ms.toFixed(0)} ms ` +
-      `(WebAssembly, one thread), seed ${seed}.`;
+      `(WebAssembly, one thread), seed ${seed}; charts drawn in ${state.lastDrawMs.toFixed(0)} ms.`;
     document.body.dataset.runs = String(state.runsDone);
   } while (state.again);
   state.running = false;
 }
 
-// ---- Charts (uPlot: canvas, ~50 KB; the table below them is their text alternative).
-const charts = {};
+// ---- Charts: drawn by web/charts.js, the report's own module (Observable Plot, SVG), from
+// panels in the report's JSON format (docs/report.md) built here from the engine's bands.
+// Each chart's caption (key figures), its aria-description and its values table are its
+// text alternatives.
+const Charts = window.SmartpowerCharts;
+// The report's colours (engine/report.cpp): Okabe-Ito, partners in the scenario's order.
+const PARTNER_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#999999'];
 
-function chartWidth(id) {
-  return Math.max(320, Math.min(860, $(id).parentElement.clientWidth || 800));
+// A time panel of several quantities, each drawn as its median with its 5-95 % band.
+function bandPanel(id, times, groups, opts) {
+  const last = times.length - 1;
+  let [y0, y1] = opts.range || [Infinity, -Infinity];
+  if (!opts.range) {
+    for (const g of groups) {
+      for (let t = 0; t <= last; ++t) { y0 = Math.min(y0, g.p5[t]); y1 = Math.max(y1, g.p95[t]); }
+    }
+    [y0, y1] = Charts.niceRange(y0, y1);
+  }
+  const multi = groups.length > 1, percent = !!opts.pct, digits = opts.digits || 3;
+  const clamp = (v) => Math.min(y1, Math.max(y0, v));
+  return {
+    type: 'time', id, ylabel: opts.ylabel, width: 860, height: 280, right: multi ? 104 : 24,
+    t0: times[0], t1: times[last], y0, y1, percent, zero: y0 < 0 && y1 > 0,
+    areas: groups.map((g) => ({ t: times, lo: g.p5, hi: g.p95, color: g.color, opacity: 0.2 })),
+    lines: groups.map((g) => ({ name: g.label, t: times, v: g.p50, color: g.color, width: 2.4 })),
+    points: [],
+    windows: (opts.windows || []).filter((w) => w.to > times[0] && w.from < times[last])
+      .map((w) => ({ ...w, from: Math.max(w.from, times[0]), to: Math.min(w.to, times[last]) })),
+    labels: multi ? groups.map((g) => ({ v: clamp(g.p50[last]), text: g.label, color: g.color })) : [],
+    events: opts.events && opts.events.length ? 'ticks' : undefined, focusMarks: false,
+    hover: { t: times, series: groups.flatMap((g) => [
+      { name: multi ? `${g.label} median` : 'median', color: g.color, percent, digits, v: g.p50 },
+      { name: multi ? `${g.label} 5 %` : '5 %', color: g.color, percent, digits, v: g.p5 },
+      { name: multi ? `${g.label} 95 %` : '95 %', color: g.color, percent, digits, v: g.p95 }]) },
+  };
 }
 
-// One chart of several quantities, each drawn as its median with its 5-95 % band.
-function bandChart(id, times, groups, yRange) {
-  const data = [times];
-  const series = [{ label: 'year' }];
-  const bands = [];
-  groups.forEach((g, n) => {
-    const color = palette[n % palette.length];
-    const base = data.length;
-    data.push(g.p5, g.p95, g.p50);
-    series.push({ label: `${g.label} 5 %`, stroke: color + '55', width: 1 },
-      { label: `${g.label} 95 %`, stroke: color + '55', width: 1 },
-      { label: `${g.label} median`, stroke: color, width: 2 });
-    bands.push({ series: [base + 1, base], fill: color + '26' });
-  });
-  const key = `${id}:${series.map((s) => s.label).join('|')}`;
-  if (charts[id] && charts[id].key === key) {
-    charts[id].plot.setData(data);
-    return;
-  }
-  if (charts[id]) charts[id].plot.destroy();
-  const opts = {
-    width: chartWidth(id),
-    height: 260,
-    series,
-    bands,
-    scales: { x: { time: false }, y: yRange ? { range: yRange } : {} },
-    axes: [{ label: 'year', values: (u, splits) => splits.map((v) => String(v)) }, {}],  // 2005, not 2,005
-    legend: { live: true },
-  };
-  const plot = new uPlot(opts, data, $(id));
-  // The legend names each quantity once (its median): the band's edges are left out of it.
-  plot.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {
-    if (i > 0 && / (5|95) %$/.test(series[i].label)) row.style.display = 'none';
-  });
-  charts[id] = { key, plot };
+// Draws a panel into its figure's box: legend, chart (labelled by the figure's caption),
+// the chart in words (hidden) and its values as a table (kept open if it was).
+function drawPanel(id, panel, groups, windows, events) {
+  const box = $(id);
+  const open = !!box.querySelector('details.values[open]');
+  const items = groups.map((g) => ({ kind: 'band', color: g.color,
+    label: groups.length > 1 ? g.label : `${g.label}: median and 5–95 % of runs` }));
+  if (panel.windows.length) items.push({ kind: 'window', label: windows });
+  if (panel.events) items.push({ kind: 'tick', color: '#8C8C8C', label: 'events (hover)' });
+  const svg = Charts.timePanel(panel, 0, events);
+  svg.setAttribute('aria-labelledby', id + '-caption');
+  const words = Object.assign(document.createElement('p'), { className: 'sr-only', textContent: Charts.describe(panel) });
+  const values = Charts.table(panel);
+  values.open = open;
+  box.replaceChildren(Charts.legend(items), svg, words, values);
 }
 
 // The short sentence a chart's caption ends with: each group's median [5 %, 95 %] at the
@@ -244,7 +258,7 @@ function figure(id, title, times, groups, opts = {}) {
   const fig = $(id).closest('figure');
   fig.hidden = groups.length === 0;
   if (!groups.length) return;
-  bandChart(id, times, groups, opts.range);
+  drawPanel(id, bandPanel(id, times, groups, opts), groups, 'what-if move active', opts.events);
   $(id + '-caption').textContent = `${title} ${keyFigures(times, groups, opts.pct)}`;
 }
 
@@ -256,29 +270,59 @@ const metricNames = {
 function draw(r) {
   const actorName = (id) => (state.info.actors.find((a) => a.id === id) || { name: id }).name;
   const who = actorName(r.focus);
+  // Colours by partner, as the report's: the same partner has the same colour on every chart.
+  const partners = state.info.actors.map((a) => a.id).filter((id) => id !== r.focus);
+  const colorOf = (s) => (s.partner ? PARTNER_COLORS[partners.indexOf(s.partner) % PARTNER_COLORS.length] : '#0072B2');
   const of = (list, metric) => list.filter((s) => s.metric === metric && s.p50)
-    .map((s) => ({ ...s, label: s.partner ? actorName(s.partner) : `${who} balance` }));
+    .map((s) => ({ ...s, label: s.partner ? actorName(s.partner) : `${who} balance`, color: colorOf(s) }));
+  // The what-if's moves, shaded where they act (at the sliders' windows), as in the report:
+  // moves with the same window share one shading, their names in its tooltip.
+  const windows = [];
+  for (const m of state.info.moves) {
+    const at = (k, v) => state.sets[`moves.${m.index}.${k}`] ?? v;
+    const from = at('from', m.from), to = at('to', m.to ?? Infinity), end = to > state.info.end ? Infinity : to;
+    const line = `• ${m.label} (${m.actor} → ${m.target}, ${m.lever})`;
+    const same = windows.find((w) => w.from === from && w.to === end);
+    if (same) {
+      same.tip += '\n' + line;
+      same.label = `${same.n += 1} moves`;
+    } else {
+      windows.push({ from, to: end, n: 1, label: m.label,
+        tip: `What-if moves from ${fmtYear(from)}${end === Infinity ? '' : ` to ${fmtYear(end)}`}:\n${line}` });
+    }
+  }
+  // The scenario's events on the balance chart, as the report marks them on its power
+  // charts: a triangle on the time axis in the colour of the partner involved with the
+  // actor shown (grey when it does not involve that actor), its text on hover.
+  const events = [...(state.info.events || [])].sort((a, b) => a.t - b.t).map((e, k) => {
+    const other = e.actor === r.focus ? e.target : e.target === r.focus ? e.actor : '';
+    return { t: e.t, number: k + 1, color: other ? colorOf({ partner: other }) : '#8C8C8C',
+      tip: `${k + 1}. ${Charts.when(e.t)} · ${actorName(e.actor)} ${e.mutual ? '↔' : '→'} ${actorName(e.target)}` +
+        `${e.lever ? ` · ${e.lever}` : ''}\n${e.label}${e.source ? `\nSource: ${e.source}` : ''}` };
+  });
   const band = 'median and 5–95 % band over runs.';
+  const o = (ylabel, more = {}) => ({ ylabel, windows, ...more });
   figure('balance-chart', `Balance index of ${who} (1 = perfectly multi-vector), ${band}`, r.times, of(r.series, 'balance'),
-    { range: [0, 1] });
+    o('Balance index', { range: [0, 1], events }));
   figure('dependence-chart', `Dependence shares of ${who} on each partner, ${band}`, r.times, of(r.series, 'dependence'),
-    { range: [0, 1], pct: true });
+    o('Dependence share', { range: [0, 1], pct: true }));
   for (const m of ['soft', 'hard', 'smart']) {
-    figure(`${m}-chart`, `${metricNames[m][0].toUpperCase()}${metricNames[m].slice(1)} each partner exerts over ${who}, ${band}`,
-      r.times, of(r.series, m));
+    const name = `${metricNames[m][0].toUpperCase()}${metricNames[m].slice(1)}`;
+    figure(`${m}-chart`, `${name} each partner exerts over ${who}, ${band}`, r.times, of(r.series, m), o(name));
   }
   figure('alignment-chart', `Alignment of ${who} with each partner (−1 hostile … +1 aligned), ${band}`, r.times,
-    of(r.series, 'alignment'), { range: [-1, 1] });
-  figure('threat-chart', `Threat ${who} perceives from each partner, ${band}`, r.times, of(r.series, 'threat'));
+    of(r.series, 'alignment'), o('Alignment', { range: [-1, 1] }));
+  figure('threat-chart', `Threat ${who} perceives from each partner, ${band}`, r.times, of(r.series, 'threat'), o('Threat'));
 
   // A what-if: the paired change against its base (same seed: run r of both has the same noise).
   const change = r.change || [];
   const cm = $('change-metric').value;
   $('change-section').hidden = !r.change;
   figure('change-balance-chart', `Paired change of ${who}'s balance index (what-if − base, run by run), ${band}`,
-    r.times, of(change, 'balance').map((g) => ({ ...g, label: `${who} balance change` })));
+    r.times, of(change, 'balance').map((g) => ({ ...g, label: `${who} balance change`, color: '#1b1b1b' })),
+    o('Change in the balance index', { digits: 4 }));
   figure('change-metric-chart', `Paired change of the ${metricNames[cm]} of ${who} on each partner (what-if − base), ${band}`,
-    r.times, of(change, cm), { pct: cm === 'dependence' });
+    r.times, of(change, cm), o(`Change in ${metricNames[cm]}`, { pct: cm === 'dependence', digits: 4 }));
 
   // Final outcomes table (also what the browser test reads); for a what-if, "base → what-if".
   const a = r.summary.actors[r.focus];

@@ -6,7 +6,7 @@
 const VERSION = 'dev';
 const CACHE = `smartpower-playground-${VERSION}`;
 const FILES = ['./', 'index.html', 'app.js', 'worker.js', 'style.css', 'exercises.json', 'scenarios.json',
-  'smartpower.js', 'smartpower.wasm', 'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'];
+  'smartpower.js', 'smartpower.wasm', 'charts.js', 'charts.css', 'vendor/d3.min.js', 'vendor/plot.umd.min.js'];
 
 self.addEventListener('install', (e) => {
   // force-cache: the page registers this worker after its first run, when the browser's

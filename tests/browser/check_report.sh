@@ -1,18 +1,20 @@
 #!/bin/sh
-# Real-browser test of `smartpower report`: headless Chromium loads the baseline report,
-# a what-if report and the baseline with its data checks (--checks, the "model vs data"
-# figure). The page draws its figures from its JSON with the template's script
-# (web/report/); the test checks that every figure rendered (the page's self-check writes
-# what it drew on <html>), every panel is an SVG chart, the hover read-outs work, and the
-# page logged nothing to the console; then it saves a full-page screenshot of each.
+# Real-browser test of `smartpower report`: headless Chromium, driven by puppeteer-core
+# (tests/browser/report.cjs, as the playground's test drives it), loads the baseline
+# report, a what-if report and the baseline with its data checks (--checks, the "model vs
+# data" figure). The page draws its figures from its JSON with the template's script
+# (web/report/ and web/charts.js); the test checks every figure of the JSON's list is on
+# the page with one SVG chart per panel, each labelled and holding marks, the page's own
+# self-check passed, the hover read-out and an event tooltip show on a real mouse move, and
+# nothing was logged to the console; then it saves a full-page screenshot of each.
 #
 #   tests/browser/check_report.sh SMARTPOWER_BIN SOURCE_DIR OUT_DIR
 #
 # Writes OUT_DIR/report-baseline.{html,png}, OUT_DIR/report-compare.{html,png},
-# OUT_DIR/report-checks.{html,png} and OUT_DIR/report-data.png (the model-vs-data figure alone)
-# (plus the dumped DOM and Chromium's log for each). Exit 0 pass, 1 fail, 77 skip
-# (no Chromium on this machine; CTest reports the test as skipped). Set CHROMIUM to
-# choose the browser binary. To refresh the screenshots in docs/:
+# OUT_DIR/report-checks.{html,png} and OUT_DIR/report-data.png (the model-vs-data figure
+# alone). Exit 0 pass, 1 fail, 77 skip (no Chromium or Node on this machine, or no
+# puppeteer-core in web/node_modules and no npm to install it: CTest reports the test as
+# skipped). Set CHROMIUM to choose the browser binary. To refresh the screenshots in docs/:
 #
 #   tests/browser/check_report.sh build/smartpower . build/browser &&
 #     cp build/browser/report-baseline.png build/browser/report-compare.png build/browser/report-data.png docs/
@@ -39,14 +41,27 @@ if [ -z "$BROWSER" ] || ! [ -x "$BROWSER" ]; then
   echo "SKIP: no chromium found (install it with: apt-get install -y chromium), so the report was not checked in a browser"
   exit 77
 fi
+if ! command -v node >/dev/null 2>&1; then
+  echo "SKIP: no node found (scripts/bootstrap.sh --with-web), so the report was not checked in a browser"
+  exit 77
+fi
 
 mkdir -p "$OUT" || exit 1
 OUT=$(cd "$OUT" && pwd)
+SRC=$(cd "$ROOT" && pwd)
+/bin/sh "$SRC/tests/web/node_modules.sh" "$SRC" "$OUT/npm.log"
+rc=$?
+if [ $rc -eq 77 ]; then
+  echo "SKIP: no puppeteer-core in web/node_modules and no npm to install it (cd web && npm ci), so the report was not checked in a browser"
+  exit 77
+fi
+[ $rc -eq 0 ] || exit 1
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 # Run from the source folder, so the pages show the scenario paths as a reader types them.
 cd "$ROOT" || exit 1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/smartpower-browser.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT INT TERM
+export TMPDIR="$WORK"  # puppeteer puts the temporary Chromium profile there: removed at the end
 FAILED=0
 
 fail() {
@@ -54,21 +69,13 @@ fail() {
   FAILED=1
 }
 
-# Chromium with a fresh profile, no network services, nothing of the user's.
-browse() {
-  profile=$(mktemp -d "$WORK/profile.XXXXXX")
-  timeout 120 "$BROWSER" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync --disable-extensions --user-data-dir="$profile" "$@"
-}
-
 check() {
   name=$1
   shift
   html="$OUT/$name.html"
-  dom="$OUT/$name.dom.html"
   log="$OUT/$name.log"
   png="$OUT/$name.png"
-  rm -f "$dom" "$log" "$png"
+  rm -f "$log" "$png"
   echo "== $name: $BIN report $*"
   if ! "$BIN" report "$@" --quiet --out "$html"; then
     fail "$name: smartpower report failed"
@@ -80,84 +87,24 @@ check() {
   if grep -Eqi '<(script|link|img|iframe)[^>]+(src|href)=["'"'"']?(https?:)?//' "$html"; then
     fail "$name: the page refers to a network resource"
   fi
-
-  browse --enable-logging=stderr --v=0 --window-size=1280,2400 --dump-dom "file://$html" >"$dom" 2>"$log"
+  EXPECT_FIGURES=$FIGURES timeout 300 node "$SRC/tests/browser/report.cjs" "$BROWSER" "$html" "$png" $SECTION >"$log" 2>&1
   rc=$?
-  [ $rc -eq 0 ] || fail "$name: chromium --dump-dom exited with $rc (log: $log)"
-  head=$(grep -m1 -o '<html[^>]*>' "$dom")
-  echo "   rendered: $head"
-  case $head in *'data-ok="1"'*) ;; *) fail "$name: the page's self-check did not pass (data-ok != 1)" ;; esac
-  expected=$(echo "$head" | sed -n 's/.*data-expected-charts="\([0-9]*\)".*/\1/p')
-  drawn=$(echo "$head" | sed -n 's/.*data-charts="\([0-9]*\)".*/\1/p')
-  [ -n "$expected" ] && [ "$expected" = "$drawn" ] || fail "$name: drew ${drawn:-no} charts of ${expected:-?}"
-  case $head in *'data-hover="1"'*) ;; *) fail "$name: the hover read-out did not work" ;; esac
-  markers=$(echo "$head" | sed -n 's/.*data-event-markers="\([0-9]*\)".*/\1/p')
-  [ "${markers:-0}" -gt 0 ] || fail "$name: no event markers on the charts"
-  panels=$(echo "$head" | sed -n 's/.*data-panels="\([0-9]*\)".*/\1/p')
-  ms=$(echo "$head" | sed -n 's/.*data-render-ms="\([0-9]*\)".*/\1/p')
-  echo "   drew $drawn figures, ${panels:-0} SVG panels, ${markers:-0} event markers in ${ms:-?} ms"
-  # Every chart has a text alternative.
-  unlabelled=$(grep -o '<svg[^>]*class="[^"]*panel[^"]*"[^>]*>' "$dom" | grep -vc 'aria-label=')
-  [ "$unlabelled" -eq 0 ] || fail "$name: $unlabelled charts without an aria-label"
-  for fig in $FIGURES; do
-    grep -q "id=\"$fig\"" "$dom" || fail "$name: figure $fig is missing"
-  done
-  if grep -q 'class="js-error"' "$dom"; then
-    fail "$name: the page reported errors:"
-    grep -o '<li class="js-error">[^<]*' "$dom" | sed 's/<li class="js-error">/     /'
-  fi
-  # Any console message from the page is an error: the page itself logs nothing.
-  if grep -q ':CONSOLE' "$log"; then
-    fail "$name: console messages:"
-    grep ':CONSOLE' "$log" | sed 's/^/     /'
-  fi
-
-  height=$(echo "$head" | sed -n 's/.*data-height="\([0-9]*\)".*/\1/p')
-  [ -n "$height" ] && [ "$height" -gt 0 ] || height=2400
-  browse --hide-scrollbars --window-size=1280,"$height" --screenshot="$png" "file://$html" >/dev/null 2>>"$log"
-  if [ -s "$png" ] && [ "$(wc -c <"$png")" -gt 20000 ]; then
-    echo "   screenshot: $png (1280 x $height)"
-  else
-    fail "$name: no screenshot written"
-  fi
+  cat "$log"
+  [ $rc -eq 0 ] || fail "$name: the page did not pass in Chromium (log: $log)"
 }
 
+SECTION=
 FIGURES="fig-balance fig-dependence fig-power fig-levers fig-alignment-threat"
 check report-baseline scenarios/baseline.toml
 FIGURES="fig-balance fig-change fig-attribution fig-dependence fig-power fig-alignment-threat"
 check report-compare scenarios/baseline.toml --compare scenarios/whatif/russia_military_pressure.toml
+# With the model-vs-data figure alone as a picture too (docs/report-data.png).
+SECTION="fig-data $OUT/report-data.png"
 FIGURES="fig-balance fig-dependence fig-power fig-levers fig-alignment-threat fig-data"
 check report-checks scenarios/baseline.toml --checks scenarios/checks/data.toml
-# A screenshot of the model-vs-data figure alone (docs/report-data.png): a copy of the page
-# whose style hides everything else. Only the picture comes from the copy; the checks above
-# ran on the page as written.
-section_shot() {
-  name=$1
-  fig=$2
-  src="$OUT/$name.html"
-  png="$OUT/$3.png"
-  [ -f "$src" ] || return
-  copy="$WORK/$3.html"
-  sed "s|</style>|main>*:not(#$fig){display:none}#js-errors{display:none}main{padding-top:14px;padding-bottom:6px}</style>|" "$src" >"$copy"
-  # A short window: the page's height is then its content's, not the window's.
-  height=$(browse --window-size=1280,600 --dump-dom "file://$copy" 2>/dev/null | grep -m1 -o '<html[^>]*>' |
-    sed -n 's/.*data-height="\([0-9]*\)".*/\1/p')
-  [ -n "$height" ] && [ "$height" -gt 0 ] || height=2400
-  rm -f "$png"
-  browse --hide-scrollbars --window-size=1280,"$height" --screenshot="$png" "file://$copy" >/dev/null 2>&1
-  if [ -s "$png" ] && [ "$(wc -c <"$png")" -gt 20000 ]; then
-    echo "   screenshot of #$fig alone: $png (1280 x $height)"
-  else
-    fail "$name: no screenshot of #$fig written"
-  fi
-}
-section_shot report-checks fig-data report-data
-if [ -f "$OUT/report-checks.dom.html" ]; then
-  panels=$(grep -o 'class="data-panel"' "$OUT/report-checks.dom.html" | wc -l)
-  points=$(grep -m1 -o '<html[^>]*>' "$OUT/report-checks.dom.html" | sed -n 's/.*data-points="\([0-9]*\)".*/\1/p')
-  points=${points:-0}
-  echo "   model vs data: $panels panels, $points observations"
-  [ "$panels" -gt 0 ] && [ "$points" -ge "$panels" ] || fail "report-checks: the model-vs-data figure has no panels or points"
+if [ -f "$OUT/report-checks.log" ]; then
+  points=$(sed -n 's/.* \([0-9]*\) observations in .*/\1/p' "$OUT/report-checks.log" | head -n1)
+  [ "${points:-0}" -gt 0 ] || fail "report-checks: the model-vs-data figure has no observations"
 fi
 
 if [ $FAILED -ne 0 ]; then

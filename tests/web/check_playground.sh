@@ -30,10 +30,7 @@ done
 mkdir -p "$OUT" || exit 1
 OUT=$(cd "$OUT" && pwd)
 ROOT=$(cd "$ROOT" && pwd)
-if [ ! -d "$ROOT/web/node_modules/puppeteer-core" ]; then
-  (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error) > "$OUT/npm.log" 2>&1 || {
-    cat "$OUT/npm.log"; echo "FAIL: npm ci in web/ failed"; exit 1; }
-fi
+/bin/sh "$ROOT/tests/web/node_modules.sh" "$ROOT" "$OUT/npm.log" || exit 1
 WEB_BUILD_DIR=${WEB_BUILD_DIR:-$OUT/wasm} WEB_DIST_DIR=$OUT/dist SMARTPOWER_BIN=$BIN "$ROOT/scripts/build-web.sh" > "$OUT/build.log" 2>&1 || {
   tail -30 "$OUT/build.log"; echo "FAIL: scripts/build-web.sh failed"; exit 1; }
 

@@ -264,6 +264,14 @@ std::string validate(const std::string& toml) {
                        {"to", std::isfinite(mv.to) ? nlohmann::ordered_json(mv.to) : nlohmann::ordered_json()},
                        {"scale", mv.scale}, {"effort", mv.effort}, {"enabled", mv.enabled}});
     }
+    // Enabled events within the run, for the charts' event marks (as the report's).
+    auto& events = j["events"] = nlohmann::ordered_json::array();
+    for (const auto& ev : sc.events) {
+      if (!ev.enabled || ev.time < sc.info.start - 1e-9 || ev.time > sc.info.end + 1e-9) continue;
+      events.push_back({{"t", ev.time}, {"label", ev.label.empty() ? (ev.id.empty() ? "event" : ev.id) : ev.label},
+                        {"source", ev.source}, {"actor", id_of(ev.actor)}, {"target", id_of(ev.target)},
+                        {"lever", ev.lever < 0 ? std::string() : sc.levers[ev.lever].id}, {"mutual", ev.mutual}});
+    }
     j["lenses"] = lenses;
     j["noise"] = sc.params.noise;
     return j.dump();
