@@ -247,10 +247,10 @@ stock = 0.5
   CHECK(has(shown.html, "B&lt;img src=x onerror=alert(1)&gt;"));
   CHECK(has(shown.html, "smartpower report &lt;x&gt;"));
   CHECK(has(shown.plain, "<script>alert('label')</script> & <b>bold</b>"));
-  // The only script elements are the page's own five (guard, data, d3, Plot, the template's);
-  // the embedded JSON cannot close its element early.
-  CHECK(count(html, "<script") == 5);
-  CHECK(count(html, "</script>") == 5);
+  // The only script elements are the page's own six (guard, data, d3, Plot, web/charts.js,
+  // the template's); the embedded JSON cannot close its element early.
+  CHECK(count(html, "<script") == 6);
+  CHECK(count(html, "</script>") == 6);
   const auto data = page_data(html);
   CHECK(data["focus"] == "A");
 }
