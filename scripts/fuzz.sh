@@ -38,7 +38,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-saniti
 # The engine, one object per source, rebuilt when the source or any header is newer (at
 # most two compilers at once: the machine may be shared).
 stale=()
-for f in engine/*.cpp; do
+for f in engine/*/*.cpp; do
   o=fuzz/build/obj/$(basename "${f%.cpp}").o
   if [[ ! -f $o || $f -nt $o || -n $(find include engine -name '*.hpp' -newer "$o" -print -quit) ]]; then stale+=("$f"); fi
 done
@@ -46,7 +46,7 @@ if ((${#stale[@]})); then
   echo "fuzz: compiling ${#stale[@]} engine sources" >&2
   printf '%s\n' "${stale[@]}" | xargs -P 2 -I{} sh -c 'clang++ "$@" -c {} -o fuzz/build/obj/$(basename {} .cpp).o' _ "${flags[@]}"
 fi
-for o in fuzz/build/obj/*.o; do [[ -f engine/$(basename "${o%.o}").cpp ]] || rm -f "$o"; done  # removed sources
+for o in fuzz/build/obj/*.o; do compgen -G "engine/*/$(basename "${o%.o}").cpp" >/dev/null || rm -f "$o"; done  # removed sources
 bin=fuzz/build/$src
 if [[ ! -x $bin || -n $(find fuzz/build/obj tests/fuzz/$src.cpp -newer "$bin" -print -quit) ]]; then
   echo "fuzz: linking $bin" >&2

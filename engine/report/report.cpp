@@ -13,7 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "report_template.hpp"
+#include "report/report_template.hpp"
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
 #include "smartpower/output.hpp"

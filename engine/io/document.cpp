@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "smartpower/error.hpp"
-#include "toml_reader.hpp"
+#include "io/toml_reader.hpp"
 
 namespace smartpower {
 namespace fs = std::filesystem;

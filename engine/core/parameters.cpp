@@ -8,7 +8,7 @@
 
 #include "smartpower/document.hpp"
 #include "smartpower/error.hpp"
-#include "scenario_fields.hpp"
+#include "core/scenario_fields.hpp"
 
 namespace smartpower {
 

@@ -10,8 +10,8 @@
 #include "smartpower/keys.hpp"
 #include "smartpower/memory.hpp"
 #include "smartpower/scenario.hpp"
-#include "scenario_fields.hpp"
-#include "toml_reader.hpp"
+#include "core/scenario_fields.hpp"
+#include "io/toml_reader.hpp"
 
 namespace smartpower {
 using detail::TableReader;

@@ -1,4 +1,4 @@
-#include "toml_reader.hpp"
+#include "io/toml_reader.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -20,7 +20,7 @@
 #include "smartpower/ensemble.hpp"
 #include "smartpower/keys.hpp"
 #include "smartpower/output.hpp"
-#include "toml_reader.hpp"
+#include "io/toml_reader.hpp"
 
 namespace smartpower {
 namespace fs = std::filesystem;

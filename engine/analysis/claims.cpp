@@ -15,7 +15,7 @@
 #include "smartpower/posterior.hpp"
 #include "smartpower/selector.hpp"
 #include "smartpower/simulation.hpp"
-#include "toml_reader.hpp"
+#include "io/toml_reader.hpp"
 
 namespace smartpower {
 using detail::TableReader;

@@ -25,7 +25,7 @@
 #include "smartpower/output.hpp"
 #include "smartpower/posterior.hpp"
 #include "smartpower/sweep_toml.hpp"
-#include "toml_reader.hpp"
+#include "io/toml_reader.hpp"
 
 namespace smartpower {
 
