@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "smartpower/claims.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/scenario_gen.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/io/scenario_gen.hpp"
+#include "smartpower/core/simulation.hpp"
 
 using namespace smartpower;
 

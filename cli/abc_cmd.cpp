@@ -1,5 +1,5 @@
 // `smartpower calibrate --method abc`: ABC-SMC posterior over the [calibration]
-// parameters (smartpower/abc.hpp); the options are registered with `calibrate` in
+// parameters (smartpower/analysis/abc.hpp); the options are registered with `calibrate` in
 // claims_cmd.cpp.
 #include "abc_cmd.hpp"
 
@@ -9,12 +9,12 @@
 #include <set>
 #include <vector>
 
-#include "smartpower/abc.hpp"
-#include "smartpower/calibration.hpp"
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/output.hpp"
+#include "smartpower/analysis/abc.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/io/output.hpp"
 #include "table.hpp"
 
 namespace smartpower::cli {

@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/scenario_gen.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/io/scenario_gen.hpp"
 #include "table.hpp"
 
 namespace smartpower::cli {

@@ -7,11 +7,11 @@
 
 #include "abc_cmd.hpp"
 #include "commands.hpp"
-#include "smartpower/calibration.hpp"
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/claims.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/output.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/io/output.hpp"
 #include "posterior_opts.hpp"
 #include "table.hpp"
 

@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <sstream>
 
-#include "smartpower/calibration.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/keys.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/keys.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/core/simulation.hpp"
 #include "posterior_opts.hpp"
 #include "table.hpp"
 

@@ -7,11 +7,11 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "smartpower/compare.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/compare_toml.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
 #include "posterior_opts.hpp"
 #include "table.hpp"
 
@@ -166,7 +166,7 @@ void register_compare(CLI::App& app, Context& ctx) {
       if (!a.out.empty()) check_output_path((fs::path(a.out) / "compare.json").string(), inputs);
       {
         // Both ensembles with statistics, then one attribution subset at a time: refused
-        // up front if they would not fit (smartpower/memory.hpp).
+        // up front if they would not fit (smartpower/core/memory.hpp).
         const Scenario bs = build_scenario(*base.table), ws = build_scenario(*whatif.table);
         const long long extra = std::max<long long>(0, static_cast<long long>(ws.moves.size() + ws.events.size()) -
                                                            static_cast<long long>(bs.moves.size() + bs.events.size()));

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/core/error.hpp"
 
 namespace {
 std::atomic<bool> g_stop{false};

@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/posterior.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/analysis/posterior.hpp"
 
 namespace smartpower::cli {
 

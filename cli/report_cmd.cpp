@@ -6,14 +6,14 @@
 
 #include "commands.hpp"
 #include "posterior_opts.hpp"
-#include "smartpower/claims.hpp"
-#include "smartpower/compare.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/report.hpp"
-#include "smartpower/report_posterior.hpp"
-#include "smartpower/compare_toml.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/report/report.hpp"
+#include "smartpower/report/report_posterior.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
 
 namespace smartpower::cli {
 namespace {

@@ -9,13 +9,13 @@
 
 #include "commands.hpp"
 #include "posterior_opts.hpp"
-#include "smartpower/calibration.hpp"
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/sweep.hpp"
-#include "smartpower/sweep_toml.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/analysis/sweep.hpp"
+#include "smartpower/analysis/sweep_toml.hpp"
 #include "table.hpp"
 
 namespace smartpower::cli {

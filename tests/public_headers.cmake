@@ -1,8 +1,8 @@
-# The installed headers (include/smartpower/*.hpp) expose no TOML++ or nlohmann-json
+# The installed headers (include/smartpower/**/*.hpp) expose no TOML++ or nlohmann-json
 # type: none includes <toml++/...> or <nlohmann/...>, and every smartpower/ header they
 # include is itself public (the internal ones live in engine/internal/smartpower/).
 # Run: cmake -DSRC=<source dir> -P tests/public_headers.cmake
-file(GLOB headers ${SRC}/include/smartpower/*.hpp)
+file(GLOB_RECURSE headers ${SRC}/include/smartpower/*.hpp)
 list(LENGTH headers count)
 if(count LESS 10)
   message(FATAL_ERROR "expected the public headers in ${SRC}/include/smartpower, found ${count}")

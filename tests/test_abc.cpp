@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "helpers.hpp"
-#include "smartpower/abc.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/output.hpp"
+#include "smartpower/analysis/abc.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/io/output.hpp"
 
 using namespace smartpower;
 

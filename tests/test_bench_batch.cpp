@@ -5,9 +5,9 @@
 #include <cstring>
 
 #include "helpers.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/scenario_gen.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/io/scenario_gen.hpp"
 
 using namespace smartpower;
 

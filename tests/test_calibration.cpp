@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "helpers.hpp"
-#include "smartpower/calibration.hpp"
-#include "smartpower/document.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/io/document.hpp"
 
 using namespace smartpower;
 

@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include "helpers.hpp"
-#include "smartpower/calibration.hpp"
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/sweep.hpp"
-#include "smartpower/sweep_toml.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/analysis/sweep.hpp"
+#include "smartpower/analysis/sweep_toml.hpp"
 
 using namespace smartpower;
 namespace fs = std::filesystem;

@@ -8,8 +8,8 @@
 #include <set>
 
 #include "helpers.hpp"
-#include "smartpower/claims.hpp"
-#include "smartpower/document.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/io/document.hpp"
 
 using namespace smartpower;
 

@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "helpers.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/sweep.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/analysis/sweep.hpp"
 
 namespace fs = std::filesystem;
 

@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "helpers.hpp"
-#include "smartpower/compare.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/compare_toml.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
 
 using namespace smartpower;
 

@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "helpers.hpp"
-#include "smartpower/claims.hpp"
-#include "smartpower/document.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/io/document.hpp"
 
 using namespace smartpower;
 

@@ -4,9 +4,9 @@
 #include <cstring>
 
 #include "helpers.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/error.hpp"
 
 using namespace smartpower;
 

@@ -11,8 +11,8 @@
 #include <filesystem>
 
 #include "helpers.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
 
 using namespace smartpower;
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-// The key registry (smartpower/keys.hpp) against the reader that uses it: every key is
+// The key registry (smartpower/core/keys.hpp) against the reader that uses it: every key is
 // declared once, the reader accepts exactly the registry's keys, enforces each number's
 // range, and the generated references (`keys`, docs/keys.md, the JSON Schema) hold them all.
 #include <catch2/catch.hpp>
@@ -10,11 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
-#include "smartpower/calibration.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/keys.hpp"
-#include "smartpower/scenario.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/keys.hpp"
+#include "smartpower/core/scenario.hpp"
 
 using namespace smartpower;
 

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
 
 using namespace smartpower;
 

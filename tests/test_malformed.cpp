@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
 
 namespace fs = std::filesystem;
 

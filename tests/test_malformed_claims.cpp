@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "helpers.hpp"
-#include "smartpower/claims.hpp"
-#include "smartpower/document.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/io/document.hpp"
 
 using namespace smartpower;
 namespace fs = std::filesystem;

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "helpers.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/scenario_gen.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/io/scenario_gen.hpp"
 
 using namespace smartpower;
 namespace fs = std::filesystem;

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "helpers.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/simulation.hpp"
 
 using namespace smartpower;
 

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "smartpower/ensemble.hpp"
+#include "smartpower/core/ensemble.hpp"
 
 TEST_CASE("mpirun -np 2 gives the same bytes as one process", "[mpi][determinism]") {
   REQUIRE(smartpower::built_with_mpi());  // built only with -DSMARTPOWER_MPI=ON (tests/CMakeLists.txt)

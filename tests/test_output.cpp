@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/output.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/io/output.hpp"
 
 using namespace smartpower;
 namespace fs = std::filesystem;

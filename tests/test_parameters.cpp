@@ -1,16 +1,16 @@
-// Typed parameter handles (smartpower/parameters.hpp) and the analyses that take a
+// Typed parameter handles (smartpower/core/parameters.hpp) and the analyses that take a
 // Scenario: the same numbers as the TOML paths they replace, to the bit.
 #include <catch2/catch.hpp>
 
 #include <cstring>
 
 #include "helpers.hpp"
-#include "smartpower/compare.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/parameters.hpp"
-#include "smartpower/sweep.hpp"
-#include "smartpower/compare_toml.hpp"
-#include "smartpower/sweep_toml.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/parameters.hpp"
+#include "smartpower/analysis/sweep.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
+#include "smartpower/analysis/sweep_toml.hpp"
 
 using namespace smartpower;
 

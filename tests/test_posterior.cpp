@@ -6,13 +6,13 @@
 #include <set>
 
 #include "helpers.hpp"
-#include "smartpower/claims.hpp"
-#include "smartpower/compare.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/posterior.hpp"
-#include "smartpower/sweep.hpp"
-#include "smartpower/compare_toml.hpp"
-#include "smartpower/sweep_toml.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/analysis/posterior.hpp"
+#include "smartpower/analysis/sweep.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
+#include "smartpower/analysis/sweep_toml.hpp"
 
 using namespace smartpower;
 

@@ -12,12 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
-#include "smartpower/compare.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/report.hpp"
-#include "smartpower/report_posterior.hpp"
-#include "smartpower/compare_toml.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/report/report.hpp"
+#include "smartpower/report/report_posterior.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
 
 using namespace smartpower;
 using Catch::Contains;

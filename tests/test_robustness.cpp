@@ -7,12 +7,12 @@
 #include <fstream>
 
 #include "helpers.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/sweep.hpp"
-#include "smartpower/sweep_toml.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/analysis/sweep.hpp"
+#include "smartpower/analysis/sweep_toml.hpp"
 
 using namespace smartpower;
 namespace fs = std::filesystem;

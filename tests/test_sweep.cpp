@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "helpers.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/sweep.hpp"
-#include "smartpower/sweep_toml.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/analysis/sweep.hpp"
+#include "smartpower/analysis/sweep_toml.hpp"
 
 using namespace smartpower;
 using sptest::run;

@@ -9,10 +9,10 @@
 #include <random>
 #include <string>
 
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/scenario.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/scenario.hpp"
+#include "smartpower/core/simulation.hpp"
 
 using namespace smartpower;
 

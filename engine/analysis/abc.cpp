@@ -1,4 +1,4 @@
-#include "smartpower/abc.hpp"
+#include "smartpower/analysis/abc.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -14,11 +14,11 @@
 #include <sstream>
 #include <thread>
 
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/core/simulation.hpp"
 
 namespace smartpower {
 

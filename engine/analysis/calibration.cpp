@@ -1,4 +1,4 @@
-#include "smartpower/calibration.hpp"
+#include "smartpower/analysis/calibration.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -15,11 +15,11 @@
 #include <random>
 #include <sstream>
 
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/keys.hpp"
-#include "smartpower/output.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/keys.hpp"
+#include "smartpower/io/output.hpp"
 #include "io/toml_reader.hpp"
 
 namespace smartpower {
@@ -29,7 +29,7 @@ using detail::TableReader;
 namespace {
 
 // The dotted paths of every number of the scenario that is a key of the registry
-// (smartpower/keys.hpp); arrays of tables by id (or index when an entry has none).
+// (smartpower/core/keys.hpp); arrays of tables by id (or index when an entry has none).
 void number_paths(const toml::node& node, const std::string& path, std::vector<std::string>& out) {
   if (const auto* t = node.as_table()) {
     for (auto&& [k, v] : *t) {

@@ -1,6 +1,6 @@
 // Claims: parse scenarios/claims.toml, plan which metric values each check needs in
 // which variant, run the variants with common random numbers, and score every claim.
-#include "smartpower/claims.hpp"
+#include "smartpower/analysis/claims.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,13 +8,13 @@
 #include <set>
 #include <sstream>
 
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/posterior.hpp"
-#include "smartpower/selector.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/analysis/posterior.hpp"
+#include "smartpower/core/selector.hpp"
+#include "smartpower/core/simulation.hpp"
 #include "io/toml_reader.hpp"
 
 namespace smartpower {
@@ -416,7 +416,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
   const std::uint64_t seed = opt.seed ? opt.seed : plans[0].model->scenario().info.seed;
   {
     // Every variant keeps its probes' values of every run: refused up front if they, the
-    // models and one ensemble at a time would not fit (smartpower/memory.hpp).
+    // models and one ensemble at a time would not fit (smartpower/core/memory.hpp).
     std::size_t probes = 0;
     for (const auto& p : plans) probes += p.probes.size();
     require_memory(estimate_claims(shape_of(*plans[0].model), static_cast<int>(plans.size()), opt.runs, opt.threads, probes));

@@ -1,15 +1,15 @@
-#include "smartpower/compare.hpp"
-#include "smartpower/posterior.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/analysis/posterior.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
 
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/selector.hpp"
-#include "smartpower/compare_toml.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/selector.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
 
 namespace smartpower {
 namespace {

@@ -1,4 +1,4 @@
-#include "smartpower/posterior.hpp"
+#include "smartpower/analysis/posterior.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,12 +15,12 @@
 #include <malloc.h>
 #endif
 
-#include "smartpower/abc.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/analysis/abc.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/core/simulation.hpp"
 
 namespace smartpower {
 namespace {

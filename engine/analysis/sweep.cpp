@@ -1,5 +1,5 @@
-#include "smartpower/sweep.hpp"
-#include "smartpower/selector.hpp"
+#include "smartpower/analysis/sweep.hpp"
+#include "smartpower/core/selector.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -17,14 +17,14 @@
 #include <sstream>
 #include <thread>
 
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/keys.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/posterior.hpp"
-#include "smartpower/sweep_toml.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/keys.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/analysis/posterior.hpp"
+#include "smartpower/analysis/sweep_toml.hpp"
 #include "io/toml_reader.hpp"
 
 namespace smartpower {
@@ -452,7 +452,7 @@ struct Evaluator {
       }
       cv.notify_all();
     };
-    // Threads the system refuses are done without (same results; smartpower/memory.hpp).
+    // Threads the system refuses are done without (same results; smartpower/core/memory.hpp).
     std::vector<std::thread> pool = start_threads(workers, work);
     const int started = static_cast<int>(pool.size());
     {

@@ -1,4 +1,4 @@
-#include "smartpower/ensemble.hpp"
+#include "smartpower/core/ensemble.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,8 +13,8 @@
 #include <mutex>
 #include <thread>
 
-#include "smartpower/error.hpp"
-#include "smartpower/memory.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/memory.hpp"
 
 namespace smartpower {
 

@@ -1,4 +1,4 @@
-#include "smartpower/error.hpp"
+#include "smartpower/core/error.hpp"
 
 namespace smartpower {
 

@@ -1,6 +1,6 @@
 // What is generated from the key registry (smartpower/keys.hpp): the reader's range
 // texts, docs/keys.md and the JSON Schema of a scenario file.
-#include "smartpower/keys.hpp"
+#include "smartpower/core/keys.hpp"
 
 #include <cstdio>
 #include <sstream>

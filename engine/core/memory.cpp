@@ -1,4 +1,4 @@
-#include "smartpower/memory.hpp"
+#include "smartpower/core/memory.hpp"
 
 #include <sys/resource.h>
 
@@ -12,7 +12,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "smartpower/error.hpp"
+#include "smartpower/core/error.hpp"
 
 namespace smartpower {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "smartpower/ensemble.hpp"
+#include "smartpower/core/ensemble.hpp"
 
 #ifdef SMARTPOWER_WITH_MPI
 #define OMPI_SKIP_MPICXX 1  // the C API only

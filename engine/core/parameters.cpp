@@ -1,13 +1,13 @@
 // Parameter handles: a dotted key path resolved once to the field of a Scenario it names
 // (the registry says what the key is; scenario_fields.hpp which struct member holds it).
-#include "smartpower/parameters.hpp"
+#include "smartpower/core/parameters.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <sstream>
 
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
 #include "core/scenario_fields.hpp"
 
 namespace smartpower {

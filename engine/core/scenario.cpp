@@ -1,15 +1,15 @@
 // Validation: a resolved TOML document -> Scenario. Each key's default and range come
-// from the key registry (smartpower/keys.hpp), where they are declared once.
+// from the key registry (smartpower/core/keys.hpp), where they are declared once.
 #include <algorithm>
 #include <limits>
 #include <cmath>
 #include <map>
 #include <sstream>
 
-#include "smartpower/document.hpp"
-#include "smartpower/keys.hpp"
-#include "smartpower/memory.hpp"
-#include "smartpower/scenario.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/keys.hpp"
+#include "smartpower/core/memory.hpp"
+#include "smartpower/core/scenario.hpp"
 #include "core/scenario_fields.hpp"
 #include "io/toml_reader.hpp"
 
@@ -227,7 +227,7 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
   if (static_cast<int>(actors->size()) > limits.max_actors) {
     top.fail(actors, "has " + std::to_string(actors->size()) + " actors; the limit is " + std::to_string(limits.max_actors));
   }
-  // Refused before the N x N tables are allocated if they could not fit (smartpower/memory.hpp).
+  // Refused before the N x N tables are allocated if they could not fit (smartpower/core/memory.hpp).
   require_memory(estimate_model({static_cast<int>(actors->size()), K, sc.info.steps()}));
   // Ids first: partner_bias may name an actor listed later.
   std::vector<std::string> actor_ids_all;

@@ -1,16 +1,16 @@
 // Internal: the numeric fields of the scenario structs, each with its registry key
-// (smartpower/keys.hpp): read by the TOML reader, checked by validate(), and set by
-// Parameter handles (smartpower/parameters.hpp), from one table per struct.
+// (smartpower/core/keys.hpp): read by the TOML reader, checked by validate(), and set by
+// Parameter handles (smartpower/core/parameters.hpp), from one table per struct.
 #pragma once
 
 #include <vector>
 
-#include "smartpower/keys.hpp"
-#include "smartpower/scenario.hpp"
+#include "smartpower/core/keys.hpp"
+#include "smartpower/core/scenario.hpp"
 
 namespace smartpower::detail {
 
-// The numeric fields read from a table of the registry's keys (smartpower/keys.hpp),
+// The numeric fields read from a table of the registry's keys (smartpower/core/keys.hpp),
 // which gives each its name, default and range.
 template <class Struct>
 struct NumberField {

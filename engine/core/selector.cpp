@@ -1,10 +1,10 @@
 // Metric selectors, shared by claims, sweeps and sensitivity.
-#include "smartpower/selector.hpp"
+#include "smartpower/core/selector.hpp"
 
 #include <string>
 
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
 
 namespace smartpower {
 

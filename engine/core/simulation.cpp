@@ -1,7 +1,7 @@
 // One step of the model, docs/model.md equation by equation (numbers in brackets),
 // computed for a batch of runs at once: every inner loop runs over the runs (lanes) of
 // one metric entry, so it vectorises; see docs/performance.md.
-#include "smartpower/simulation.hpp"
+#include "smartpower/core/simulation.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -16,7 +16,7 @@
 #define SMARTPOWER_X86 1
 #endif
 
-#include "smartpower/error.hpp"
+#include "smartpower/core/error.hpp"
 
 // No implicit contraction of a*b+c into fused multiply-adds: a run's numbers must not
 // depend on which instruction set (AVX-512, AVX2, SSE2) or which lane (vector body or

@@ -1,6 +1,6 @@
-#include "smartpower/checkpoint.hpp"
+#include "smartpower/io/checkpoint.hpp"
 
-#include "smartpower/output.hpp"
+#include "smartpower/io/output.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "smartpower/error.hpp"
-#include "smartpower/output.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/io/output.hpp"
 
 namespace smartpower {
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 // Scenario files -> one resolved TOML document: `extends` chains, merging, [overrides],
 // lenses. Values are moved between tables (never copied) so that every value keeps the
 // file, line and column it came from.
-#include "smartpower/document.hpp"
+#include "smartpower/io/document.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "smartpower/error.hpp"
+#include "smartpower/core/error.hpp"
 #include "io/toml_reader.hpp"
 
 namespace smartpower {

@@ -1,4 +1,4 @@
-#include "smartpower/output.hpp"
+#include "smartpower/io/output.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "smartpower/error.hpp"
-#include "smartpower/memory.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/memory.hpp"
 
 namespace smartpower {
 namespace fs = std::filesystem;
@@ -443,7 +443,7 @@ void check_output_budget(const Model& model, long long runs, bool per_run_series
                      " of final outcomes in memory; the limit is " + gib(max_memory_bytes) + " (use fewer runs)");
   }
   // The run's peak (on one thread: run_ensemble checks again with the threads and
-  // statistics it is given) against the memory there is (smartpower/memory.hpp).
+  // statistics it is given) against the memory there is (smartpower/core/memory.hpp).
   require_memory(estimate_run(shape_of(model), static_cast<int>(std::min<long long>(runs, 1 << 30)), 1,
                               per_run_series ? "all" : "none"));
   if (!per_run_series) return;

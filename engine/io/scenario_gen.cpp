@@ -1,10 +1,10 @@
-#include "smartpower/scenario_gen.hpp"
+#include "smartpower/io/scenario_gen.hpp"
 
 #include <cstdio>
 #include <sstream>
 
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
 
 namespace smartpower {
 namespace {

@@ -11,13 +11,13 @@
 
 #include <toml++/toml.h>
 
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/keys.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/keys.hpp"
 
 namespace smartpower::detail {
 
-// The registry's interval type and its constructors (smartpower/keys.hpp).
+// The registry's interval type and its constructors (smartpower/core/keys.hpp).
 using smartpower::closed;
 using smartpower::open_hi;
 using smartpower::open_lo;

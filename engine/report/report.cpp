@@ -1,7 +1,7 @@
-// HTML reports (include/smartpower/report.hpp): the page's data as JSON, made here, in the
+// HTML reports (engine/internal/smartpower/report/report.hpp): the page's data as JSON, made here, in the
 // template of web/report/ (engine/report_template.hpp), which draws the charts with
 // Observable Plot in the browser. No external resources of any kind.
-#include "smartpower/report.hpp"
+#include "smartpower/report/report.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -14,11 +14,11 @@
 #include <stdexcept>
 
 #include "report/report_template.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/selector.hpp"
-#include "smartpower/compare_toml.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/core/selector.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
 
 namespace smartpower {
 

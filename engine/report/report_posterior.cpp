@@ -1,4 +1,4 @@
-#include "smartpower/report_posterior.hpp"
+#include "smartpower/report/report_posterior.hpp"
 
 #include <stdexcept>
 

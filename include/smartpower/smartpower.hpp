@@ -11,12 +11,12 @@
 // examples/whatif.cpp and examples/sweep.cpp are short complete programs.
 #pragma once
 
-#include "smartpower/compare.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/keys.hpp"
-#include "smartpower/load.hpp"
-#include "smartpower/parameters.hpp"
-#include "smartpower/scenario.hpp"
-#include "smartpower/simulation.hpp"
-#include "smartpower/sweep.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/keys.hpp"
+#include "smartpower/io/load.hpp"
+#include "smartpower/core/parameters.hpp"
+#include "smartpower/core/scenario.hpp"
+#include "smartpower/core/simulation.hpp"
+#include "smartpower/analysis/sweep.hpp"

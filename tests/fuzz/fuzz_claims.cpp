@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "smartpower/claims.hpp"
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
 
 namespace {
 

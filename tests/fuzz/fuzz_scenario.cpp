@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/core/simulation.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

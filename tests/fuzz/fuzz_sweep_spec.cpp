@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "smartpower/document.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/sweep.hpp"
-#include "smartpower/sweep_toml.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/analysis/sweep.hpp"
+#include "smartpower/analysis/sweep_toml.hpp"
 
 namespace {
 

@@ -10,9 +10,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 test -x "$tmp/prefix/bin/smartpower"
-test -f "$tmp/prefix/include/smartpower/simulation.hpp"
+test -f "$tmp/prefix/include/smartpower/core/simulation.hpp"
 test -f "$tmp/prefix/include/smartpower/smartpower.hpp"
-test ! -e "$tmp/prefix/include/smartpower/document.hpp"  # internal: TOML documents
+# No internal header (engine/internal/smartpower/: TOML documents, outputs, claims, ...).
+for h in $(cd "$src/engine/internal" && find smartpower -name '*.hpp'); do test ! -e "$tmp/prefix/include/$h"; done
+test ! -e "$tmp/prefix/include/smartpower/io/document.hpp"
 cmake -S "$src/tests/package" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" "${flags[@]}" >/dev/null
 cmake --build "$tmp/consumer" >/dev/null
 "$tmp/consumer/c" "$src/scenarios/baseline.toml"

@@ -1,6 +1,6 @@
 // A separate project that finds the installed smartpower package and runs an ensemble.
-#include <smartpower/ensemble.hpp>
-#include <smartpower/load.hpp>
+#include <smartpower/core/ensemble.hpp>
+#include <smartpower/io/load.hpp>
 
 #include <cstdio>
 

@@ -11,11 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "smartpower/document.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/error.hpp"
-#include "smartpower/output.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/io/document.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/io/output.hpp"
+#include "smartpower/core/simulation.hpp"
 
 namespace smartpower::web {
 namespace {

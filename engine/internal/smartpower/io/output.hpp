@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "smartpower/ensemble.hpp"
+#include "smartpower/core/ensemble.hpp"
 
 namespace smartpower {
 

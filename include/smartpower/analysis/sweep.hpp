@@ -17,13 +17,13 @@
 #include <string_view>
 #include <vector>
 
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/parameters.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/core/parameters.hpp"
+#include "smartpower/core/simulation.hpp"
 
 namespace smartpower {
 
-// A posterior (internal: smartpower/posterior.hpp reads one against a scenario document);
+// A posterior (internal: smartpower/analysis/posterior.hpp reads one against a scenario document);
 // only the document entry points (sweep_toml.hpp) take one.
 struct Posterior;
 
@@ -43,7 +43,7 @@ struct SetSpec {
 // LO > HI, STEP <= 0).
 SetSpec parse_set_spec(std::string_view text);
 
-// check_set_spec (a spec against a scenario document): smartpower/sweep_toml.hpp.
+// check_set_spec (a spec against a scenario document): smartpower/analysis/sweep_toml.hpp.
 
 // The values of one grid axis: LO, LO+STEP, ... up to HI (HI included when it is on
 // the grid, to 1e-9 steps). Values are snapped to the decimals the spec was written
@@ -203,7 +203,7 @@ struct MorrisResult {
   std::string uncertainty;         // what the runs include (uncertainty_label)
 };
 
-// run_sweep and run_morris over a scenario document: smartpower/sweep_toml.hpp.
+// run_sweep and run_morris over a scenario document: smartpower/analysis/sweep_toml.hpp.
 
 // Parameter indices of one outcome ranked by mu* (largest first; ties keep file order).
 std::vector<std::size_t> rank_by_mu_star(const std::vector<MorrisEffect>& effects);

@@ -10,9 +10,9 @@
 
 #include <toml++/toml.h>
 
-#include "smartpower/error.hpp"
-#include "smartpower/load.hpp"
-#include "smartpower/scenario.hpp"
+#include "smartpower/core/error.hpp"
+#include "smartpower/io/load.hpp"
+#include "smartpower/core/scenario.hpp"
 
 namespace smartpower {
 
@@ -66,7 +66,7 @@ void apply_lens(toml::table& root, std::string_view name);
 Scenario build_scenario(const toml::table& root, const Limits& limits = {});
 
 // load_scenario(path, lens, limits) = load_document + optional lens + build_scenario:
-// smartpower/load.hpp.
+// smartpower/io/load.hpp.
 
 // The resolved document as TOML text (what `smartpower resolve` prints).
 std::string to_toml(const toml::table& root);

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "smartpower/scenario.hpp"
+#include "smartpower/core/scenario.hpp"
 
 namespace smartpower {
 

@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "smartpower/calibration.hpp"
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/claims.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/analysis/claims.hpp"
 
 namespace smartpower {
 

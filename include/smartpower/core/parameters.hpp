@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "smartpower/keys.hpp"
-#include "smartpower/scenario.hpp"
+#include "smartpower/core/keys.hpp"
+#include "smartpower/core/scenario.hpp"
 
 namespace smartpower {
 

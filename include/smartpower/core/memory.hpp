@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "smartpower/ensemble.hpp"
+#include "smartpower/core/ensemble.hpp"
 
 namespace smartpower {
 

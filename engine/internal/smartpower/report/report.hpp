@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "smartpower/claims.hpp"
-#include "smartpower/compare.hpp"
-#include "smartpower/ensemble.hpp"
-#include "smartpower/compare_toml.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/compare.hpp"
+#include "smartpower/core/ensemble.hpp"
+#include "smartpower/analysis/compare_toml.hpp"
 
 namespace smartpower {
 

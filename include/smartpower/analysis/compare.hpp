@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "smartpower/ensemble.hpp"
+#include "smartpower/core/ensemble.hpp"
 
 namespace smartpower {
 
-// A posterior (internal: smartpower/posterior.hpp reads one against a scenario document);
+// A posterior (internal: smartpower/analysis/posterior.hpp reads one against a scenario document);
 // only the document entry points (compare_toml.hpp) take one.
 struct Posterior;
 
@@ -93,6 +93,6 @@ struct Comparison {
 Comparison compare_scenarios(const Scenario& base, const Scenario& whatif, const CompareOptions& options);
 
 // Of two scenario documents (with a posterior: each particle patches them) and as
-// compare.json: smartpower/compare_toml.hpp (internal).
+// compare.json: smartpower/analysis/compare_toml.hpp (internal).
 
 }  // namespace smartpower

@@ -14,7 +14,7 @@
 
 #include <toml++/toml.h>
 
-#include "smartpower/ensemble.hpp"
+#include "smartpower/core/ensemble.hpp"
 
 namespace smartpower {
 

@@ -11,13 +11,13 @@
 
 #include <toml++/toml.h>
 
-#include "smartpower/checkpoint.hpp"
-#include "smartpower/claims.hpp"
-#include "smartpower/parameters.hpp"
+#include "smartpower/io/checkpoint.hpp"
+#include "smartpower/analysis/claims.hpp"
+#include "smartpower/core/parameters.hpp"
 
 namespace smartpower {
 
-// CalibrationParameter (a free parameter and its box): smartpower/parameters.hpp.
+// CalibrationParameter (a free parameter and its box): smartpower/core/parameters.hpp.
 
 // Reads [[calibration.parameters]]. Throws InputError naming the parameter and its bound
 // when a bound (with every other parameter at its start) makes the scenario invalid.

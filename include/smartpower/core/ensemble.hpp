@@ -13,7 +13,7 @@
 #include <span>
 #include <vector>
 
-#include "smartpower/simulation.hpp"
+#include "smartpower/core/simulation.hpp"
 
 namespace smartpower {
 
@@ -63,7 +63,7 @@ std::vector<std::size_t> outcome_columns(const MetricLayout& layout);
 std::vector<int> recorded_steps(int steps, int record_every);
 
 // Refuses (InputError, exit 2) an ensemble whose peak memory would exceed what is
-// available (smartpower/memory.hpp), before allocating anything; a std::bad_alloc that
+// available (smartpower/core/memory.hpp), before allocating anything; a std::bad_alloc that
 // happens anyway becomes a std::runtime_error saying "out of memory" (exit 3). Threads
 // that the system refuses to create are done without (same results).
 EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& options);

@@ -1,7 +1,7 @@
 // What a scenario *is*: a validated, fully resolved description of actors, levers,
 // relations, events and moves. Loading (TOML -> Scenario) lives in document.hpp;
 // running lives in simulation.hpp. Every field names the TOML key that sets it; each
-// default is taken from the key registry (smartpower/keys.hpp), where it is written
+// default is taken from the key registry (smartpower/core/keys.hpp), where it is written
 // once with the key's range, unit and meaning (`smartpower keys` prints them).
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "smartpower/keys.hpp"
+#include "smartpower/core/keys.hpp"
 
 namespace smartpower {
 

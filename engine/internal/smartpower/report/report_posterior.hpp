@@ -8,8 +8,8 @@
 #include <memory>
 #include <vector>
 
-#include "smartpower/posterior.hpp"
-#include "smartpower/report.hpp"
+#include "smartpower/analysis/posterior.hpp"
+#include "smartpower/report/report.hpp"
 
 namespace smartpower {
 

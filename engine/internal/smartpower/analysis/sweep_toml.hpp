@@ -1,13 +1,13 @@
 // Internal: sweeps and screening over a resolved TOML document (what `smartpower sweep`
 // and `smartpower sensitivity` do with a file: every point a clone of the document with
 // the parameters set, validated again). The typed API is run_sweep(RunPlans) in
-// smartpower/sweep.hpp.
+// smartpower/analysis/sweep.hpp.
 #pragma once
 
 #include <toml++/toml.h>
 
-#include "smartpower/calibration.hpp"
-#include "smartpower/sweep.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/sweep.hpp"
 
 namespace smartpower {
 

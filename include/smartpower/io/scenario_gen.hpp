@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "smartpower/scenario.hpp"
+#include "smartpower/core/scenario.hpp"
 
 namespace smartpower {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "smartpower/scenario.hpp"
+#include "smartpower/core/scenario.hpp"
 
 namespace smartpower {
 

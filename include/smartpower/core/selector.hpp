@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "smartpower/scenario.hpp"
-#include "smartpower/simulation.hpp"
+#include "smartpower/core/scenario.hpp"
+#include "smartpower/core/simulation.hpp"
 
 namespace smartpower {
 

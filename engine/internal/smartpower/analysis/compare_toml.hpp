@@ -1,12 +1,12 @@
 // Internal: compare on TOML documents (what `smartpower compare` does with two files,
 // and what a posterior needs: each particle is a patch of a document), and the
-// comparison as compare.json. The typed API is smartpower/compare.hpp.
+// comparison as compare.json. The typed API is smartpower/analysis/compare.hpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
-#include "smartpower/compare.hpp"
+#include "smartpower/analysis/compare.hpp"
 
 namespace smartpower {
 

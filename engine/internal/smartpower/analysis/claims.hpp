@@ -14,7 +14,7 @@
 
 #include <toml++/toml.h>
 
-#include "smartpower/error.hpp"
+#include "smartpower/core/error.hpp"
 
 namespace smartpower {
 
