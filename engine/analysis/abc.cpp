@@ -19,6 +19,7 @@
 #include "smartpower/core/memory.hpp"
 #include "smartpower/io/output.hpp"
 #include "smartpower/core/simulation.hpp"
+#include "core/splitmix64.hpp"
 
 namespace smartpower {
 
@@ -35,20 +36,14 @@ class Stream {
   Stream(std::uint64_t seed, int generation, long long index)
       : s_(run_seed(run_seed(seed ^ 0xabc5c0ffee5eedULL, static_cast<std::uint64_t>(generation)),
                     static_cast<std::uint64_t>(index))) {}
-  std::uint64_t next() {
-    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double normal() {                                                          // Box-Muller
+  double uniform() { return s_.uniform(); }  // [0, 1)
+  double normal() {                          // Box-Muller
     const double u1 = 1.0 - uniform(), u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
   }
 
  private:
-  std::uint64_t s_;
+  SplitMix64 s_;
 };
 
 using Matrix = Eigen::MatrixXd;

@@ -25,6 +25,7 @@
 #include "smartpower/io/output.hpp"
 #include "smartpower/analysis/posterior.hpp"
 #include "smartpower/analysis/sweep_toml.hpp"
+#include "core/splitmix64.hpp"
 #include "io/toml_reader.hpp"
 
 namespace smartpower {
@@ -60,35 +61,6 @@ bool parse_number(const std::string& token, double& value, int& decimals) {
   return true;
 }
 
-// splitmix64 (Steele, Lea & Flood 2014): a tiny, fully specified stream, so designs are
-// identical on every platform and standard library.
-class SplitMix {
- public:
-  explicit SplitMix(std::uint64_t seed) : s_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  // Uniform integer in [0, n), without modulo bias.
-  std::size_t below(std::size_t n) {
-    const std::uint64_t bound = static_cast<std::uint64_t>(n);
-    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % bound;
-    std::uint64_t x;
-    do x = next();
-    while (x >= limit);
-    return static_cast<std::size_t>(x % bound);
-  }
-  template <class T>
-  void shuffle(std::vector<T>& v) {
-    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
-  }
-
- private:
-  std::uint64_t s_;
-};
 
 
 // Sets a number, keeping an integer key an integer when the value is whole.
@@ -679,7 +651,7 @@ std::vector<std::vector<double>> grid_points(const std::vector<SetSpec>& specs, 
 
 std::vector<std::vector<double>> latin_hypercube(std::size_t n, std::size_t dims, std::uint64_t seed) {
   std::vector<std::vector<double>> u(n, std::vector<double>(dims));
-  SplitMix rng(seed);
+  SplitMix64 rng(seed);
   std::vector<std::size_t> perm(n);
   const double dn = static_cast<double>(n);
   for (std::size_t d = 0; d < dims; ++d) {
@@ -837,7 +809,7 @@ MorrisDesign morris_design(int k, int trajectories, int levels, std::uint64_t se
   const int M = candidates > trajectories ? candidates : trajectories;
   const int half = levels / 2;
   const double top = levels - 1;
-  SplitMix rng(seed);
+  SplitMix64 rng(seed);
   struct Traj {
     std::vector<std::vector<double>> rows;
     std::vector<int> changed;
