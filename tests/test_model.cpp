@@ -506,3 +506,41 @@ TEST_CASE("a capability given as data is log-linear between its points and flat 
   CHECK_THROWS_WITH(tiny_model("[overrides]\n\"actors.B.path\" = { economy = [[2000.5, 0.0]] }\n"),
                     Catch::Contains("(0, 1e12]"));
 }
+
+TEST_CASE("flow is flow_scale times the efforts both ways, for levers with a flow_scale only", "[model][flow]") {
+  // docs/model.md, Metrics: flow[i,j,k] = flow_scale_k * (e[k](i,j) + e[k](j,i)), recorded
+  // at every recorded instant from the efforts chosen there; 0 for levers without the key.
+  const Model plain = tiny_model("");
+  const Model fl = tiny_model("[overrides]\n\"levers.trade.flow_scale\" = 2.5\n");
+  struct Rec : Observer {
+    std::vector<std::vector<double>> xs;
+    void record(int, double, std::span<const double> v) override { xs.emplace_back(v.begin(), v.end()); }
+  } a, b;
+  Simulator sa(plain), sb(fl);
+  sa.reset(1);
+  sb.reset(1);
+  sa.run(&a);
+  sb.run(&b);
+  const auto& L = fl.layout();
+  REQUIRE(b.xs.size() == a.xs.size());
+  for (const auto& x : b.xs) {
+    for (int i = 0; i < 3; ++i) {
+      for (int j = 0; j < 3; ++j) {
+        if (i == j) continue;
+        const double want = 2.5 * (x[L.index(Metric::effort, i, j, 1)] + x[L.index(Metric::effort, j, i, 1)]);
+        CHECK(x[L.index(Metric::flow, i, j, 1)] == Approx(want).epsilon(1e-15));
+        CHECK(x[L.index(Metric::flow, i, j, 1)] > 0);
+        CHECK(x[L.index(Metric::flow, i, j, 0)] == 0.0);  // culture has no flow_scale
+      }
+    }
+  }
+  CHECK(lever_metric_on(Metric::flow, fl.scenario().levers[1]));
+  CHECK(!lever_metric_on(Metric::flow, fl.scenario().levers[0]));
+  // The key changes no other number: every other entry is the same, bit for bit.
+  for (std::size_t s = 0; s < a.xs.size(); ++s) {
+    for (std::size_t q = 0; q < L.size(); ++q) {
+      if (q >= L.offset(Metric::flow) && q < L.offset(Metric::flow) + 3 * 3 * 2) continue;
+      CHECK(a.xs[s][q] == b.xs[s][q]);
+    }
+  }
+}

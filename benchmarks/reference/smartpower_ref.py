@@ -47,13 +47,14 @@ MODEL_DEFAULTS = {
     "w_interdependence": 1.0, "w_threat": 1.0, "w_counter": 1.0, "noise": 1.0,
 }
 LEVER_DEFAULTS = {"weight": 1.0, "decay": 0.1, "returns": 1.0, "reciprocity": 0.0,
-                  "threat": 0.0, "unit_scale": 0.0, "kind": "soft"}
+                  "threat": 0.0, "unit_scale": 0.0, "flow_scale": 0.0, "kind": "soft"}
 STRATEGIES = ("diversify", "counter_threat", "affinity", "smart_mix", "sphere", "expansion")
 
 PAIR_METRICS = ("alignment", "affinity", "soft", "hard", "smart", "soft_share",
                 "dependence", "threat", "counter")
 LEVER_METRICS = ("stock", "effort", "influence", "lever_dependence")
 UNIT_METRICS = ("real", "volume")
+FLOW_METRICS = ("flow",)
 ACTOR_METRICS = ("balance", "hhi", "budget")
 
 
@@ -97,6 +98,7 @@ class Model:
         self.recip = np.array([float(l["reciprocity"]) for l in lv])
         self.theta = np.array([float(l["threat"]) for l in lv])
         self.unit_scale = np.array([float(l["unit_scale"]) for l in lv])
+        self.flow_scale = np.array([float(l["flow_scale"]) for l in lv])
         # eq. 14 gravity: nu_k, Y_k, lambda_k (defaults 0, 1, 0: g = 1)
         self.mass_exp = np.array([float(l.get("mass_exponent", 0.0)) for l in lv])
         self.mass_scale = np.array([float(l.get("mass_scale", 1.0)) for l in lv])
@@ -435,12 +437,14 @@ class Model:
     def metrics(self, step, S, A, d, e):
         """All recorded metrics at t_step, each with a leading run axis."""
         us = self.unit_scale[None, :, None, None]
+        fs = self.flow_scale[None, :, None, None]
         return {
             "alignment": A, "affinity": d["aff"], "soft": d["soft"], "hard": d["hard"],
             "smart": d["smart"], "soft_share": d["soft_share"], "dependence": d["dep"],
             "threat": d["tau"], "counter": d["counter"],
             "stock": S, "effort": e, "influence": d["inf"], "lever_dependence": d["ldep"],
             "real": us * S, "volume": us * (S + np.swapaxes(S, 2, 3)),
+            "flow": fs * (e + np.swapaxes(e, 2, 3)),
             "balance": d["balance"], "hhi": d["hhi"],
             "budget": np.broadcast_to(self.budget_t[step][None, :], d["hhi"].shape),
         }
@@ -505,7 +509,7 @@ def ensemble(resolved: dict, runs: int, seed: int | None = None, series: str = "
 
 def rows(model: Model, times, mets, run=0):
     """Long-format rows (run, time, metric, actor, partner, lever, value), i != j only;
-    real/volume only for levers with a unit (unit_scale > 0)."""
+    real/volume only for levers with a unit (unit_scale > 0), flow only with a flow_scale."""
     A, L = model.actor_ids, model.lever_ids
     N, K = model.N, model.K
     for s, t in enumerate(times):
@@ -518,9 +522,11 @@ def rows(model: Model, times, mets, run=0):
                 for j in range(N):
                     if i != j:
                         yield (run, ts, name, A[i], A[j], "", float(mets[name][s, i, j]))
-        for name in LEVER_METRICS + UNIT_METRICS:
+        for name in LEVER_METRICS + UNIT_METRICS + FLOW_METRICS:
             for k in range(K):
                 if name in UNIT_METRICS and not model.unit_scale[k] > 0:
+                    continue
+                if name in FLOW_METRICS and not model.flow_scale[k] > 0:
                     continue
                 for i in range(N):
                     for j in range(N):

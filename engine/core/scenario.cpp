@@ -212,7 +212,7 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
     lv.unit = named.string("unit", "");
     lv.description = named.string("description", "");
     if (lv.decay * sc.info.dt > 1) named.fail_key("decay", "times dt must be <= 1 (a stock cannot lose more than itself in a step)");
-    if (!lv.unit.empty() && lv.unit_scale == 0) named.fail_key("unit", "needs a positive 'unit_scale'");
+    if (!lv.unit.empty() && lv.unit_scale == 0 && lv.flow_scale == 0) named.fail_key("unit", "needs a positive 'unit_scale' or 'flow_scale'");
     named.finish();
     sc.levers.push_back(std::move(lv));
   }
@@ -585,7 +585,7 @@ void validate(const Scenario& sc, const Limits& limits) {
              " is not allowed: expected one of \"economy\", \"military\", \"population\", \"none\"");
     }
     if (lv.decay * sc.info.dt > 1) c.fail_key("decay", "times dt must be <= 1 (a stock cannot lose more than itself in a step)");
-    if (!lv.unit.empty() && lv.unit_scale == 0) c.fail_key("unit", "needs a positive 'unit_scale'");
+    if (!lv.unit.empty() && lv.unit_scale == 0 && lv.flow_scale == 0) c.fail_key("unit", "needs a positive 'unit_scale' or 'flow_scale'");
   }
   const std::size_t K = sc.levers.size();
 

@@ -50,6 +50,7 @@ inline const std::vector<NumberField<Lever>>& lever_fields() {
       {scenario_key("levers.<id>.reciprocity"), &Lever::reciprocity},
       {scenario_key("levers.<id>.threat"), &Lever::threat},
       {scenario_key("levers.<id>.unit_scale"), &Lever::unit_scale},
+      {scenario_key("levers.<id>.flow_scale"), &Lever::flow_scale},
       {scenario_key("levers.<id>.mass_exponent"), &Lever::mass_exponent},
       {scenario_key("levers.<id>.mass_scale"), &Lever::mass_scale},
       {scenario_key("levers.<id>.mass_asymmetry"), &Lever::mass_asymmetry},

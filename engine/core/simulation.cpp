@@ -50,6 +50,7 @@ constexpr MetricInfo kMetrics[kMetricCount] = {
     {"effort", Shape::dyad_lever, "actor's effort per year toward partner through lever"},
     {"real", Shape::dyad_lever, "stock in the lever's real unit (unit_scale * stock)"},
     {"volume", Shape::dyad_lever, "two-way stock in real units: unit_scale * (stock(a,p) + stock(p,a))"},
+    {"flow", Shape::dyad_lever, "two-way effort per year in real units: flow_scale * (effort(a,p) + effort(p,a))"},
 };
 
 // splitmix64: seeds the per-run xoshiro256++ stream.
@@ -610,7 +611,7 @@ struct BatchSimulator::Work {
     for (const Lever& lv : m.scenario().levers) keep.push_back(1 - lv.decay * m.scenario().info.dt);
     fetch_ahead = P * NN * sizeof(double) > (std::size_t{1} << 20);
     // Entries that can be non-zero: i == j entries stay 0, and so do real/volume of
-    // levers without a unit (stock and alignment keep whatever the scenario starts with).
+    // levers without a unit_scale and flow without a flow_scale (stock and alignment keep whatever the scenario starts with).
     std::vector<char> on(M, 0);
     for (int mi = 0; mi < kMetricCount; ++mi) {
       const auto metric = static_cast<Metric>(mi);
@@ -622,8 +623,7 @@ struct BatchSimulator::Work {
       }
       const int blocks = shape == Shape::dyad ? 1 : K;
       for (int k = 0; k < blocks; ++k) {
-        const bool unit = m.scenario().levers.empty() ? false : m.scenario().levers[k].unit_scale > 0;
-        if ((metric == Metric::real || metric == Metric::volume) && !unit) continue;
+        if (shape == Shape::dyad_lever && !lever_metric_on(metric, m.scenario().levers[k])) continue;
         const bool whole = metric == Metric::stock || metric == Metric::alignment || metric == Metric::real;
         for (std::size_t ij = 0; ij < NN; ++ij) {
           if (whole || ij / N != ij % N) on[o + k * NN + ij] = 1;
@@ -1240,6 +1240,28 @@ SP_KERNEL void decide_batch(Work& w, int n, bool check) {
   }
 }
 
+// The flow metric (recorded only): flow[k](i,j) = flow_scale_k * (e[k](i,j) + e[k](j,i)),
+// from the efforts decide has just chosen, for the levers with a flow_scale.
+SP_KERNEL void flow_batch(Work& w) {
+  const Scenario& sc = w.m.scenario();
+  const int N = w.N, K = w.K;
+  const std::size_t NN = w.NN, P = w.P;
+  const double* effort = w.X(Metric::effort);
+  double* flow = w.X(Metric::flow);
+  for (int k = 0; k < K; ++k) {
+    const double fs = sc.levers[k].flow_scale;
+    if (!(fs > 0)) continue;
+    for_pairs(N, [&](int i, int j) {
+      const std::size_t ij = k * NN + static_cast<std::size_t>(i) * N + j, ji = k * NN + static_cast<std::size_t>(j) * N + i;
+      const double* e_ij = effort + ij * P;
+      const double* e_ji = effort + ji * P;
+      double* f_ij = flow + ij * P;
+      double* f_ji = flow + ji * P;
+      for (std::size_t r = 0; r < P; ++r) f_ij[r] = f_ji[r] = fs * (e_ij[r] + e_ji[r]);
+    });
+  }
+}
+
 // [16] for the dyads (i, j) and (j, i) of one pair. __restrict: GCC vectorises without
 // run-time alias checks (too many pointers for it to version otherwise).
 SP_INLINE void alignment_pair_lanes(const double* __restrict s_ij, const double* __restrict s_ji,
@@ -1382,6 +1404,7 @@ void BatchSimulator::run(BatchObserver* observer, int record_every) {
     if (folded) std::fill(w.chk.begin(), w.chk.end(), 0.0);
     derive_batch(w, n, recorded || n == T, folded);
     decide_batch(w, n, folded);
+    if (recorded || n == T) flow_batch(w);
     if (folded) {
       if (!lanes_finite(w.chk.data(), static_cast<std::size_t>(w.W))) report_non_finite(w, n);
     } else if (recorded && observer->checks_finite()) {

@@ -514,9 +514,8 @@ void write_series_rows(std::ostream& out, const Model& model, const std::string&
           }
         }
       } else {
-        const bool unit_only = metric == Metric::real || metric == Metric::volume;
         for (int k = 0; k < K; ++k) {
-          if (unit_only && sc.levers[k].unit_scale <= 0) continue;
+          if (!lever_metric_on(metric, sc.levers[k])) continue;
           for (int i = 0; i < N; ++i) {
             for (int j = 0; j < N; ++j) {
               if (i == j) continue;

@@ -1265,13 +1265,14 @@ ModelVsData fit_data_checks(const ReportRun& run, const ClaimSet& set) {
     f.tolerance = c.tolerance;
     f.window = c.average;
     f.log_error = c.log_error;
-    // A lever's real unit, for "volume[A,B,lever]" and "real[...]" selectors.
-    if (c.b.selector.empty() && (c.a.selector.rfind("volume[", 0) == 0 || c.a.selector.rfind("real[", 0) == 0)) {
+    // A lever's real unit, for "volume[A,B,lever]", "real[...]" and "flow[...]" (per year) selectors.
+    const bool flow = c.a.selector.rfind("flow[", 0) == 0;
+    if (c.b.selector.empty() && (flow || c.a.selector.rfind("volume[", 0) == 0 || c.a.selector.rfind("real[", 0) == 0)) {
       const auto close = c.a.selector.rfind(']'), comma = c.a.selector.rfind(',');
       if (close != std::string::npos && comma != std::string::npos && comma < close) {
         const std::string lever = c.a.selector.substr(comma + 1, close - comma - 1);
         for (const auto& l : sc.levers) {
-          if (l.id == lever) f.unit = l.unit;
+          if (l.id == lever) f.unit = l.unit.empty() || !flow ? l.unit : l.unit + " per year";
         }
       }
     }

@@ -64,6 +64,7 @@ struct Lever {
   Capability capability = Capability::none;  // capability
   std::string unit;                    // unit: real-world unit of the stock, e.g. "USD bn"
   double unit_scale = key_default("levers.<id>.unit_scale");  // unit_scale: real value of one stock unit (0 = none)
+  double flow_scale = key_default("levers.<id>.flow_scale");  // flow_scale: real value per year of one effort unit (0 = none)
   double mass_exponent = key_default("levers.<id>.mass_exponent");  // mass_exponent: nu_k of the gravity factor (docs/model.md eq. 14)
   double mass_scale = key_default("levers.<id>.mass_scale");  // mass_scale: Y_k, the mass at which the mass term is 1
   double mass_asymmetry = key_default("levers.<id>.mass_asymmetry");  // mass_asymmetry: nu'_k, extra exponent of the larger mass

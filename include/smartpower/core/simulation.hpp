@@ -23,7 +23,7 @@ enum class Shape { actor, dyad, dyad_lever };
 enum class Metric : int {
   balance, hhi, budget,                                                       // actor
   dependence, soft, hard, smart, soft_share, alignment, threat, affinity, counter,  // dyad
-  stock, influence, lever_dependence, effort, real, volume,                   // dyad x lever
+  stock, influence, lever_dependence, effort, real, volume, flow,             // dyad x lever
   count_
 };
 constexpr int kMetricCount = static_cast<int>(Metric::count_);
@@ -36,6 +36,13 @@ struct MetricInfo {
 const MetricInfo& metric_info(Metric m);
 // Metric by name, or -1.
 int metric_by_name(std::string_view name);
+// Whether lever-metric m has entries for lever lv: real and volume only with a unit_scale,
+// flow only with a flow_scale (every other lever metric always).
+inline bool lever_metric_on(Metric m, const Lever& lv) {
+  if (m == Metric::real || m == Metric::volume) return lv.unit_scale > 0;
+  if (m == Metric::flow) return lv.flow_scale > 0;
+  return true;
+}
 
 class MetricLayout {
  public:
@@ -145,7 +152,7 @@ class BatchSimulator {
   // metric is checked at the recorded instants (and the last); at the others, the
   // state, the efforts and the dyad metrics, through which any non-finite value would
   // reach the state. Metrics the model never reads again (lever_dependence, real,
-  // volume) are computed, and influences kept, only at recorded instants and the last.
+  // volume, flow) are computed, and influences kept, only at recorded instants and the last.
   void run(BatchObserver* observer, int record_every = 1);
 
   const Model& model() const;
@@ -156,7 +163,7 @@ class BatchSimulator {
   const double* lanes(std::size_t q) const { return x_ + q * stride_; }
   double value(std::size_t q, int run) const { return x_[q * stride_ + run]; }
   // Ranges [begin, end) of the metric entries that can be non-zero; the others (i == j
-  // entries, real/volume of levers without a unit) are 0 in every run at every instant.
+  // entries, real/volume of levers without a unit_scale, flow without a flow_scale) are 0 in every run at every instant.
   const std::vector<std::pair<std::size_t, std::size_t>>& live() const;
   // Run r's whole metric vector (MetricLayout order) into out (size layout().size()).
   void gather(int run, std::span<double> out) const;
