@@ -104,6 +104,8 @@ Check parse_check(const toml::table& t, const std::string& where, const std::set
       c.lo = r.number("min", c.lo, closed(-1e300, 1e300));
       c.hi = r.number("max", c.hi, closed(-1e300, 1e300));
       if (!t.get("min") && !t.get("max")) r.fail(nullptr, "a range check needs 'min', 'max' or both");
+      c.average = r.number("window", 0, closed(0, 100));
+      if (c.average > 0 && !c.window) r.fail_key("window", "needs 'over = [FROM, TO]' (the means are over consecutive windows of it)");
       break;
     case CheckKind::trend: {
       c.a.selector = r.required_string("metric");
@@ -375,6 +377,17 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
           const Scenario& sc = A.model->scenario();
           const int n0 = instant_of(c.t0, sc), n1 = instant_of(c.t1, sc);
           for (int n = n0; n <= n1; ++n) years.push_back(sc.info.time_at(n));
+          if (c.kind == CheckKind::range && c.average > 0) {
+            // The range holds for the mean over each window [t0 + k window, t0 + (k + 1) window)
+            // of the instants in [t0, t1]: group k counts its instants (the last may be short).
+            long last = -1;
+            for (double y : years) {
+              const long k = static_cast<long>(std::floor((y - c.t0) / c.average + 1e-9));
+              if (k != last) pc.group.push_back(0);
+              ++pc.group.back();
+              last = k;
+            }
+          }
         }
         if (c.kind == CheckKind::data && c.average > 0) {
           // Each observation is the mean over the instants of [year, year + window).
@@ -512,20 +525,29 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
                             c.min_change == 0;
         std::ostringstream measured;
         switch (c.kind) {
-          case CheckKind::range:
-            for (std::size_t i = 0; i < pc.pa.size(); ++i) {
-              const double v = va(i);
+          case CheckKind::range: {
+            // Per instant, or (window) per mean over a group of consecutive instants.
+            std::vector<double> vals;
+            for (std::size_t i = 0, q = 0; q < pc.pa.size(); ++i) {
+              const std::size_t n = pc.group.empty() ? 1 : static_cast<std::size_t>(pc.group[i]);
+              double v = 0;
+              for (std::size_t k = 0; k < n; ++k) v += va(q + k) / static_cast<double>(n);
+              q += n;
+              vals.push_back(v);
+            }
+            for (const double v : vals) {
               if (std::isfinite(c.lo)) m = std::min(m, rel(v, c.lo));
               if (std::isfinite(c.hi)) m = std::min(m, rel(c.hi, v));
             }
             if (pc.pa.size() == 1) {
               measured << c.a.selector << "@" << fmty(pc.times_a[0]) << " = " << fmtv(va(0));
             } else {
-              double lo = va(0), hi = va(0);
-              for (std::size_t i = 0; i < pc.pa.size(); ++i) lo = std::min(lo, va(i)), hi = std::max(hi, va(i));
-              measured << c.a.selector << " over " << fmty(c.t0) << "-" << fmty(c.t1) << " in [" << fmtv(lo) << ", " << fmtv(hi) << "]";
+              const auto [lo, hi] = std::minmax_element(vals.begin(), vals.end());
+              measured << c.a.selector << " over " << fmty(c.t0) << "-" << fmty(c.t1) << (pc.group.empty() ? "" : " (means over windows of " + fmtv(c.average) + ")")
+                       << " in [" << fmtv(*lo) << ", " << fmtv(*hi) << "]";
             }
             break;
+          }
           case CheckKind::trend:
           case CheckKind::monotone:
             for (std::size_t i = 0; i + 1 < pc.pa.size(); ++i) {

@@ -43,7 +43,7 @@ struct Check {
   double min_change = 0;   // trend/monotone: required relative change
   std::vector<double> observed;  // data
   double tolerance = 0.1;        // data: relative
-  double average = 0;            // data: average each point over [year, year + average)
+  double average = 0;            // data: average each point over [year, year + average); range: over consecutive windows of [t0, t1]
   bool log_error = false;        // data: error = |ln(model / observed)| instead of relative
   // data: `per` divides the metric by this selector (same variant, same instants), e.g. a
   // partner's share of the sum over partners; kept in b.selector ("" = none).
