@@ -52,9 +52,9 @@ def main():
         "#",
         "# The file has no [settings] and no variants, so it can be appended to claims.toml for a",
         "# calibration on claims and data together (scripts/targets.py does this).",
-        "# Trade is the two-way trade stock in USD bn, volume[KAZ,P,trade]; each observed year is",
-        "# compared with the mean of the model's four quarters of that year (`window = 1.0`; 2021 is",
-        "# the run's last instant). `error = \"log\"`: a point's error is |ln(model / observed)|, and",
+        "# Trade is the two-way trade flow in USD bn a year, flow[KAZ,P,trade]; each observed year is",
+        "# compared with the mean of the model's four quarters of that year (`window = 1.0`; the run",
+        "# ends at 2021.75 so that 2021 has its four quarters). `error = \"log\"`: a point's error is |ln(model / observed)|, and",
         f"# `tolerance` is the largest allowed ({a.tolerance} = a factor of {2.718281828 ** a.tolerance:.2f}).",
         "# Reporter: Kazakhstan throughout (IMF DOTS `imf_dots_kaz_reporter` 1994-2020, Kazakh committee 2021).",
     ]
@@ -69,14 +69,14 @@ def main():
         pts = s[p]
         claim(f"D0{i + 1}", f"KZ–{p} trade", f"Kazakhstan's trade with {names[p]} {pts[0][0]}–{pts[-1][0]} (Kazakh reporter) "
               f"within |log error| {a.tolerance} at every year.", sec,
-              ['kind = "data"', f'metric = "volume[KAZ,{p},trade]"', f"points = {fmt(pts)}", "window = 1.0",
+              ['kind = "data"', f'metric = "flow[KAZ,{p},trade]"', f"points = {fmt(pts)}", "window = 1.0",
                'error = "log"', f"tolerance = {a.tolerance}",
                'note = "IMF DOTS, Kazakhstan as reporter; 2021 Kazakh committee' + (
                    '; 2010 left out (reporting break)' if p == "RUS" else "") + '"'])
     early = [(1992, tr1992[0])] + [(y, v) for y, v in s["TUR"] if y <= 2000]
     claim("D04", "KZ–TR trade starts near zero", "Kazakhstan–Türkiye trade 1992–2000 within a factor of 2 at every year "
           "(1992: 0.03 bn, the only source; 1994–2000 Kazakh reporter).", sec,
-          ['kind = "data"', 'metric = "volume[KAZ,TUR,trade]"', f"points = {fmt(early)}", "window = 1.0", 'error = "log"',
+          ['kind = "data"', 'metric = "flow[KAZ,TUR,trade]"', f"points = {fmt(early)}", "window = 1.0", 'error = "log"',
            "tolerance = 0.693", 'note = "1992: docslib 5479512 (secondary); 1994-2000: IMF DOTS, Kazakh reporter"'])
     last = {p: float(s[p][-1][1]) for p in s}
     tot = sum(last.values())
@@ -86,7 +86,7 @@ def main():
         sh = round(last[p] / tot, 4)
         claim(f"D0{i + 5}", f"2021 trade share {p}", f"{names[p]}'s share of Kazakhstan's 2021 trade with Russia, China "
               f"and Türkiye is {100 * sh:.1f} %, within 5 points.", sec,
-              ['kind = "data"', f'metric = "volume[KAZ,{p},trade]"', 'per = "volume[KAZ,*,trade]"', f"points = [[2021.0, {sh}]]",
+              ['kind = "data"', f'metric = "flow[KAZ,{p},trade]"', 'per = "flow[KAZ,*,trade]"', f"points = [[2021.0, {sh}]]", "window = 1.0",
                f"tolerance = {round(0.05 / sh, 4)}", f'note = "tolerance = 0.05 / {sh}: five points either side"'])
     out.extend(["", "# ---- Ordinal patterns: Russia and China each above Türkiye on every hard lever from 1995",
                 "# on (their share of Kazakhstan's dependence through the lever), and Russia the dominant",

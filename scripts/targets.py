@@ -64,7 +64,7 @@ def mean_series(binary, scenario, runs, threads, tmp):
         for row in csv.DictReader(f):
             if row["run"] not in ("mean", "0"):
                 continue
-            if row["metric"] not in ("volume", "lever_dependence") or row["actor"] != "KAZ":
+            if row["metric"] not in ("flow", "lever_dependence") or row["actor"] != "KAZ":
                 continue
             key = (row["metric"], row["actor"], row["partner"], row["lever"])
             series.setdefault(key, {})[round(float(row["time"]), 6)] = float(row["value"])
@@ -84,7 +84,7 @@ def data_points():
     shares = {}
     for c in doc["claims"]:
         for ch in c["checks"]:
-            m = re.match(r"volume\[KAZ,(\w+),trade\]", ch.get("metric", ""))
+            m = re.match(r"flow\[KAZ,(\w+),trade\]", ch.get("metric", ""))
             if ch["kind"] == "data" and m and "per" not in ch:
                 for y, v in ch["points"]:
                     pts[m.group(1)].setdefault(float(y), float(v))
@@ -170,7 +170,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         s = mean_series(a.bin, a.scenario, runs, a.threads, tmp)
-    vol = {p: s[("volume", "KAZ", p, "trade")] for p in PARTNERS}
+    vol = {p: s[("flow", "KAZ", p, "trade")] for p in PARTNERS}
     pts, want = data_points()
     for p in PARTNERS:
         errs = []

@@ -124,11 +124,12 @@ TEST_CASE("bad claims files are rejected with the place and a suggestion", "[cla
 }
 
 // The claims the recalibrated baseline (claims and data together) does not reproduce,
-// said plainly in docs/calibration.md ("What the model still cannot follow"): none since the
-// asymmetric gravity fit (C12 failed before it). Listed here so that the test fails both when
-// another claim breaks and when one of these starts to hold (then the list and the docs must
-// change).
-const std::set<std::string> kBaselineKnownFailures{};
+// said plainly in docs/calibration.md ("What the model still cannot follow"): C14, since
+// trade is read as a flow: its 2019 mean is right, but a year's flow carries the year's
+// decision noise, and it holds in 88-89 % of runs against the 90 % it needs. Listed here so
+// that the test fails both when another claim breaks and when one of these starts to hold
+// (then the list and the docs must change).
+const std::set<std::string> kBaselineKnownFailures{"C14"};
 
 TEST_CASE("the calibrated baseline passes every claim but the known failures, in one run and 100 noisy runs",
           "[claims][baseline]") {
@@ -160,7 +161,7 @@ TEST_CASE("a mis-set scenario breaks exactly the claims its error touches", "[cl
   const ClaimReport rep = evaluate_claims(*doc.table, load_claims(sptest::scenario("claims.toml")), ClaimOptions{});
   std::set<std::string> failed;
   for (const auto& c : rep.claims) {
-    if (!c.pass && kBaselineKnownFailures.count(c.claim->id) == 0) failed.insert(c.claim->id);
+    if (!c.pass) failed.insert(c.claim->id);  // the known failure C14 is one of those mis-set here
   }
   CHECK(failed == std::set<std::string>{"C09", "C14", "C18"});  // C14 through flow_scale
 }

@@ -16,7 +16,9 @@ TEST_CASE("run prints the outcome table and writes both files", "[cli][e2e]") {
   const auto csv = sptest::read((out / "timeseries.csv").string());
   CHECK(csv.rfind("run,time,metric,actor,partner,lever,value\n", 0) == 0);
   CHECK_THAT(csv, Catch::Contains("0,2021,balance,KAZ,,,"));
-  CHECK_THAT(csv, Catch::Contains(",volume,KAZ,TUR,trade,"));
+  CHECK_THAT(csv, Catch::Contains(",flow,KAZ,TUR,trade,"));
+  CHECK_THAT(csv, Catch::Contains(",volume,KAZ,TUR,education,"));
+  CHECK_THAT(csv, !Catch::Contains(",volume,KAZ,TUR,trade,"));  // trade has a flow_scale, no unit_scale
   const auto j = nlohmann::json::parse(sptest::read((out / "summary.json").string()));
   CHECK(j["engine"]["version"].is_string());
   CHECK(j["seed"] == 20240917);

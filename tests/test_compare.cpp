@@ -119,8 +119,8 @@ TEST_CASE("the Middle Corridor lowers Kazakhstan's energy dependence on Russia (
   const Comparison c = compare("whatif/middle_corridor.toml");
   CHECK(series(c, true, 2030.0, Metric::lever_dependence, "KAZ", "RUS", "energy") <
         series(c, false, 2030.0, Metric::lever_dependence, "KAZ", "RUS", "energy"));
-  CHECK(series(c, true, 2030.0, Metric::volume, "KAZ", "TUR", "trade") >
-        series(c, false, 2030.0, Metric::volume, "KAZ", "TUR", "trade"));
+  CHECK(series(c, true, 2030.0, Metric::flow, "KAZ", "TUR", "trade") >
+        series(c, false, 2030.0, Metric::flow, "KAZ", "TUR", "trade"));
 }
 
 TEST_CASE("compare on the command line prints the table, the attribution and sentences", "[compare][cli]") {

@@ -111,7 +111,7 @@ TEST_CASE("every trade point of the data checks is a row of the public series", 
   }
   REQUIRE(rows.size() > 20);
   const ClaimSet set = load_claims(sptest::scenario("checks/data.toml"));
-  const std::regex trade(R"(volume\[KAZ,(\w+),trade\])");
+  const std::regex trade(R"(flow\[KAZ,(\w+),trade\])");
   int points = 0;
   for (const auto& claim : set.claims) {
     for (const auto& c : claim.checks) {

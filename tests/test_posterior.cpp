@@ -156,11 +156,11 @@ TEST_CASE("posterior: claims with one particle at the scenario's own values matc
   Fixture f;
   Document d = load_document(sptest::scenario("baseline.toml"));
   const ClaimSet set = load_claims(sptest::scenario("claims.toml"));
-  const toml::node* v = get_path(*d.table, "levers.trade.unit_scale");
+  const toml::node* v = get_path(*d.table, "levers.trade.flow_scale");
   REQUIRE(v);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", v->value<double>().value());
-  const Posterior post = load_posterior(f.post("one.csv", std::string("weight,distance,levers.trade.unit_scale\n1,0,") + buf + "\n"),
+  const Posterior post = load_posterior(f.post("one.csv", std::string("weight,distance,levers.trade.flow_scale\n1,0,") + buf + "\n"),
                                         *d.table);
   ClaimOptions o;
   o.runs = 16;
