@@ -107,7 +107,7 @@ class Model:
         self.is_soft = np.array([l["kind"] == "soft" for l in lv])
         self.is_hard = ~self.is_soft
         # A hard lever that names no capability is scaled by economy: that is what the
-        # engine's loader does (engine/scenario.cpp), although scenario.hpp's initializer
+        # engine's loader does (engine/core/scenario.cpp), although scenario.hpp's initializer
         # says `none` and docs/model.md names no default (reported as a doc gap).
         self.cap_of = [l.get("capability", "economy" if l.get("kind", "soft") == "hard"
                              else "none") for l in levers]
