@@ -517,6 +517,14 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
         const Check& c = *pc.check;
         auto va = [&](std::size_t i) { return plans[pc.va].values[static_cast<std::size_t>(run) * plans[pc.va].probes.size() + pc.pa[i]]; };
         auto vb = [&](std::size_t i) { return plans[pc.vb].values[static_cast<std::size_t>(run) * plans[pc.vb].probes.size() + pc.pb[i]]; };
+        // Windows (data points, windowed ranges): group i holds n consecutive probes from q,
+        // and its value is the mean of f over them (one probe per group without windows).
+        auto group_size = [&](std::size_t i) { return pc.group.empty() ? std::size_t{1} : static_cast<std::size_t>(pc.group[i]); };
+        auto group_mean = [](std::size_t q, std::size_t n, auto f) {
+          double v = 0;
+          for (std::size_t k = 0; k < n; ++k) v += f(q + k) / static_cast<double>(n);
+          return v;
+        };
         double m = std::numeric_limits<double>::infinity();
         // rises/falls, raises/lowers and > / < are strict: equal values (margin exactly 0)
         // do not hold. With a min_change, "at least min_change" holds at margin 0.
@@ -528,13 +536,7 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
           case CheckKind::range: {
             // Per instant, or (window) per mean over a group of consecutive instants.
             std::vector<double> vals;
-            for (std::size_t i = 0, q = 0; q < pc.pa.size(); ++i) {
-              const std::size_t n = pc.group.empty() ? 1 : static_cast<std::size_t>(pc.group[i]);
-              double v = 0;
-              for (std::size_t k = 0; k < n; ++k) v += va(q + k) / static_cast<double>(n);
-              q += n;
-              vals.push_back(v);
-            }
+            for (std::size_t i = 0, q = 0; q < pc.pa.size(); q += group_size(i), ++i) vals.push_back(group_mean(q, group_size(i), va));
             for (const double v : vals) {
               if (std::isfinite(c.lo)) m = std::min(m, rel(v, c.lo));
               if (std::isfinite(c.hi)) m = std::min(m, rel(c.hi, v));
@@ -581,11 +583,8 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
             measured << c.a.selector << ":";
             std::size_t q = 0;
             for (std::size_t i = 0; i < c.observed.size(); ++i) {
-              const std::size_t n = pc.group.empty() ? 1 : static_cast<std::size_t>(pc.group[i]);
-              double v = 0;
-              for (std::size_t k = 0; k < n; ++k) {
-                v += (pc.pb.empty() ? va(q + k) : va(q + k) / vb(q + k)) / static_cast<double>(n);
-              }
+              const std::size_t n = group_size(i);
+              const double v = group_mean(q, n, [&](std::size_t p) { return pc.pb.empty() ? va(p) : va(p) / vb(p); });
               q += n;
               // A share over a zero total (0 / 0) or a model value of 0 on a log scale: an error
               // too large to pass (a NaN error would never be the worst and pass unseen).
