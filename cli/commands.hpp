@@ -8,11 +8,6 @@
 #include <string>
 #include <vector>
 
-namespace smartpower {
-const char* engine_version();
-inline std::string engine_version_string() { return engine_version(); }
-}  // namespace smartpower
-
 namespace smartpower::cli {
 
 struct Context {

@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "smartpower/core/error.hpp"
+#include "smartpower/core/version.hpp"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
   CLI::App app{"smartpower: a scenario simulation engine for smart-power balancing.\n"
                "Countries are agents with soft and hard levers; scenarios are TOML files."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("smartpower ") + smartpower::engine_version_string());
+  app.set_version_flag("--version", std::string("smartpower ") + smartpower::engine_version());
 
   Context ctx;
   ctx.stop = &g_stop;

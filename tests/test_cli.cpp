@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
+#include "smartpower/core/version.hpp"
 
 using sptest::run;
 
@@ -20,7 +21,7 @@ TEST_CASE("run prints the outcome table and writes both files", "[cli][e2e]") {
   CHECK_THAT(csv, Catch::Contains(",volume,KAZ,TUR,education,"));
   CHECK_THAT(csv, !Catch::Contains(",volume,KAZ,TUR,trade,"));  // trade has a flow_scale, no unit_scale
   const auto j = nlohmann::json::parse(sptest::read((out / "summary.json").string()));
-  CHECK(j["engine"]["version"].is_string());
+  CHECK(j["engine"]["version"] == SMARTPOWER_VERSION);  // smartpower/core/version.hpp
   CHECK(j["seed"] == 20240917);
   CHECK_THAT(j["command"].get<std::string>(), Catch::Contains("run"));
   CHECK_THAT(j["resolved_scenario"].get<std::string>(), Catch::Contains("[scenario]"));

@@ -22,8 +22,6 @@
 namespace smartpower {
 namespace fs = std::filesystem;
 
-const char* engine_version() { return "0.1.0"; }
-
 namespace {
 // Under `mpirun -np P` every rank computes the same results; rank 0 alone
 // writes them.

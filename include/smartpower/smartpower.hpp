@@ -19,4 +19,5 @@
 #include "smartpower/core/parameters.hpp"
 #include "smartpower/core/scenario.hpp"
 #include "smartpower/core/simulation.hpp"
+#include "smartpower/core/version.hpp"
 #include "smartpower/analysis/sweep.hpp"

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/version.hpp"  // engine_version(), printed in summary.json
 
 namespace smartpower {
 
@@ -117,7 +118,5 @@ struct RunInfo {
 // The final outcomes (mean, sd and 5/50/95 % quantiles over runs; with one run all
 // equal the value) plus everything needed to reproduce them.
 nlohmann::ordered_json summary_json(const Model& model, const EnsembleResult& result, const RunInfo& info);
-
-const char* engine_version();
 
 }  // namespace smartpower
