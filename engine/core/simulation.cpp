@@ -17,6 +17,7 @@
 #endif
 
 #include "smartpower/core/error.hpp"
+#include "core/splitmix64.hpp"
 
 // No implicit contraction of a*b+c into fused multiply-adds: a run's numbers must not
 // depend on which instruction set (AVX-512, AVX2, SSE2) or which lane (vector body or
@@ -52,14 +53,6 @@ constexpr MetricInfo kMetrics[kMetricCount] = {
     {"volume", Shape::dyad_lever, "two-way stock in real units: unit_scale * (stock(a,p) + stock(p,a))"},
     {"flow", Shape::dyad_lever, "two-way effort per year in real units: flow_scale * (effort(a,p) + effort(p,a))"},
 };
-
-// splitmix64: seeds the per-run xoshiro256++ stream.
-std::uint64_t splitmix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
@@ -204,10 +197,8 @@ Model::Model(Scenario scenario)
 }
 
 std::uint64_t run_seed(std::uint64_t seed, std::uint64_t run) {
-  std::uint64_t x = seed;
-  std::uint64_t a = splitmix64(x);
-  std::uint64_t y = run ^ a;
-  return splitmix64(y);
+  const std::uint64_t a = SplitMix64(seed).next();
+  return SplitMix64(run ^ a).next();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1375,8 +1366,8 @@ void BatchSimulator::reset(std::span<const std::uint64_t> seeds) {
   const std::size_t P = w.P;
   w.W = runs_ = static_cast<int>(seeds.size());
   for (std::size_t r = 0; r < P; ++r) {
-    std::uint64_t s = seeds[r % seeds.size()];  // spare lanes repeat real runs
-    for (int word = 0; word < 4; ++word) w.rng[word * P + r] = splitmix64(s);
+    SplitMix64 s(seeds[r % seeds.size()]);  // spare lanes repeat real runs
+    for (int word = 0; word < 4; ++word) w.rng[word * P + r] = s.next();  // the lane's xoshiro256++ state
   }
   std::fill(w.x.begin(), w.x.end(), 0.0);
   const Scenario& sc = w.m.scenario();

@@ -1,7 +1,7 @@
 // splitmix64 (Steele, Lea & Flood 2014): the library's small, fully specified random
 // stream, the same numbers on every platform and standard library. Sweep designs, ABC
-// proposals and generated scenarios draw from it (the step kernels' per-run xoshiro256++
-// streams are seeded by the same function in core/simulation.cpp).
+// proposals and generated scenarios draw from it; it derives each run's seed (run_seed)
+// and fills the step kernels' per-run xoshiro256++ states (core/simulation.cpp).
 #pragma once
 
 #include <cstddef>
