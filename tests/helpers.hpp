@@ -150,6 +150,23 @@ capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
 )" + extra;
 }
 
+// A calibration box for the decay-only scenario: A's culture stock toward B (log scale)
+// and the culture decay, both free.
+inline std::string stock_and_decay_box() {
+  return R"(
+[[calibration.parameters]]
+path = "relations.A.B.stocks.culture"
+lo = 1.0
+hi = 10.0
+log = true
+
+[[calibration.parameters]]
+path = "levers.culture.decay"
+lo = 0.05
+hi = 0.8
+)";
+}
+
 // The decay-only scenario with A's stock toward B a free parameter in [1, 10] (S0 = 9).
 inline std::string calibration_toy() {
   return decay_only_scenario(R"(

@@ -20,18 +20,7 @@ namespace {
 const std::string kScenario = sptest::decay_only_scenario(R"(
 [relations.A.B]
 stocks = { culture = 2.0 }
-
-[[calibration.parameters]]
-path = "relations.A.B.stocks.culture"
-lo = 1.0
-hi = 10.0
-log = true
-
-[[calibration.parameters]]
-path = "levers.culture.decay"
-lo = 0.05
-hi = 0.8
-)");
+)" + sptest::stock_and_decay_box());
 
 constexpr double kStock = 5.0, kDecay = 0.3;
 

@@ -6,8 +6,10 @@
 
 #include <cmath>
 #include <set>
+#include <sstream>
 
 #include "helpers.hpp"
+#include "smartpower/analysis/calibration.hpp"
 #include "smartpower/analysis/claims.hpp"
 #include "smartpower/io/document.hpp"
 
@@ -213,4 +215,91 @@ TEST_CASE("a claims file that is not a regular file is refused without blocking"
   CHECK_THROWS_WITH(load_claims(fifo), Catch::Contains("is not a regular file (a FIFO)"));  // would block on open
   CHECK_THROWS_WITH(load_claims("/dev/zero"), Catch::Contains("a character device"));
   CHECK_THROWS_WITH(load_claims((dir / "missing.toml").string()), Catch::Contains("no such file"));
+}
+
+namespace {
+// Every number of two reports, compared exactly, with the text each check measured.
+void require_same_report(const ClaimReport& a, const ClaimReport& b) {
+  REQUIRE(a.claims.size() == b.claims.size());
+  CHECK(a.objective == b.objective);
+  for (std::size_t i = 0; i < a.claims.size(); ++i) {
+    INFO("claim " << a.claims[i].claim->id);
+    CHECK(a.claims[i].margin == b.claims[i].margin);
+    CHECK(a.claims[i].shortfall == b.claims[i].shortfall);
+    CHECK(a.claims[i].pass_share == b.claims[i].pass_share);
+    REQUIRE(a.claims[i].checks.size() == b.claims[i].checks.size());
+    for (std::size_t k = 0; k < a.claims[i].checks.size(); ++k) {
+      CHECK(a.claims[i].checks[k].margin == b.claims[i].checks[k].margin);
+      CHECK(a.claims[i].checks[k].measured == b.claims[i].checks[k].measured);
+    }
+  }
+}
+
+// The document path a plan replaces: the parameters set on the TOML tree, then evaluated.
+ClaimReport on_document(const toml::table& scenario, const ClaimSet& set,
+                        const std::vector<CalibrationParameter>& params, const std::vector<double>& values,
+                        const ClaimOptions& o) {
+  auto doc = clone(scenario);
+  set_parameters(*doc, params, values);
+  return evaluate_claims(*doc, set, o);
+}
+}  // namespace
+
+TEST_CASE("a claim plan at a parameter set gives the document's numbers, and a variant keeps a parameter it sets",
+          "[claims][plan]") {
+  Document doc = load_document_from_string(kDecayOnly + sptest::stock_and_decay_box(), "decay.toml");
+  const auto dir = sptest::temp_dir("claims-plan");
+  // `slow` sets the decay to a bound of its box: the plan must still see that the variant
+  // decides it (a probe at one bound alone would not).
+  const ClaimSet set = load_claims(sptest::write(
+      dir / "claims.toml",
+      R"(
+[variants.slow]
+overrides = { "levers.culture.decay" = 0.05 }
+
+[variants.half]
+overrides = { "relations.B.A.stocks.culture" = 0.5 }
+)" + claim("S", "kind = \"range\"\nmetric = \"stock[A,B,culture]\"\nat = 2001.0\nmin = 1.0") +
+          claim("W", "kind = \"range\"\nmetric = \"stock[A,B,culture]\"\nvariant = \"slow\"\nat = 2001.0\nmin = 1.0") +
+          claim("H",
+                "kind = \"compare\"\nleft = \"stock[A,B,culture]\"\nright = \"stock[B,A,culture]\"\nleft_variant = "
+                "\"half\"\nright_variant = \"half\"\nat = 2001.0\nop = \">\"")));
+  const auto params = calibration_parameters(*doc.table);
+  const ClaimPlan plan(*doc.table, set, params);
+  CHECK(plan.models() == 3);
+  const std::vector<double> v{7.0, 0.6};
+  const ClaimReport typed = plan.evaluate(v, ClaimOptions{});
+  require_same_report(typed, on_document(*doc.table, set, params, v, ClaimOptions{}));
+  // The values as set: S0 (1 - decay dt)^4 at 2001, with the variant's own decay in `slow`.
+  auto stock_2001 = [](double decay) {
+    std::ostringstream s;
+    s.precision(4);
+    s << "stock[A,B,culture]@2001 = " << 7.0 * std::pow(1 - decay * 0.25, 4);
+    return s.str();
+  };
+  CHECK(typed.claims[0].checks[0].measured == stock_2001(0.6));
+  CHECK(typed.claims[1].checks[0].measured == stock_2001(0.05));
+  // No values: the scenario as it is, as evaluate_claims reads it.
+  require_same_report(plan.evaluate({}, ClaimOptions{}), evaluate_claims(*doc.table, set, ClaimOptions{}));
+}
+
+TEST_CASE("on the flagship, a claim plan gives the document's numbers at prior draws, noisy runs included",
+          "[claims][plan][baseline]") {
+  Document doc = load_document(sptest::scenario("baseline.toml"));
+  ClaimSet set = load_claims_from_string(
+      sptest::read(sptest::scenario("claims.toml")) + "\n" + sptest::read(sptest::scenario("checks/data.toml")),
+      "claims+data.toml");
+  const auto params = calibration_parameters(*doc.table);
+  REQUIRE(params.size() >= 20);
+  const ClaimPlan plan(*doc.table, set, params);
+  ClaimOptions o;
+  o.runs = 4;
+  o.seed = 7;
+  // Three points of the box, near its corners and inside, every parameter moved.
+  for (double u : {0.05, 0.37, 0.93}) {
+    std::vector<double> v;
+    for (const auto& p : params) v.push_back(p.from_unit(u));
+    INFO("u = " << u);
+    require_same_report(plan.evaluate(v, o), on_document(*doc.table, set, params, v, o));
+  }
 }

@@ -146,6 +146,9 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
   const auto& params = res.parameters;
   const std::size_t D = params.size();
   const int N = opt.particles;
+  // The scenario and its variants compiled once; an evaluation sets the parameters on
+  // typed copies of them.
+  const ClaimPlan plan(*doc.table, claims, params);
 
   // Models one distance evaluation runs: the scenario and every variant a check reads.
   {
@@ -276,8 +279,6 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
           std::vector<double> v(D);
           for (std::size_t d = 0; d < D; ++d) v[d] = params[d].from_unit(xs[j][d]);
           try {
-            auto pdoc = clone(*doc.table);
-            set_parameters(*pdoc, params, v);
             ClaimOptions co;
             co.runs = opt.runs;
             co.seed = opt.seed;
@@ -285,7 +286,7 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
             co.stop = opt.stop;
             double f;
             try {
-              f = evaluate_claims(*pdoc, claims, co).objective;
+              f = plan.evaluate(v, co).objective;
             } catch (const NumericalError&) {
               f = 1e6;  // a parameter set that blows up is simply far
             }

@@ -136,8 +136,10 @@ double CalibrationParameter::from_unit(double u) const {
 namespace {
 
 struct Search {
-  const toml::table& base;
-  const ClaimSet& claims;
+  Search(const ClaimPlan& p, const std::vector<CalibrationParameter>& ps, const CalibrationOptions& o)
+      : plan(p), params(ps), opt(o) {}
+
+  const ClaimPlan& plan;  // the scenario and its variants, compiled once
   const std::vector<CalibrationParameter>& params;
   const CalibrationOptions& opt;
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
@@ -181,15 +183,13 @@ struct Search {
       f = it->second;
       ++replayed;
     } else {
-      auto doc = clone(base);
-      set_parameters(*doc, params, v);
       ClaimOptions co;
       co.runs = opt.runs;
       co.seed = opt.seed;
       co.threads = opt.threads;
       co.stop = opt.stop;
       try {
-        f = evaluate_claims(*doc, claims, co).objective;
+        f = plan.evaluate(v, co).objective;
       } catch (const NumericalError&) {
         f = 1e6;  // a parameter set that blows up is simply bad
       } catch (const InputError& err) {
@@ -230,8 +230,8 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
   res.parameters = calibration_parameters(*doc.table);
   const auto& params = res.parameters;
   const std::size_t D = params.size();
-  Search s{*doc.table, claims, params, opt, std::chrono::steady_clock::now(), 0, 0, 0,
-           std::numeric_limits<double>::infinity(), {}, {}, nullptr, nullptr};
+  const ClaimPlan plan(*doc.table, claims, params);
+  Search s(plan, params, opt);
   std::unique_ptr<CheckpointFile> ck;
   if (!opt.checkpoint.empty()) {
     std::vector<std::string> inputs = doc.files;

@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/core/memory.hpp"
+#include "smartpower/core/parameters.hpp"
 #include "smartpower/io/output.hpp"
 #include "smartpower/analysis/posterior.hpp"
 #include "smartpower/core/selector.hpp"
@@ -206,10 +209,12 @@ struct Probe {
 
 struct VariantPlan {
   std::string name;
-  std::unique_ptr<Model> model;
+  std::shared_ptr<const Model> model;  // at the scenario's own values
+  // Per free parameter: its handle on this variant's Scenario, or none where the variant
+  // sets the parameter itself or removed what it belongs to.
+  std::vector<std::optional<Parameter>> handles;
   std::vector<Probe> probes;
   std::map<std::pair<std::string, int>, int> probe_ids;
-  std::vector<double> values;  // runs x probes
 
   int probe(const std::string& selector, int instant) {
     auto key = std::make_pair(selector, instant);
@@ -219,6 +224,52 @@ struct VariantPlan {
     return probe_ids[key] = static_cast<int>(probes.size() - 1);
   }
 };
+
+// The handles of the free parameters on a variant's Scenario `sc` (the scenario with
+// `patch` applied; none: the scenario itself). On the document the parameters are set
+// before the patch (and before model.noise = 0 without noise), so a parameter the patch
+// sets keeps the patch's value: the parameters are set to the bounds of their box on the
+// document, patched and built, and a parameter is left out if the variant's scenario does
+// not show both bounds. All parameters at once, two builds per variant; one at a time
+// where the bounds together make an invalid scenario.
+std::vector<std::optional<Parameter>> parameter_handles(const toml::table& scenario, const toml::table* patch,
+                                                        bool noise, const Scenario& sc,
+                                                        const std::vector<CalibrationParameter>& parameters) {
+  std::vector<std::optional<Parameter>> out(parameters.size());
+  std::vector<std::size_t> all;
+  for (std::size_t d = 0; d < parameters.size(); ++d) {
+    try {
+      out[d].emplace(sc, parameters[d].path);
+      all.push_back(d);
+    } catch (const InputError&) {
+      // e.g. a parameter of an actor the variant removes
+    }
+  }
+  // Sets `which` to their lower (or upper) bounds and drops those the build does not show;
+  // false if that scenario is invalid.
+  auto probe = [&](const std::vector<std::size_t>& which, bool upper) {
+    auto doc = clone(scenario);
+    for (std::size_t d : which) set_path(*doc, parameters[d].path, upper ? parameters[d].hi : parameters[d].lo);
+    if (patch) apply_patch(*doc, toml::table(*patch));
+    if (!noise) set_path(*doc, "model.noise", 0.0);
+    Scenario built;
+    try {
+      built = build_scenario(*doc);
+    } catch (const InputError&) {
+      return false;
+    }
+    for (std::size_t d : which) {
+      if (out[d] && out[d]->get(built) != (upper ? parameters[d].hi : parameters[d].lo)) out[d].reset();
+    }
+    return true;
+  };
+  for (const bool upper : {false, true}) {
+    if (probe(all, upper)) continue;
+    // Invalid together: each alone (invalid alone too: an evaluation there fails as on the document).
+    for (std::size_t d : all) probe({d}, upper);
+  }
+  return out;
+}
 
 struct PlannedCheck {
   const Check* check;
@@ -328,9 +379,44 @@ ClaimSet load_claims_from_string(std::string_view text, const std::string& path)
   return set;
 }
 
-ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, const ClaimOptions& opt) {
-  // 1. Build every variant the checks name.
+// The plan: the variants compiled once, each with its handles on the free parameters, and
+// the probes of every check.
+struct ClaimPlan::Impl {
+  std::shared_ptr<toml::table> scenario;  // resolved, for posterior particles and untyped parameters
+  const ClaimSet* set = nullptr;
+  std::vector<CalibrationParameter> parameters;
+  bool noise = true;
+  // A parameter of [scenario] (start, end, dt) moves the instants the probes read: such a
+  // plan is rebuilt from the document at every evaluation instead.
+  bool typed = true;
   std::vector<VariantPlan> plans;
+  std::vector<std::vector<PlannedCheck>> planned;
+
+  // The models of one evaluation: the variants with `values` set (none: as planned).
+  std::vector<std::shared_ptr<const Model>> models(std::span<const double> values) const;
+  // Each variant's probe values of every run (runs x probes).
+  std::vector<std::vector<double>> run(const std::vector<std::shared_ptr<const Model>>& models,
+                                       const ClaimOptions& opt) const;
+  ClaimReport score(const std::vector<std::vector<double>>& values, const ModelParams& base_params,
+                    const ClaimOptions& opt) const;
+};
+
+ClaimPlan::~ClaimPlan() = default;
+
+int ClaimPlan::models() const { return static_cast<int>(impl_->plans.size()); }
+
+ClaimPlan::ClaimPlan(const toml::table& scenario, const ClaimSet& set,
+                     const std::vector<CalibrationParameter>& parameters, bool noise)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& im = *impl_;
+  im.scenario = clone(scenario);
+  im.set = &set;
+  im.parameters = parameters;
+  im.noise = noise;
+  im.typed = std::none_of(parameters.begin(), parameters.end(),
+                          [](const CalibrationParameter& p) { return p.path.rfind("scenario.", 0) == 0; });
+  auto& plans = im.plans;
+  // 1. Build every variant the checks name.
   std::map<std::string, int> plan_of;
   auto plan_for = [&](const std::string& name) -> int {
     if (auto it = plan_of.find(name); it != plan_of.end()) return it->second;
@@ -344,10 +430,14 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
                            "check against it would compare the scenario with itself");
         }
       }
-      if (!opt.noise) set_path(*doc, "model.noise", 0.0);
+      if (!noise) set_path(*doc, "model.noise", 0.0);
       VariantPlan p;
       p.name = name;
-      p.model = std::make_unique<Model>(build_scenario(*doc));
+      p.model = std::make_shared<const Model>(build_scenario(*doc));
+      if (im.typed) {
+        const toml::table* patch = name.empty() ? nullptr : set.variants.at(name).get();
+        p.handles = parameter_handles(scenario, patch, noise, p.model->scenario(), parameters);
+      }
       plans.push_back(std::move(p));
     } catch (const InputError& e) {
       throw InputError(SourcePos{set.path, 0, 0}, "variant '" + name + "': " + e.message());
@@ -356,7 +446,8 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
   };
   plan_for("");
   // 2. Plan the probes of every check.
-  std::vector<std::vector<PlannedCheck>> planned(set.claims.size());
+  auto& planned = im.planned;
+  planned.resize(set.claims.size());
   for (std::size_t ci = 0; ci < set.claims.size(); ++ci) {
     for (const Check& c : set.claims[ci].checks) {
       PlannedCheck pc;
@@ -425,21 +516,49 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
       planned[ci].push_back(std::move(pc));
     }
   }
-  // 3. Run every variant with the same seeds (common random numbers).
-  const std::uint64_t seed = opt.seed ? opt.seed : plans[0].model->scenario().info.seed;
+}
+
+std::vector<std::shared_ptr<const Model>> ClaimPlan::Impl::models(std::span<const double> values) const {
+  std::vector<std::shared_ptr<const Model>> out;
+  for (const VariantPlan& p : plans) {
+    if (values.empty()) {
+      out.push_back(p.model);
+      continue;
+    }
+    Scenario sc = p.model->scenario();
+    try {
+      for (std::size_t d = 0; d < p.handles.size(); ++d) {
+        if (p.handles[d]) p.handles[d]->set(sc, values[d]);
+      }
+      out.push_back(std::make_shared<const Model>(std::move(sc)));
+    } catch (const InputError& e) {
+      throw InputError(SourcePos{set->path, 0, 0}, "variant '" + p.name + "': " + e.message());
+    }
+  }
+  return out;
+}
+
+// 3. Run every variant with the same seeds (common random numbers).
+std::vector<std::vector<double>> ClaimPlan::Impl::run(const std::vector<std::shared_ptr<const Model>>& models,
+                                                      const ClaimOptions& opt) const {
+  const std::uint64_t seed = opt.seed ? opt.seed : models[0]->scenario().info.seed;
   {
     // Every variant keeps its probes' values of every run: refused up front if they, the
     // models and one ensemble at a time would not fit (smartpower/core/memory.hpp).
     std::size_t probes = 0;
     for (const auto& p : plans) probes += p.probes.size();
-    require_memory(estimate_claims(shape_of(*plans[0].model), static_cast<int>(plans.size()), opt.runs, opt.threads, probes));
+    require_memory(
+        estimate_claims(shape_of(*models[0]), static_cast<int>(plans.size()), opt.runs, opt.threads, probes));
   }
-  for (auto& p : plans) {
+  std::vector<std::vector<double>> values(plans.size());
+  for (std::size_t v = 0; v < plans.size(); ++v) {
+    const VariantPlan& p = plans[v];
+    const Model& model = *models[v];
     const std::size_t P = p.probes.size();
-    p.values.assign(static_cast<std::size_t>(opt.runs) * P, 0.0);
+    values[v].assign(static_cast<std::size_t>(opt.runs) * P, 0.0);
     if (P == 0) continue;
-    const std::size_t M = p.model->layout().size();
-    const std::size_t I = static_cast<std::size_t>(p.model->steps()) + 1;
+    const std::size_t M = model.layout().size();
+    const std::size_t I = static_cast<std::size_t>(model.steps()) + 1;
     EnsembleOptions eo;
     eo.runs = opt.runs;
     eo.seed = seed;
@@ -462,10 +581,11 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
       eo.series_columns.push_back(idx);
     }
     const std::size_t C = eo.series_columns.size();
+    std::vector<double>& out_values = values[v];
     eo.on_series = [&](int first, int count, std::span<const double> s) {
       for (int r = 0; r < count; ++r) {
         const double* run = s.data() + static_cast<std::size_t>(r) * I * C;
-        double* out = p.values.data() + static_cast<std::size_t>(first + r) * P;
+        double* out = out_values.data() + static_cast<std::size_t>(first + r) * P;
         for (std::size_t q = 0; q < P; ++q) {
           double v = 0;
           for (std::size_t idx : p.probes[q].indices) v += run[static_cast<std::size_t>(p.probes[q].instant) * C + column[idx]];
@@ -474,19 +594,19 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
       }
     };
     if (!opt.posterior) {
-      run_ensemble(*p.model, eo);
+      run_ensemble(model, eo);
       continue;
     }
     // Each particle's document: the particle's values, then the variant's patch.
-    std::vector<std::shared_ptr<const Model>> models(static_cast<std::size_t>(opt.posterior->size()));
+    std::vector<std::shared_ptr<const Model>> particle_models(static_cast<std::size_t>(opt.posterior->size()));
     auto model_of = [&](int k) -> std::shared_ptr<const Model> {
-      auto& m = models[static_cast<std::size_t>(k)];
+      auto& m = particle_models[static_cast<std::size_t>(k)];
       if (m) return m;
-      auto doc = clone(scenario);
+      auto doc = clone(*scenario);
       try {
         apply_particle(*doc, *opt.posterior, k);
-        if (!p.name.empty()) apply_patch(*doc, toml::table(*set.variants.at(p.name)));
-        if (!opt.noise) set_path(*doc, "model.noise", 0.0);
+        if (!p.name.empty()) apply_patch(*doc, toml::table(*set->variants.at(p.name)));
+        if (!noise) set_path(*doc, "model.noise", 0.0);
         m = std::make_shared<const Model>(build_scenario(*doc));
       } catch (const InputError& e) {
         throw InputError(SourcePos{opt.posterior->file, 0, 0}, "posterior: particle " + std::to_string(k + 1) +
@@ -497,9 +617,14 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
     };
     run_grouped_ensemble(posterior_particles(*opt.posterior, seed, opt.runs, opt.draws), model_of, eo);
   }
-  // 4. Score.
+  return values;
+}
+
+// 4. Score.
+ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& values, const ModelParams& base_params,
+                                   const ClaimOptions& opt) const {
+  const ClaimSet& set = *this->set;
   ClaimReport report;
-  const ModelParams& base_params = plans[0].model->scenario().params;
   for (std::size_t ci = 0; ci < set.claims.size(); ++ci) {
     const Claim& claim = set.claims[ci];
     ClaimOutcome out;
@@ -515,8 +640,12 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
       bool claim_held = true;
       for (const PlannedCheck& pc : planned[ci]) {
         const Check& c = *pc.check;
-        auto va = [&](std::size_t i) { return plans[pc.va].values[static_cast<std::size_t>(run) * plans[pc.va].probes.size() + pc.pa[i]]; };
-        auto vb = [&](std::size_t i) { return plans[pc.vb].values[static_cast<std::size_t>(run) * plans[pc.vb].probes.size() + pc.pb[i]]; };
+        auto va = [&](std::size_t i) {
+          return values[pc.va][static_cast<std::size_t>(run) * plans[pc.va].probes.size() + pc.pa[i]];
+        };
+        auto vb = [&](std::size_t i) {
+          return values[pc.vb][static_cast<std::size_t>(run) * plans[pc.vb].probes.size() + pc.pb[i]];
+        };
         // Windows (data points, windowed ranges): group i holds n consecutive probes from q,
         // and its value is the mean of f over them (one probe per group without windows).
         auto group_size = [&](std::size_t i) { return pc.group.empty() ? std::size_t{1} : static_cast<std::size_t>(pc.group[i]); };
@@ -635,6 +764,26 @@ ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, co
     report.claims.push_back(std::move(out));
   }
   return report;
+}
+
+ClaimReport ClaimPlan::evaluate(std::span<const double> values, const ClaimOptions& opt) const {
+  const Impl& im = *impl_;
+  if (values.size() != (values.empty() ? 0 : im.parameters.size())) {
+    throw std::invalid_argument("ClaimPlan::evaluate: one value per parameter");
+  }
+  if (!values.empty() && opt.posterior)
+    throw std::invalid_argument("ClaimPlan::evaluate: parameters or a posterior, not both");
+  if (!values.empty() && !im.typed) {
+    auto doc = clone(*im.scenario);
+    for (std::size_t d = 0; d < values.size(); ++d) set_path(*doc, im.parameters[d].path, values[d]);
+    return ClaimPlan(*doc, *im.set, {}, im.noise).evaluate({}, opt);
+  }
+  const auto models = im.models(values);
+  return im.score(im.run(models, opt), models[0]->scenario().params, opt);
+}
+
+ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, const ClaimOptions& opt) {
+  return ClaimPlan(scenario, set, {}, opt.noise).evaluate({}, opt);
 }
 
 }  // namespace smartpower
