@@ -165,8 +165,16 @@ def main():
     add(f"| peak memory, `smartpower run --runs 100000 --threads 2` (aggregated output to disk) | "
         f"{peak_kib / 1024:.1f} MiB ({big_s:.1f} s) | < 1024 MiB |")
     table = "\n".join(lines) + "\n"
+    # Dated sections written by hand below the table (measurements of other scripts, such
+    # as benchmarks/abc_throughput.sh) are kept.
+    kept = ""
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            old = f.read()
+        if "\n## " in old:
+            kept = "\n" + old[old.index("\n## ") + 1:]
     with open(args.out, "w") as f:
-        f.write("# smartpower benchmark results\n\nWritten by `/usr/bin/python3 benchmarks/run.py`.\n\n" + table)
+        f.write("# smartpower benchmark results\n\nWritten by `/usr/bin/python3 benchmarks/run.py`.\n\n" + table + kept)
     print(table)
     return 0
 
