@@ -79,8 +79,9 @@ inline to_chars_result to_chars(char* first, char* last, double value) {
 // does not have; src/fmaf.cpp). The engine's exp and log call fma a dozen times each:
 // these two exact versions, inlined into the engine's loops, cut the CPU time of the
 // 200-run flagship in V8 by a quarter (1135 -> 863 ms on the project's 2-core VM). The macro below turns the engine's std::fma into
-// them (the fallbacks, written before the macro, are musl's); src/fmaf.cpp checks them
-// against musl's (fmaCheck).
+// them (the double one's fallback, written before the macro, is musl's fma; the float one
+// has none: musl's fmaf also rounds float-subnormal results twice); src/fmaf.cpp checks
+// them against musl's and the exact value (fmaCheck).
 namespace smartpower_wasm {
 
 inline std::uint64_t bits_of(double x) { return __builtin_bit_cast(std::uint64_t, x); }
@@ -131,17 +132,25 @@ inline double fma_exact(double a, double b, double c) {
 
 // float: the product is exact in double, so the double sum r = RN(xy + z) is off from
 // the exact value only by its error e, and rounding r to float is right unless r lies
-// exactly halfway between two floats; then the error's sign decides. Float results near
-// the subnormal range or overflow go to musl's fmaf.
+// exactly halfway between two floats; then the error's sign decides. Float-subnormal
+// results are rounded the same way at their own quantum, 2^-149, in a copy scaled by
+// 2^149 (exact). No branch and no call (only selects): loops calling it vectorise.
+// Infinities and NaN come through as the double sum gives them.
 inline float fma_exact(float x, float y, float z) {
   const double xy = static_cast<double>(x) * static_cast<double>(y);
   double r, e;
   two_sum(xy, static_cast<double>(z), r, e);
   const std::uint64_t u = bits_of(r);
-  const int er = static_cast<int>((u >> 52) & 0x7ff);
-  if (__builtin_expect(er < 0x3ff - 120 || er > 0x3ff + 120, 0)) return ::fmaf(x, y, z);  // musl's; incl. 0, inf, NaN
-  if ((u & 0x1fffffff) != 0x10000000 || e == 0) return static_cast<float>(r);
-  return static_cast<float>(double_of(u + (((e > 0) == (r > 0)) ? 1 : -1)));
+  const bool tie = (u & 0x1fffffff) == 0x10000000 && e != 0;
+  const double normal = tie ? double_of(u + (((e > 0) == (r > 0)) ? 1 : -1)) : r;
+  // |r| < 2^-126: s = r / 2^-149 (a multiple of 2^-149 * 2^-149, so exact), rounded to
+  // the nearest integer (even on a tie) by the 1.5 * 2^52 shifter; a tie goes e's way.
+  const double s = r * 0x1p149;
+  const double k = (s + 0x1.8p52) - 0x1.8p52;
+  const double d = s - k;
+  const bool stie = (d == 0.5 || d == -0.5) && e != 0;
+  const double sub = __builtin_copysign(stie ? s + (e > 0 ? 0.5 : -0.5) : k, r) * 0x1p-149;
+  return static_cast<float>(__builtin_fabs(r) < 0x1p-126 ? sub : normal);
 }
 
 }  // namespace smartpower_wasm

@@ -31,8 +31,9 @@ inline int exponent(double x) { return static_cast<int>((bits(x) >> 52) & 0x7ff)
 
 namespace smartpower::web {
 
-// Compares ours_fmaf with musl's fmaf on `n` inputs from `seed`, half of them with
-// x*y + z near a float midpoint; where the two differ, with the exact value rounded once
+// Compares ours_fmaf with musl's fmaf on `n` inputs from `seed`, a quarter of them with
+// x*y + z near a float midpoint, a quarter near one of the float subnormals' midpoints
+// (ours_fmaf rounds those apart); where the two differ, with the exact value rounded once
 // (long double has 113 bits). Returns the number of wrong results (0 expected).
 long fma_self_check(long n, std::uint64_t seed) {
   std::uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
@@ -65,10 +66,21 @@ long fma_self_check(long n, std::uint64_t seed) {
   }
   for (long i = 0; i < n; ++i) {
     float x, y, z;
-    if (i % 2) {  // anything
+    if (i % 4 == 1 || i % 4 == 3) {  // anything
       x = static_cast<float>(ranged(1000, 1046));
       y = static_cast<float>(ranged(1000, 1046));
       z = static_cast<float>(any_double());
+    } else if (i % 4 == 2) {  // results among the float subnormals (below 2^-126), rounded
+      // at 2^-149: x*y = 2^-150 - u^2 2^-196 (half a quantum less a tail beyond the double
+      // sum's precision), z a multiple of 2^-149 (or 0), so that z + x*y, rounded to
+      // double, is often a midpoint of the subnormal grid and the tail decides
+      const int sx = 55 + static_cast<int>(next() % 40);
+      const float u = static_cast<float>(next() % 4096 + 1);
+      x = std::ldexp(8388608.0f + u, -23 - sx);
+      y = std::ldexp(8388608.0f - u, -23 - (150 - sx));
+      if (next() & 1) x = -x;
+      z = std::ldexp(static_cast<float>(next() % 8388608), -149);
+      if (next() & 1) z = -z;
     } else {  // the hard case: x*y exactly halfway between two floats (25 significant
               // bits, the last set: odd 13-bit times odd 12-bit integers), z a nudge
       const int sx = static_cast<int>(next() % 40) - 20, sy = static_cast<int>(next() % 40) - 20;
@@ -80,11 +92,12 @@ long fma_self_check(long n, std::uint64_t seed) {
       if (next() % 8 == 0) z = 0;
     }
     const float w = ours_fmaf(x, y, z), m = musl_fmaf(x, y, z);
-    // musl's fmaf is wrong at some float midpoints in WebAssembly (see above); there the
-    // reference is the exact value rounded once, computed in long double (113 bits) when
-    // that sum is exact. (When it is not, z is below the product's last bit by more than
-    // 60 bits, and only the sign of z decides: the first branch of the check below.)
-    if (!(bits(w) == bits(m) || (w != w && m != m))) {
+    // musl's fmaf is wrong at some float midpoints in WebAssembly (see above); there, and
+    // on every subnormal case (where musl's is wrong as often: it rounds the double sum
+    // once more), the reference is the exact value rounded once, computed in long double
+    // (113 bits) when that sum is exact. (When it is not, z is below the product's last
+    // bit by more than 60 bits, and only the sign of z decides: the first branch below.)
+    if (i % 4 == 2 || !(bits(w) == bits(m) || (w != w && m != m))) {
       const long double p = static_cast<long double>(x) * y, exact = p + z;
       float ref;
       if (exact - p == z) {
