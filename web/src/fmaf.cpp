@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/splitmix64.hpp"
+
 namespace {
 // The playground's (src/compat.hpp) and musl's.
 float ours_fmaf(float x, float y, float z) { return smartpower_wasm::fma_exact(x, y, z); }
@@ -36,13 +38,8 @@ namespace smartpower::web {
 // (ours_fmaf rounds those apart); where the two differ, with the exact value rounded once
 // (long double has 113 bits). Returns the number of wrong results (0 expected).
 long fma_self_check(long n, std::uint64_t seed) {
-  std::uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-  auto next = [&s]() {  // splitmix64
-    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  };
+  smartpower::SplitMix64 rng(seed * 0x9E3779B97F4A7C15ull + 1);
+  auto next = [&rng]() { return rng.next(); };
   auto any_double = [&]() { return from_bits(next()); };
   auto ranged = [&](int lo, int hi) {  // random significand and sign, exponent in [lo, hi]
     const std::uint64_t e =
