@@ -346,8 +346,12 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
       cr.count = std::min(chunk, opt.runs - cr.first);
       try {
         if (opt.stop && opt.stop->load()) throw Interrupted("interrupted");
-        if (!sim) {
-          sim = std::make_unique<BatchSimulator>(model, std::min(chunk, opt.runs));  // no idle lanes in small ensembles
+        // As many lanes as the chunk has runs: a short last chunk (72 runs of a 200-run
+        // ensemble) gets a batch of its own size instead of stepping the full chunk's lanes
+        // with copies. A lane's numbers do not depend on the batch's size.
+        if (!sim || sim->capacity() != cr.count) {
+          sim.reset();
+          sim = std::make_unique<BatchSimulator>(model, cr.count);
           seeds.resize(static_cast<std::size_t>(chunk));
         }
         if (opt.series_stats) {
