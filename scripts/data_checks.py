@@ -57,11 +57,18 @@ def main():
         "# ends at 2021.75 so that 2021 has its four quarters). `error = \"log\"`: a point's error is |ln(model / observed)|, and",
         f"# `tolerance` is the largest allowed ({a.tolerance} = a factor of {2.718281828 ** a.tolerance:.2f}).",
         "# Reporter: Kazakhstan throughout (IMF DOTS `imf_dots_kaz_reporter` 1994-2020, Kazakh committee 2021).",
+        "# The 2021 share checks D05-D07 are read on the ensemble mean (`on = \"mean\"`: the model's",
+        "# expected shares against the year's data; the share of runs is still shown): one run's",
+        "# year adds its own decision noise to the world's, and a model right by construction (one",
+        "# of its own runs taken as the data) passes them in only 76-79 % of runs (scripts/",
+        "# perfect_model.py; docs/calibration.md). The series D01-D04 and the ordinal patterns",
+        "# D08-D12 are read run by run, like the article's claims: a perfect model passes D01-D04",
+        "# in 99-100 % of runs, so their failures are misfit, not noise.",
     ]
 
-    def claim(cid, name, text, section, check):
-        out.extend(["", "[[claims]]", f'id = "{cid}"', f'name = "{name}"', f'text = "{text}"', f'section = "{section}"',
-                    "[[claims.checks]]"] + check)
+    def claim(cid, name, text, section, check, on_mean=False):
+        out.extend(["", "[[claims]]", f'id = "{cid}"', f'name = "{name}"', f'text = "{text}"', f'section = "{section}"'] +
+                   (['on = "mean"'] if on_mean else []) + ["[[claims.checks]]"] + check)
 
     sec = "data: scenarios/data/kazakhstan_series.csv"
     names = {"RUS": "Russia", "CHN": "China", "TUR": "Türkiye"}
@@ -87,7 +94,8 @@ def main():
         claim(f"D0{i + 5}", f"2021 trade share {p}", f"{names[p]}'s share of Kazakhstan's 2021 trade with Russia, China "
               f"and Türkiye is {100 * sh:.1f} %, within 5 points.", sec,
               ['kind = "data"', f'metric = "flow[KAZ,{p},trade]"', 'per = "flow[KAZ,*,trade]"', f"points = [[2021.0, {sh}]]", "window = 1.0",
-               f"tolerance = {round(0.05 / sh, 4)}", f'note = "tolerance = 0.05 / {sh}: five points either side"'])
+               f"tolerance = {round(0.05 / sh, 4)}", f'note = "tolerance = 0.05 / {sh}: five points either side"'],
+              on_mean=True)
     out.extend(["", "# ---- Ordinal patterns: Russia and China each above Türkiye on every hard lever from 1995",
                 "# on (their share of Kazakhstan's dependence through the lever), and Russia the dominant",
                 "# military partner throughout (SIPRI: 58-93 % of arms deliveries in every period 2000-21)."])

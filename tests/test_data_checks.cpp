@@ -174,3 +174,65 @@ TEST_CASE("the flagship's economic masses are the public series", "[claims][data
   }
   CHECK(checked >= 4 * 27);
 }
+
+TEST_CASE("a claim on the mean is judged on the ensemble mean, its share of runs still measured", "[claims][data][mean]") {
+  // Noisy decisions between two levers: each run's effort toward B on culture scatters around
+  // the ensemble mean. A data check with a tight tolerance at that mean holds on the mean and
+  // fails in most single runs; the same check read run by run fails.
+  const std::string scenario = R"(
+[scenario]
+name = "noisy"
+start = 2000.0
+end = 2002.0
+dt = 0.25
+seed = 3
+
+[[levers]]
+id = "culture"
+kind = "soft"
+
+[[levers]]
+id = "trade"
+kind = "hard"
+
+[[actors]]
+id = "A"
+budget = 1.0
+temperature = 1.0
+noise = 2.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+
+[[actors]]
+id = "B"
+budget = 1.0
+capabilities = { economy = 1.0, military = 1.0, population = 1.0 }
+)";
+  Document doc = load_document_from_string(scenario, "noisy.toml");
+  const auto dir = sptest::temp_dir("datachecks_mean");
+  auto claims_with = [&](const std::string& on, double observed) {
+    const auto file = sptest::write(dir / ("claims_" + on + ".toml"),
+                                    "[[claims]]\nid = \"X\"\ntext = \"t\"\nsection = \"s\"\non = \"" + on +
+                                        "\"\n[[claims.checks]]\nkind = \"data\"\nmetric = \"effort[A,B,culture]\"\n"
+                                        "points = [[2001.0, " + num(observed) + "]]\nwindow = 1.0\ntolerance = 0.02\n");
+    ClaimOptions o;
+    o.runs = 64;
+    return evaluate_claims(*doc.table, load_claims(file), o).claims.at(0);
+  };
+  // First measure the ensemble mean of the yearly effort: a tolerance-free read of the margin.
+  const auto probe = claims_with("mean", 0.5);
+  REQUIRE(probe.on_mean);
+  const std::string m = probe.checks.at(0).measured;
+  const auto at = m.find("2001+ ");
+  REQUIRE(at != std::string::npos);
+  const double mean = std::stod(m.substr(at + 6));
+  REQUIRE(mean > 0);
+  const auto on_mean = claims_with("mean", mean);
+  const auto by_run = claims_with("runs", mean);
+  CHECK(on_mean.pass);
+  CHECK(on_mean.margin > 0.9);            // the mean itself, to the printed digits
+  CHECK(on_mean.pass_share < 0.5);        // single runs scatter beyond 2 %
+  CHECK_FALSE(by_run.pass);
+  CHECK(by_run.pass_share == on_mean.pass_share);  // the same runs
+  // And a mean far from the observation fails on the mean too.
+  CHECK_FALSE(claims_with("mean", 2 * mean).pass);
+}

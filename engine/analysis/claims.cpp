@@ -360,6 +360,7 @@ ClaimSet load_claims_from_string(std::string_view text, const std::string& path)
     c.text = r.required_string("text");
     c.section = r.required_string("section");
     c.share = r.number("share", -1, closed(-1, 1));
+    c.on_mean = r.choice("on", "runs", {"runs", "mean"}) == "mean";
     const toml::array* checks = r.array_of_tables("checks");
     if (!checks || checks->empty()) r.fail(nullptr, "needs at least one [[claims.checks]] entry");
     for (const auto& ch : *checks) c.checks.push_back(parse_check(*ch.as_table(), "claim " + c.id + " check", variant_names));
@@ -617,26 +618,40 @@ std::vector<std::vector<double>> ClaimPlan::Impl::run(const std::vector<std::sha
     };
     run_grouped_ensemble(posterior_particles(*opt.posterior, seed, opt.runs, opt.draws), model_of, eo);
   }
+  // After the runs, each variant's values hold one row more: the ensemble mean of every
+  // probe, read by the claims evaluated on the mean (`on = "mean"`).
+  for (std::size_t v = 0; v < plans.size(); ++v) {
+    const std::size_t P = plans[v].probes.size();
+    values[v].resize(static_cast<std::size_t>(opt.runs + 1) * P, 0.0);
+    double* mean = values[v].data() + static_cast<std::size_t>(opt.runs) * P;
+    for (int run = 0; run < opt.runs; ++run) {
+      const double* row = values[v].data() + static_cast<std::size_t>(run) * P;
+      for (std::size_t q = 0; q < P; ++q) mean[q] += row[q] / opt.runs;
+    }
+  }
   return values;
 }
 
-// 4. Score.
+// 4. Score: a claim run by run, or on the ensemble mean (the last row of each variant's values).
 ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& values, const ModelParams& base_params,
                                    const ClaimOptions& opt) const {
   const ClaimSet& set = *this->set;
   ClaimReport report;
+  struct RowScore {
+    double margin = 0, shortfall = 0, misfit = 0;
+    bool held = true;
+  };
   for (std::size_t ci = 0; ci < set.claims.size(); ++ci) {
     const Claim& claim = set.claims[ci];
     ClaimOutcome out;
     out.claim = std::make_shared<const Claim>(claim);
     out.required_share = claim.share >= 0 ? claim.share : set.share;
-    std::vector<double> margins(opt.runs), shortfalls(opt.runs);
-    std::vector<char> held(opt.runs);
-    int passes = 0;
-    double shortfall = 0, misfit = 0;
-    for (int run = 0; run < opt.runs; ++run) {
+    out.on_mean = claim.on_mean;
+    // One row: a run (0 .. runs - 1) or the ensemble mean (row `runs`); `checks` gets what
+    // each check measured when given.
+    auto score_row = [&](int run, std::vector<CheckOutcome>* record) {
       double claim_margin = std::numeric_limits<double>::infinity();
-      double claim_shortfall = 0;
+      double claim_shortfall = 0, row_misfit = 0;
       bool claim_held = true;
       for (const PlannedCheck& pc : planned[ci]) {
         const Check& c = *pc.check;
@@ -726,7 +741,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
               measured << " " << fmty(c.times[i]) << (n > 1 ? "+" : "") << " " << fmtv(v) << "/" << fmtv(c.observed[i]);
             }
             m = (c.tolerance - worst) / c.tolerance;
-            misfit += sq / static_cast<double>(c.observed.size());
+            row_misfit += sq / static_cast<double>(c.observed.size());
             measured << " (model/observed, worst error " << fmtv(100 * worst) << "%)";
             break;
           }
@@ -745,15 +760,34 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
         claim_held = claim_held && (strict ? m > 0 : m >= 0);
         const double target = c.kind == CheckKind::data ? set.data_margin : set.target_margin;
         claim_shortfall = std::max(claim_shortfall, target - m);
-        if (run == 0) out.checks.push_back({m, measured.str()});
+        if (record) record->push_back({m, measured.str()});
       }
-      margins[run] = claim_margin;
-      held[run] = claim_held ? 1 : 0;
-      passes += claim_held ? 1 : 0;
-      shortfalls[run] = std::max(0.0, claim_shortfall);
-      shortfall += shortfalls[run] / opt.runs;
+      return RowScore{claim_margin, std::max(0.0, claim_shortfall), row_misfit, claim_held};
+    };
+    std::vector<double> margins(opt.runs), shortfalls(opt.runs);
+    std::vector<char> held(opt.runs);
+    int passes = 0;
+    double shortfall = 0, misfit = 0;
+    for (int run = 0; run < opt.runs; ++run) {
+      const RowScore r = score_row(run, run == 0 && !claim.on_mean ? &out.checks : nullptr);
+      margins[run] = r.margin;
+      held[run] = r.held ? 1 : 0;
+      passes += r.held ? 1 : 0;
+      shortfalls[run] = r.shortfall;
+      shortfall += r.shortfall / opt.runs;
+      misfit += r.misfit;
     }
     out.pass_share = static_cast<double>(passes) / opt.runs;
+    if (claim.on_mean) {
+      // The verdict, margin and objective term of the expected path.
+      const RowScore r = score_row(opt.runs, &out.checks);
+      out.pass = r.held;
+      out.margin = r.margin;
+      out.shortfall = r.shortfall;
+      report.objective += out.shortfall + r.misfit;
+      report.claims.push_back(std::move(out));
+      continue;
+    }
     out.pass = opt.runs == 1 ? held[0] != 0 : out.pass_share >= out.required_share;
     out.margin = quantile(margins, 0.5);
     // The objective term asks what the pass rule asks: that the claim hold in its

@@ -1391,15 +1391,26 @@ Json scenario_document(const ReportRun& run, const ReportOptions& opt, const std
   std::vector<std::pair<double, int>> by_end;
   for (int j : partners) by_end.push_back({s.end(Metric::dependence, j), j});
   std::sort(by_end.begin(), by_end.end(), [](const auto& a, const auto& c) { return a.first > c.first; });
+  // The report leads with the dependence shares: they move linearly with what the partners
+  // do, where the balance index, (1 - HHI) / (1 - 1/n), is flat near an even split and moves
+  // by hundredths when a share moves by points (docs/model.md, "Metrics").
   b << "<section class=\"summary\" id=\"summary\"><h2>In short</h2><div class=\"headline\">";
-  b << "<div><div class=\"big\">" << fx(bal.mean) << "</div><div class=\"lab\">balance index of " << esc(F) << " in " << esc(y1)
-    << "<br>(1 = equal dependence on all " << partners.size() << " partners)</div></div>";
   for (const auto& [d, j] : by_end) {
     b << "<div><div class=\"big\" style=\"color:" << colors.at(sc.actors[j].id) << "\">" << pct(d, 0)
       << "</div><div class=\"lab\">of " << esc(F) << "'s dependence<br>falls on " << esc(s.name(j)) << "</div></div>";
   }
+  b << "<div><div class=\"big\">" << fx(bal.mean) << "</div><div class=\"lab\">balance index of " << esc(F) << " in " << esc(y1)
+    << "<br>(1 = equal dependence on all " << partners.size() << " partners;<br>flat near 1: read the shares)</div></div>";
   b << "</div><ul>";
   {
+    // Dependence start -> end, first: the outcome the report leads with.
+    std::string dep = "Dependence shares moved: ";
+    for (std::size_t q = 0; q < by_end.size(); ++q) {
+      const int j = by_end[q].second;
+      dep += (q ? "; " : "") + esc(s.name(j)) + " " + pct(s.start(Metric::dependence, j), 0) + " \u2192 <b>" +
+             pct(s.end(Metric::dependence, j), 0) + "</b>";
+    }
+    b << "<li>" << dep << ".</li>";
     // How the balance changed.
     const auto bs = s.focus_series(Metric::balance);
     const auto mn = std::min_element(bs.begin(), bs.end());
@@ -1410,14 +1421,6 @@ Json scenario_document(const ReportRun& run, const ReportOptions& opt, const std
     const std::size_t imin = static_cast<std::size_t>(mn - bs.begin());
     if (imin != 0 && imin + 1 != bs.size()) line += " Its low point was " + fx(*mn) + " in " + esc(year(s.r->times[imin])) + ".";
     b << "<li>" << line << "</li>";
-    // Dependence start -> end.
-    std::string dep = "Dependence shares moved: ";
-    for (std::size_t q = 0; q < by_end.size(); ++q) {
-      const int j = by_end[q].second;
-      dep += (q ? "; " : "") + esc(s.name(j)) + " " + pct(s.start(Metric::dependence, j), 0) + " \u2192 <b>" +
-             pct(s.end(Metric::dependence, j), 0) + "</b>";
-    }
-    b << "<li>" << dep << ".</li>";
     // Why: smart power growth.
     std::vector<std::pair<double, int>> growth;
     for (int j : partners) growth.push_back({s.end(Metric::smart, j) - s.start(Metric::smart, j), j});
@@ -1830,23 +1833,33 @@ Json comparison_document(const Comparison& c, const ReportRun& base, const Repor
   const Change* bal = find(Metric::balance, "");
 
   // ---- summary: headline numbers and the sentences
+  // The partner whose share of the focus's dependence moves most: the headline leads with it
+  // (shares move by points where the balance index, flat near an even split, moves by hundredths).
+  const Change* dep = nullptr;
+  for (const auto& ch : c.changes) {
+    if (ch.metric == Metric::dependence && ch.actor == fid && (!dep || std::abs(ch.diff.mean) > std::abs(dep->diff.mean))) dep = &ch;
+  }
   b << "<section class=\"summary\" id=\"summary\"><h2>What changes, in plain words</h2><div class=\"headline\">";
+  if (dep) {
+    const std::string P = esc(wname(dep->partner));
+    auto points = [](double v) { return sfx(100 * v, 1) + " pt"; };
+    b << "<div><div class=\"big\">" << pct(dep->base.mean) << "</div><div class=\"lab\">" << esc(F) << "'s dependence on " << P
+      << "<br>in " << esc(y1) << ", base</div></div><div><div class=\"big\" style=\"color:" << kWhatifColor << "\">"
+      << pct(dep->whatif.mean) << "</div><div class=\"lab\">" << esc(F) << "'s dependence on " << P << "<br>in " << esc(y1)
+      << ", what-if</div></div><div><div class=\"big\">" << points(dep->diff.mean)
+      << "</div><div class=\"lab\">change (95 % of paired runs:<br>" << points(dep->diff.q05) << " to " << points(dep->diff.q95)
+      << ")</div></div>";
+  }
   if (bal) {
     const int hd = std::abs(bal->diff.q95 - bal->diff.q05) < 0.002 || std::abs(bal->diff.mean) < 0.002 ? 4 : 3;
-    b << "<div><div class=\"big\">" << fx(bal->base.mean) << "</div><div class=\"lab\">balance index in " << esc(y1)
-      << ",<br>base</div></div><div><div class=\"big\" style=\"color:" << kWhatifColor << "\">" << fx(bal->whatif.mean)
-      << "</div><div class=\"lab\">balance index in " << esc(y1) << ",<br>what-if</div></div><div><div class=\"big\">"
-      << sfx(bal->diff.mean, hd) << "</div><div class=\"lab\">change (95 % of paired runs:<br>" << sfx(bal->diff.q05, hd)
-      << " to " << sfx(bal->diff.q95, hd) << ")</div></div>";
+    b << "<div><div class=\"big\">" << sfx(bal->diff.mean, hd) << "</div><div class=\"lab\">balance index " << fx(bal->base.mean)
+      << " \u2192 " << fx(bal->whatif.mean) << "<br>(95 %: " << sfx(bal->diff.q05, hd) << " to " << sfx(bal->diff.q95, hd)
+      << "; flat near 1)</div></div>";
   }
   b << "</div><ul>";
   for (const auto& sentence : c.sentences) b << "<li>" << esc(sentence) << "</li>";
   // The mechanism in the model's own terms: the partner whose share moved most, its power, and the concentration.
   {
-    const Change* dep = nullptr;
-    for (const auto& ch : c.changes) {
-      if (ch.metric == Metric::dependence && ch.actor == fid && (!dep || std::abs(ch.diff.mean) > std::abs(dep->diff.mean))) dep = &ch;
-    }
     const Change* smart = dep ? find(Metric::smart, dep->partner) : nullptr;
     const Change* soft = dep ? find(Metric::soft, dep->partner) : nullptr;
     const Change* hard = dep ? find(Metric::hard, dep->partner) : nullptr;
