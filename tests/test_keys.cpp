@@ -23,6 +23,7 @@ namespace {
 // tiny_scenario with one of each optional entry, so every table the registry names exists.
 std::string full_scenario() {
   return sptest::tiny_scenario(R"(distance = 2.0
+opened = 1999.0
 alignment = 0.1
 
 [relations.A.C.stocks]

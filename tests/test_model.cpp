@@ -487,6 +487,61 @@ TEST_CASE("distances are symmetric and positive", "[model][gravity][errors]") {
   CHECK_NOTHROW(tiny_model("[relations.A.B]\ndistance = 2.0\n[relations.B.A]\ndistance = 2.0\n"));
 }
 
+TEST_CASE("a relation's channel opens at `opened` and builds up over `opening` years (eq. 14)", "[model][gravity][opening]") {
+  // A-B opens at 2000.25 with tau = 0.5 on trade: g is 0 before and at the opening instant,
+  // 1 - exp(-0.25 / 0.5) a quarter later, 1 - exp(-1) after tau; A-C (no opening year) and
+  // culture (no opening time) stay exactly 1. Symmetric: given on one side, B-A opens too.
+  const Model m = tiny_model(R"(
+[overrides]
+"levers.trade.opening" = 0.5
+[relations.A.B]
+opened = 2000.25
+)");
+  REQUIRE(m.has_gravity());
+  CHECK(m.gravity(0, 1, 0, 1) == 0.0);
+  CHECK(m.gravity(1, 1, 0, 1) == 0.0);
+  CHECK(m.gravity(2, 1, 0, 1) == Approx(1 - std::exp(-0.5)));
+  CHECK(m.gravity(3, 1, 1, 0) == Approx(1 - std::exp(-1.0)));
+  for (int n = 0; n <= 4; ++n) {
+    CHECK(m.gravity(n, 1, 0, 2) == 1.0);
+    CHECK(m.gravity(n, 0, 0, 1) == 1.0);
+  }
+  // Effort toward B on trade has no effect before the opening: A's trade stock toward B
+  // stays at 0 through the opening instant, and grows after it.
+  struct Trade : Observer {
+    std::vector<double> s;
+    std::size_t idx = 0;
+    void record(int, double, std::span<const double> v) override { s.push_back(v[idx]); }
+  };
+  Trade t;
+  t.idx = m.layout().index(Metric::stock, 0, 1, 1);
+  Simulator sim(m);
+  sim.reset(1);
+  sim.run(&t);
+  REQUIRE(t.s.size() == 5);
+  CHECK(t.s[0] == 0.0);
+  CHECK(t.s[1] == 0.0);
+  CHECK(t.s[2] == 0.0);  // the effort of instant 1 (g = 0) lands at instant 2
+  CHECK(t.s[3] > 0.0);
+  // An opening time without an opening year, or the reverse, changes nothing, bit for bit.
+  const Model plain = tiny_model("");
+  for (const char* extra : {"[overrides]\n\"levers.trade.opening\" = 0.5\n", "[relations.A.B]\nopened = 2000.25\n"}) {
+    const Model x = tiny_model(extra);
+    Trade a, b;
+    a.idx = b.idx = t.idx;
+    Simulator sa(plain), sb(x);
+    sa.reset(1);
+    sb.reset(1);
+    sa.run(&a);
+    sb.run(&b);
+    CHECK(std::memcmp(a.s.data(), b.s.data(), a.s.size() * sizeof(double)) == 0);
+  }
+  // Symmetric, and in range.
+  CHECK_THROWS_WITH(tiny_model("[relations.A.B]\nopened = 2000.0\n[relations.B.A]\nopened = 2000.5\n"),
+                    Catch::Contains("opening years are symmetric"));
+  CHECK_THROWS_WITH(tiny_model("[overrides]\n\"levers.trade.opening\" = -1.0\n"), Catch::Contains("opening"));
+}
+
 TEST_CASE("a capability given as data is log-linear between its points and flat outside (eq. 1)", "[model][path]") {
   // B's economy: 2 at 2000.25, 8 at 2000.75 -> 4 at 2000.5 (the geometric mean), 2 before,
   // 8 after. A keeps its exponential (here constant) economy.

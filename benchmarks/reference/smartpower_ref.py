@@ -72,6 +72,8 @@ def _safe_div(num, den, fill):
     return out
 
 
+NEVER_OPENED = -1e6  # relations.*.opened default: open long before the start
+
 class Model:
     """A resolved scenario turned into dense arrays (docs/model.md, 'Indices and state')."""
 
@@ -104,6 +106,7 @@ class Model:
         self.mass_scale = np.array([float(l.get("mass_scale", 1.0)) for l in lv])
         self.mass_asym = np.array([float(l.get("mass_asymmetry", 0.0)) for l in lv])
         self.dist_exp = np.array([float(l.get("distance_exponent", 0.0)) for l in lv])
+        self.opening = np.array([float(l.get("opening", 0.0)) for l in lv])  # tau_k (eq. 14 opening)
         self.is_soft = np.array([l["kind"] == "soft" for l in lv])
         self.is_hard = ~self.is_soft
         # A hard lever that names no capability is scaled by economy: that is what the
@@ -152,10 +155,12 @@ class Model:
         # --- relations
         self.border = np.zeros((N, N))
         self.distance = np.ones((N, N))
+        self.opened = np.full((N, N), NEVER_OPENED)  # o(i,j), symmetric
         self.A0 = np.zeros((N, N))
         self.S0 = np.zeros((K, N, N))
         border_set = {}
         dist_set = {}
+        open_set = {}
         for I, row in doc.get("relations", {}).items():
             for J, rel in row.items():
                 i, j = aidx[I], aidx[J]
@@ -171,6 +176,12 @@ class Model:
                         raise ValueError(f"relations.{I}.{J}.distance disagrees with {J}.{I}")
                     dist_set[(i, j)] = dd
                     self.distance[i, j] = self.distance[j, i] = dd  # symmetric
+                if "opened" in rel:
+                    oo = float(rel["opened"])
+                    if (j, i) in open_set and open_set[(j, i)] != oo:
+                        raise ValueError(f"relations.{I}.{J}.opened disagrees with {J}.{I}")
+                    open_set[(i, j)] = oo
+                    self.opened[i, j] = self.opened[j, i] = oo  # symmetric
                 self.A0[i, j] = float(rel.get("alignment", 0.0))
                 for l, v in rel.get("stocks", {}).items():
                     self.S0[lidx[l], i, j] = float(v)
@@ -233,10 +244,11 @@ class Model:
         self.budget_t = self.budget0[None, :] * np.exp(self.gbudget[None, :] * ts[:, None])
         # eq. 14 gravity g[t,k,i,j] = (c_i^x c_j^x / Y_k^2)^nu_k * D(i,j)^-lambda_k (1 if unused)
         self.gravity_t = None
-        if np.any(self.mass_exp != 0) or np.any(self.mass_asym != 0) or np.any(self.dist_exp != 0):
+        if np.any(self.mass_exp != 0) or np.any(self.mass_asym != 0) or np.any(self.dist_exp != 0) or \
+                np.any(self.opening != 0):
             g = np.ones((self.T + 1, K, N, N))
             for k in range(K):
-                if self.mass_exp[k] == 0 and self.mass_asym[k] == 0 and self.dist_exp[k] == 0:
+                if self.mass_exp[k] == 0 and self.mass_asym[k] == 0 and self.dist_exp[k] == 0 and self.opening[k] == 0:
                     continue
                 mass = np.ones((self.T + 1, N, N))
                 if self.cap_of[k] != "none" and self.mass_exp[k] != 0:
@@ -249,6 +261,12 @@ class Model:
                     mass = mass * np.where(large > 0, np.power(np.where(large > 0, large, 1.0), self.mass_asym[k]), 0.0)
                 resist = np.power(self.distance, -self.dist_exp[k]) if self.dist_exp[k] != 0 else 1.0
                 g[:, k] = mass * resist
+                if self.opening[k] > 0:  # eq. 14 opening: 0 before o(i,j), then 1 - exp(-(t - o) / tau_k)
+                    ts = np.array([self.time(n) for n in range(self.T + 1)])[:, None, None]
+                    o = self.opened[None]
+                    since = np.where(ts < o, 0.0, ts - o)
+                    ramp = np.where(ts < o, 0.0, 1.0 - np.exp(-since / self.opening[k]))
+                    g[:, k] = np.where(o > NEVER_OPENED, g[:, k] * ramp, g[:, k])
             self.gravity_t = g
 
     def time(self, step: int) -> float:

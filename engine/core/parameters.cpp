@@ -25,6 +25,7 @@ enum class Parameter::Kind {
   partner_bias,  // a actor, b: partner
   border,        // a, b (set on both sides)
   distance,      // a, b (set on both sides)
+  opened,        // a, b (set on both sides)
   alignment,     // a, b
   stock,         // a, b, c: lever
   event,         // a event, c: 0 time, 1 stock, 2 alignment
@@ -175,8 +176,8 @@ Parameter::Parameter(const Scenario& sc, std::string_view path) : path_(path) {
       kind_ = Kind::stock;
       c_ = lever(last);
     } else {
-      const int k = index_of(last, {"border", "distance", "alignment"});
-      kind_ = k == 0 ? Kind::border : k == 1 ? Kind::distance : Kind::alignment;
+      const int k = index_of(last, {"border", "distance", "opened", "alignment"});
+      kind_ = k == 0 ? Kind::border : k == 1 ? Kind::distance : k == 2 ? Kind::opened : Kind::alignment;
     }
   } else if (s == "events") {
     kind_ = Kind::event;
@@ -190,7 +191,7 @@ Parameter::Parameter(const Scenario& sc, std::string_view path) : path_(path) {
     fail(path, "is a key of [" + s + "], not a number of the scenario a parameter can vary");
   }
   if (c_ < 0 && kind_ != Kind::partner_bias && kind_ != Kind::border && kind_ != Kind::distance &&
-      kind_ != Kind::alignment) {
+      kind_ != Kind::opened && kind_ != Kind::alignment) {
     fail(path, "is not a number of the scenario a parameter can vary");
   }
 }
@@ -243,6 +244,8 @@ double& Parameter::ref(Scenario& sc) const {
       return dyad(sc.border, 0);
     case Kind::distance:
       return dyad(sc.distance, 0);
+    case Kind::opened:
+      return dyad(sc.opened, 0);
     case Kind::alignment:
       return dyad(sc.alignment0, 0);
     case Kind::stock:
@@ -268,6 +271,7 @@ double Parameter::get(const Scenario& sc) const {
   const bool has_actor = a_ >= 0 && static_cast<std::size_t>(a_) < actors.size();
   const bool empty =
       (kind_ == Kind::border && sc.border.empty()) || (kind_ == Kind::distance && sc.distance.empty()) ||
+      (kind_ == Kind::opened && sc.opened.empty()) ||
       (kind_ == Kind::alignment && sc.alignment0.empty()) || (kind_ == Kind::stock && sc.stocks0.empty()) ||
       (has_actor && kind_ == Kind::identity && actors[static_cast<std::size_t>(a_)].identity.empty()) ||
       (has_actor && kind_ == Kind::lever_bias && actors[static_cast<std::size_t>(a_)].lever_bias.empty()) ||
@@ -283,9 +287,9 @@ void Parameter::set(Scenario& sc, double value) const {
     fail(path_, "= " + fmt(value) + " is out of range: expected " + key_->range.describe());
   }
   ref(sc) = value;
-  if (kind_ == Kind::border || kind_ == Kind::distance) {  // symmetric
+  if (kind_ == Kind::border || kind_ == Kind::distance || kind_ == Kind::opened) {  // symmetric
     const std::size_t N = sc.actors.size();
-    auto& table = kind_ == Kind::border ? sc.border : sc.distance;
+    auto& table = kind_ == Kind::border ? sc.border : kind_ == Kind::distance ? sc.distance : sc.opened;
     table[static_cast<std::size_t>(b_) * N + static_cast<std::size_t>(a_)] = value;
   }
 }

@@ -4,6 +4,7 @@
 #include <limits>
 #include <cmath>
 #include <map>
+#include <tuple>
 #include <sstream>
 
 #include "smartpower/io/document.hpp"
@@ -337,9 +338,11 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
   sc.border.assign(static_cast<std::size_t>(N) * N, 0.0);
   sc.alignment0.assign(static_cast<std::size_t>(N) * N, 0.0);
   sc.stocks0.assign(static_cast<std::size_t>(K) * N * N, 0.0);
-  std::vector<char> border_set(static_cast<std::size_t>(N) * N, 0);
   sc.distance.assign(static_cast<std::size_t>(N) * N, 1.0);
-  std::vector<char> distance_set(static_cast<std::size_t>(N) * N, 0);
+  sc.opened.assign(static_cast<std::size_t>(N) * N, key_default("relations.<actor>.<partner>.opened"));
+  // Symmetric dyad values (border, distance, opened): given on one side they hold for both,
+  // given on both they must agree. `given` marks the dyads set so far, per key.
+  std::map<std::string, std::vector<char>> given;
   if (const toml::table* rel = top.table("relations")) {
     TableReader rr(*rel, "[relations]");
     for (auto&& [akey, aval] : *rel) {
@@ -353,23 +356,22 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
         if (i == j) ar.fail_key(b_id, "is a relation of an actor with itself");
         const toml::table* bt = ar.table(b_id);
         TableReader br(*bt, "[relations." + a_id + "." + b_id + "]");
-        if (bt->get("border")) {
-          const double b = br.number(scenario_key("relations.<actor>.<partner>.border"));
+        const std::tuple<const char*, const char*, std::vector<double>*, const Key*> symmetric[] = {
+            {"border", "borders", &sc.border, &scenario_key("relations.<actor>.<partner>.border")},
+            {"distance", "distances", &sc.distance, &scenario_key("relations.<actor>.<partner>.distance")},
+            {"opened", "opening years", &sc.opened, &scenario_key("relations.<actor>.<partner>.opened")}};
+        for (auto [name, plural, table, key] : symmetric) {
+          if (!bt->get(name)) continue;
+          const double v = br.number(*key);
           const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
-          if (border_set[ji] && sc.border[ji] != b) {
-            br.fail_key("border", "contradicts the border given in [relations." + b_id + "." + a_id + "] (borders are symmetric)");
+          auto& set = given[name];
+          set.resize(static_cast<std::size_t>(N) * N, 0);
+          if (set[ji] && (*table)[ji] != v) {
+            br.fail_key(name, std::string("contradicts the ") + name + " given in [relations." + b_id + "." + a_id + "] (" +
+                                  plural + " are symmetric)");
           }
-          sc.border[ij] = sc.border[ji] = b;
-          border_set[ij] = border_set[ji] = 1;
-        }
-        if (bt->get("distance")) {
-          const double d = br.number(scenario_key("relations.<actor>.<partner>.distance"));
-          const std::size_t ij = static_cast<std::size_t>(i) * N + j, ji = static_cast<std::size_t>(j) * N + i;
-          if (distance_set[ji] && sc.distance[ji] != d) {
-            br.fail_key("distance", "contradicts the distance given in [relations." + b_id + "." + a_id + "] (distances are symmetric)");
-          }
-          sc.distance[ij] = sc.distance[ji] = d;
-          distance_set[ij] = distance_set[ji] = 1;
+          (*table)[ij] = (*table)[ji] = v;
+          set[ij] = set[ji] = 1;
         }
         sc.alignment0[static_cast<std::size_t>(i) * N + j] = br.number(scenario_key("relations.<actor>.<partner>.alignment"));
         if (const toml::table* st = br.table("stocks")) {
@@ -655,6 +657,7 @@ void validate(const Scenario& sc, const Limits& limits) {
   const Checker rel("scenario");
   rel.size("border", sc.border.size(), N * N, "N x N, border[i*N+j]");
   rel.size("distance", sc.distance.size(), N * N, "N x N, distance[i*N+j]");
+  rel.size("opened", sc.opened.size(), N * N, "N x N, opened[i*N+j]");
   rel.size("alignment0", sc.alignment0.size(), N * N, "N x N, alignment0[i*N+j]");
   rel.size("stocks0", sc.stocks0.size(), K * N * N, "K x N x N, stocks0[(k*N+i)*N+j]");
   // The where-strings are built only on failure: N x N checks must stay cheap.
@@ -666,6 +669,7 @@ void validate(const Scenario& sc, const Limits& limits) {
   };
   const Key& border = scenario_key("relations.<actor>.<partner>.border");
   const Key& distance = scenario_key("relations.<actor>.<partner>.distance");
+  const Key& opened = scenario_key("relations.<actor>.<partner>.opened");
   const Key& alignment = scenario_key("relations.<actor>.<partner>.alignment");
   const Key& stock = scenario_key("relations.<actor>.<partner>.stocks.<lever>");
   for (std::size_t i = 0; i < N; ++i) {
@@ -685,6 +689,14 @@ void validate(const Scenario& sc, const Limits& limits) {
         if (j < i && sc.distance[ji] != sc.distance[ij]) {
           dyad(i, j).fail_key("distance", "contradicts the distance given in [relations." + actor_ids[j] + "." +
                                               actor_ids[i] + "] (distances are symmetric)");
+        }
+      }
+      if (!sc.opened.empty()) {
+        if (i == j && sc.opened[ij] != opened.fallback) self(i);
+        if (!opened.range.contains(sc.opened[ij])) dyad(i, j).number(opened, sc.opened[ij]);
+        if (j < i && sc.opened[ji] != sc.opened[ij]) {
+          dyad(i, j).fail_key("opened", "contradicts the opened given in [relations." + actor_ids[j] + "." + actor_ids[i] +
+                                            "] (opening years are symmetric)");
         }
       }
       if (!sc.alignment0.empty()) {
@@ -751,6 +763,7 @@ void fill_defaults(Scenario& sc) {
   const std::size_t N = sc.actors.size(), K = sc.levers.size();
   if (sc.border.empty()) sc.border.assign(N * N, 0.0);
   if (sc.distance.empty()) sc.distance.assign(N * N, 1.0);
+  if (sc.opened.empty()) sc.opened.assign(N * N, key_default("relations.<actor>.<partner>.opened"));
   if (sc.alignment0.empty()) sc.alignment0.assign(N * N, 0.0);
   if (sc.stocks0.empty()) sc.stocks0.assign(K * N * N, 0.0);
   for (Actor& a : sc.actors) {

@@ -55,6 +55,7 @@ inline const std::vector<NumberField<Lever>>& lever_fields() {
       {scenario_key("levers.<id>.mass_scale"), &Lever::mass_scale},
       {scenario_key("levers.<id>.mass_asymmetry"), &Lever::mass_asymmetry},
       {scenario_key("levers.<id>.distance_exponent"), &Lever::distance_exponent},
+      {scenario_key("levers.<id>.opening"), &Lever::opening},
   };
   return fields;
 }

@@ -129,6 +129,7 @@ Model::Model(Scenario scenario)
     }
   }
   // [14] gravity factors, only if some lever uses them (otherwise g = 1 and no product).
+  constexpr double kNeverOpened = key_default("relations.<actor>.<partner>.opened");
   if (std::any_of(sc_.levers.begin(), sc_.levers.end(), [](const Lever& lv) { return lv.gravity(); })) {
     gravity_.assign(static_cast<std::size_t>(t_ + 1) * k_ * n_ * n_, 1.0);
     for (int n = 0; n <= t_; ++n) {
@@ -150,7 +151,15 @@ Model::Model(Scenario scenario)
             }
             const double d = sc_.distance.empty() ? 1.0 : sc_.distance[static_cast<std::size_t>(i) * n_ + j];
             const double resist = lv.distance_exponent != 0 ? std::pow(d, -lv.distance_exponent) : 1.0;
-            gravity_[((static_cast<std::size_t>(n) * k_ + k) * n_ + i) * n_ + j] = mass * resist;
+            double g = mass * resist;
+            // The opening of a relation (a channel that builds up after `opened`): skipped
+            // (exactly 1) without an opening time or an opening year.
+            const double o = sc_.opened.empty() ? kNeverOpened : sc_.opened[static_cast<std::size_t>(i) * n_ + j];
+            if (lv.opening > 0 && o > kNeverOpened) {
+              const double t = info.time_at(n);
+              g *= t < o ? 0.0 : 1.0 - std::exp(-(t - o) / lv.opening);
+            }
+            gravity_[((static_cast<std::size_t>(n) * k_ + k) * n_ + i) * n_ + j] = g;
           }
         }
       }

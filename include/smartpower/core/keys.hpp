@@ -169,6 +169,7 @@ inline constexpr auto kScenarioKeys = [] {
     num("levers.<id>.mass_scale", 1, open_lo(0, 1e12), "capability", "Y_k (eq. 14)", "gravity: the capability product's unit (mass term 1 at mass_scale^2)"),
     num("levers.<id>.mass_asymmetry", 0, closed(-10, 10), "", "ν′_k (eq. 14)", "gravity: the larger of the two masses enters with mass_exponent + this (0 = symmetric)"),
     num("levers.<id>.distance_exponent", 0, closed(0, 10), "", "λ_k (eq. 14)", "gravity: effort reach falls as distance^-this"),
+    num("levers.<id>.opening", 0, closed(0, 100), "year", "τ_k (eq. 14)", "a relation's channel on this lever builds up as 1 - exp(-(t - opened) / this) after relations.*.opened (0 = none)"),
     str("levers.<id>.description", "", "what the lever stands for"),
 
     // [[actors]]
@@ -211,6 +212,7 @@ inline constexpr auto kScenarioKeys = [] {
     table("relations.<actor>.<partner>", false, "one dyad: how <actor> stands toward <partner>"),
     num("relations.<actor>.<partner>.border", 0, closed(0, 1), "", "border(i,j) (eq. 11)", "shared border, symmetric (given on both sides, they must agree)"),
     num("relations.<actor>.<partner>.distance", 1, open_lo(0, 1e6), "", "D(i,j) (eq. 14)", "distance of the gravity factor, symmetric (given on both sides, they must agree)"),
+    num("relations.<actor>.<partner>.opened", -1e6, closed(-1e6, 1e6), "year", "o(i,j) (eq. 14)", "when the relation opened: effort on a lever with opening > 0 has no effect before it, symmetric (given on both sides, they must agree)"),
     num("relations.<actor>.<partner>.alignment", 0, closed(-1, 1), "", "A(i,j) at start (eq. 16)", "alignment at start"),
     table("relations.<actor>.<partner>.stocks", false, "lever stocks at start: { lever = stock }"),
     num("relations.<actor>.<partner>.stocks.<lever>", 0, closed(0, 1e12), "stock", "S[k](i,j) at start (eq. 15)", "<actor>'s accumulated engagement with <partner> through the lever"),

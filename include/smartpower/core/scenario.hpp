@@ -69,7 +69,8 @@ struct Lever {
   double mass_scale = key_default("levers.<id>.mass_scale");  // mass_scale: Y_k, the mass at which the mass term is 1
   double mass_asymmetry = key_default("levers.<id>.mass_asymmetry");  // mass_asymmetry: nu'_k, extra exponent of the larger mass
   double distance_exponent = key_default("levers.<id>.distance_exponent");  // distance_exponent: lambda_k of the gravity factor
-  bool gravity() const { return mass_exponent != 0 || mass_asymmetry != 0 || distance_exponent != 0; }
+  double opening = key_default("levers.<id>.opening");  // opening: tau_k, years for a newly opened relation's channel to build up
+  bool gravity() const { return mass_exponent != 0 || mass_asymmetry != 0 || distance_exponent != 0 || opening != 0; }
   std::string description;             // description
 };
 
@@ -159,6 +160,7 @@ struct Scenario {
   // (fill_defaults).
   std::vector<double> border;
   std::vector<double> distance;  // distance[i*N+j]: relations.I.J.distance (symmetric, default 1)
+  std::vector<double> opened;    // opened[i*N+j]: relations.I.J.opened (symmetric, default -1e6: always open)
   std::vector<double> alignment0;
   std::vector<double> stocks0;
   std::vector<Event> events;
@@ -188,7 +190,7 @@ struct Limits {
 // the first problem, never crashes on any Scenario. Model's constructor calls it.
 void validate(const Scenario& scenario, const Limits& limits = {});
 // Fills the dense tables a Scenario built in code may leave empty with their defaults:
-// border 0, distance 1, alignment0 0, stocks0 0 (N x N, K x N x N), and per actor
+// border 0, distance 1, opened -1e6, alignment0 0, stocks0 0 (N x N, K x N x N), and per actor
 // identity, lever_bias and partner_bias 0. validate() accepts them empty; Model fills them.
 void fill_defaults(Scenario& scenario);
 
