@@ -265,7 +265,7 @@ class Model:
                     ts = np.array([self.time(n) for n in range(self.T + 1)])[:, None, None]
                     o = self.opened[None]
                     since = np.where(ts < o, 0.0, ts - o)
-                    ramp = np.where(ts < o, 0.0, 1.0 - np.exp(-since / self.opening[k]))
+                    ramp = np.where(ts < o, 0.0, 1.0 - np.exp2(-(since / self.opening[k]) * 1.4426950408889634))
                     g[:, k] = np.where(o > NEVER_OPENED, g[:, k] * ramp, g[:, k])
             self.gravity_t = g
 

@@ -130,6 +130,7 @@ Model::Model(Scenario scenario)
   }
   // [14] gravity factors, only if some lever uses them (otherwise g = 1 and no product).
   constexpr double kNeverOpened = key_default("relations.<actor>.<partner>.opened");
+  constexpr double kLog2e = 1.4426950408889634;  // log2(e), the double nearest
   if (std::any_of(sc_.levers.begin(), sc_.levers.end(), [](const Lever& lv) { return lv.gravity(); })) {
     gravity_.assign(static_cast<std::size_t>(t_ + 1) * k_ * n_ * n_, 1.0);
     for (int n = 0; n <= t_; ++n) {
@@ -156,8 +157,10 @@ Model::Model(Scenario scenario)
             // (exactly 1) without an opening time or an opening year.
             const double o = sc_.opened.empty() ? kNeverOpened : sc_.opened[static_cast<std::size_t>(i) * n_ + j];
             if (lv.opening > 0 && o > kNeverOpened) {
+              // exp(-x) as 2^(-x log2 e): exp2 gives the same bits in glibc and in the
+              // WebAssembly build's musl, exp does not (docs/model.md eq. 14).
               const double t = info.time_at(n);
-              g *= t < o ? 0.0 : 1.0 - std::exp(-(t - o) / lv.opening);
+              g *= t < o ? 0.0 : 1.0 - std::exp2(-((t - o) / lv.opening) * kLog2e);
             }
             gravity_[((static_cast<std::size_t>(n) * k_ + k) * n_ + i) * n_ + j] = g;
           }
