@@ -164,24 +164,14 @@ class Model:
         for I, row in doc.get("relations", {}).items():
             for J, rel in row.items():
                 i, j = aidx[I], aidx[J]
-                if "border" in rel:
-                    b = float(rel["border"])
-                    if (j, i) in border_set and border_set[(j, i)] != b:
-                        raise ValueError(f"relations.{I}.{J}.border disagrees with {J}.{I}")
-                    border_set[(i, j)] = b
-                    self.border[i, j] = self.border[j, i] = b  # symmetric
-                if "distance" in rel:
-                    dd = float(rel["distance"])
-                    if (j, i) in dist_set and dist_set[(j, i)] != dd:
-                        raise ValueError(f"relations.{I}.{J}.distance disagrees with {J}.{I}")
-                    dist_set[(i, j)] = dd
-                    self.distance[i, j] = self.distance[j, i] = dd  # symmetric
-                if "opened" in rel:
-                    oo = float(rel["opened"])
-                    if (j, i) in open_set and open_set[(j, i)] != oo:
-                        raise ValueError(f"relations.{I}.{J}.opened disagrees with {J}.{I}")
-                    open_set[(i, j)] = oo
-                    self.opened[i, j] = self.opened[j, i] = oo  # symmetric
+                for key, table, given in (("border", self.border, border_set), ("distance", self.distance, dist_set),
+                                          ("opened", self.opened, open_set)):
+                    if key in rel:  # symmetric: given on one side it holds for both; on both they must agree
+                        v = float(rel[key])
+                        if (j, i) in given and given[(j, i)] != v:
+                            raise ValueError(f"relations.{I}.{J}.{key} disagrees with {J}.{I}")
+                        given[(i, j)] = v
+                        table[i, j] = table[j, i] = v
                 self.A0[i, j] = float(rel.get("alignment", 0.0))
                 for l, v in rel.get("stocks", {}).items():
                     self.S0[lidx[l], i, j] = float(v)
