@@ -3,7 +3,7 @@
 # Emscripten (scripts/build-web.sh --wasm-only), runs the flagship (scenarios/baseline.toml,
 # its extends chain resolved by `smartpower resolve`, as the browser gets it) in Node
 # from the .wasm, and compares the final outcomes with the native summary.json for the
-# same seed and runs: exactly (tests/web/run_wasm.cjs says why). Then times 200 runs in
+# same seed and runs: bit for bit but for the last bit of libm (within 1e-13 relative; tests/web/run_wasm.cjs says why). Then times 200 runs in
 # each (best of 3, one thread) and prints the ratio.
 #
 #   tests/web/check_wasm.sh SMARTPOWER_BIN SOURCE_DIR OUT_DIR
