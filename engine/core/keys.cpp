@@ -8,15 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "smartpower/core/messages.hpp"
+
 namespace smartpower {
 namespace {
-
-// As the reader has always printed numbers in its messages ("1e+06").
-std::string fmt(double v) {
-  std::ostringstream ss;
-  ss << v;
-  return ss.str();
-}
 
 // For people: "1e6" rather than "1e+06", integers in full below 1e15.
 std::string pretty(double v) {
@@ -287,10 +282,10 @@ Json schema_of(const Node& n, bool required_only) {
 std::string Range::describe() const {
   const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
   if (has_lo && has_hi) {
-    return std::string("a number in ") + (lo_open ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hi_open ? ")" : "]");
+    return std::string("a number in ") + (lo_open ? "(" : "[") + number_text(lo) + ", " + number_text(hi) + (hi_open ? ")" : "]");
   }
-  if (has_lo) return std::string("a number ") + (lo_open ? "> " : ">= ") + fmt(lo);
-  if (has_hi) return std::string("a number ") + (hi_open ? "< " : "<= ") + fmt(hi);
+  if (has_lo) return std::string("a number ") + (lo_open ? "> " : ">= ") + number_text(lo);
+  if (has_hi) return std::string("a number ") + (hi_open ? "< " : "<= ") + number_text(hi);
   return "a finite number";
 }
 

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "smartpower/io/document.hpp"
 #include "smartpower/core/error.hpp"
+#include "smartpower/core/messages.hpp"
 #include "core/scenario_fields.hpp"
 
 namespace smartpower {
@@ -42,12 +42,6 @@ std::vector<std::string> split_path(std::string_view s) {
     if (dot == std::string_view::npos) return out;
     s.remove_prefix(dot + 1);
   }
-}
-
-std::string fmt(double v) {
-  std::ostringstream ss;
-  ss << v;
-  return ss.str();
 }
 
 [[noreturn]] void fail(std::string_view path, const std::string& message) {
@@ -284,7 +278,7 @@ void Parameter::set(Scenario& sc, double value) const {
   // `to` may be +infinity, its default: the move lasts to the end.
   const bool open_end = kind_ == Kind::move && c_ == 1 && value == key_->fallback;
   if (!open_end && !key_->range.contains(value)) {
-    fail(path_, "= " + fmt(value) + " is out of range: expected " + key_->range.describe());
+    fail(path_, "= " + number_text(value) + " is out of range: expected " + key_->range.describe());
   }
   ref(sc) = value;
   if (kind_ == Kind::border || kind_ == Kind::distance || kind_ == Kind::opened) {  // symmetric

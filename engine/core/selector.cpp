@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "smartpower/io/document.hpp"
 #include "smartpower/core/error.hpp"
+#include "smartpower/core/messages.hpp"
 
 namespace smartpower {
 

@@ -10,12 +10,6 @@
 
 namespace smartpower::detail {
 
-static std::string fmt(double v) {
-  std::ostringstream ss;
-  ss << v;
-  return ss.str();
-}
-
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
     case toml::node_type::table: return "a table";
@@ -55,7 +49,7 @@ double TableReader::number(std::string_view key, double fallback, const Range& r
   const double v = number_value(*n, ok);
   if (!ok) fail(n, "'" + std::string(key) + "' must be " + range.describe() + ", not " + type_name(*n));
   if (!range.contains(v)) {
-    fail(n, "'" + std::string(key) + "' = " + fmt(v) + " is out of range: expected " + range.describe());
+    fail(n, "'" + std::string(key) + "' = " + number_text(v) + " is out of range: expected " + range.describe());
   }
   return v;
 }

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "smartpower/core/error.hpp"
+#include "smartpower/core/messages.hpp"  // closest_match, for the io and analysis messages
 #include "smartpower/io/load.hpp"
 #include "smartpower/core/scenario.hpp"
 
@@ -77,8 +78,5 @@ std::shared_ptr<toml::table> clone(const toml::table& t);
 // Position of a node, for messages.
 SourcePos position_of(const toml::node& node);
 SourcePos position_of(const toml::key& key);
-
-// The closest candidate by edit distance, or "" when nothing is close.
-std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace smartpower

@@ -1,0 +1,18 @@
+// Internal: what every error message is built from, written once for every layer (the
+// core's validation and parameter handles, the TOML reader, the analyses, the CLI).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smartpower {
+
+// The closest candidate by edit distance, or "" when nothing is close ("did you mean").
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+// A number as messages print it: the stream's default, 6 significant digits ("0.5",
+// "1e+06"), as the reader has always printed them.
+std::string number_text(double v);
+
+}  // namespace smartpower
