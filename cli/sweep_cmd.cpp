@@ -92,7 +92,7 @@ int do_sweep(const Context& ctx, SweepArgs& a) {
   if (a.seed >= 0) o.seed = static_cast<std::uint64_t>(a.seed);
   o.posterior = load_posterior_arg(a.post, *doc.table);
   o.draws = a.post.draws;
-  const std::uint64_t seed = o.seed.value_or(build_scenario(*doc.table).info.seed);
+  const std::uint64_t seed = o.seed.value_or(build_scenario(*doc.table)->info.seed);
   const auto points = a.lhs > 0 ? lhs_points(specs, static_cast<std::size_t>(a.lhs), seed) : grid_points(specs);
   std::vector<std::string> paths;
   for (const auto& s : specs) paths.push_back(s.path);

@@ -4,11 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 
+#include "helpers.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/core/scenario.hpp"
@@ -291,6 +294,39 @@ TEST_CASE("validate names what is missing or dangling in a Scenario built in cod
     CHECK(message_of([&] { validate(sc); }) == expected);
     CHECK(message_of([&] { run(sc); }) == expected);
   }
+}
+
+TEST_CASE("a scenario is checked once: as read, or when made a ValidScenario", "[validate]") {
+  // Nothing becomes a ValidScenario without a check: only explicitly, by validating.
+  static_assert(!std::is_convertible_v<Scenario, ValidScenario>);
+  // What the reader accepts, validate() accepts, with every table filled: Model runs the
+  // reader's Scenario without checking it again.
+  std::vector<std::string> files = {sptest::scenario("baseline.toml"), sptest::scenario("flagship.toml")};
+  for (const auto& f : std::filesystem::directory_iterator(sptest::scenario("whatif"))) files.push_back(f.path().string());
+  REQUIRE(files.size() >= 9);
+  for (const auto& file : files) {
+    INFO(file);
+    const ValidScenario read = load_scenario(file);
+    CHECK_NOTHROW(validate(read.scenario()));
+    const std::size_t N = read->actors.size();
+    CHECK(read->border.size() == N * N);
+    CHECK(read->distance.size() == N * N);
+    CHECK(read->stocks0.size() == read->levers.size() * N * N);
+    for (const Actor& a : read->actors) CHECK(a.partner_bias.size() == N);
+  }
+  // A Scenario made in code: the constructor validates (validate()'s message) and fills.
+  Scenario bad = small_code();
+  bad.params.alpha = 2;
+  CHECK(message_of([&] { ValidScenario v(bad); }) == "[model]: 'alpha' = 2 is out of range: expected a number in [0, 1]");
+  Scenario sparse = small_code();
+  sparse.distance.clear();
+  const ValidScenario filled(sparse);
+  CHECK(filled->distance == std::vector<double>(9, 1.0));
+  // Checked once or twice, the same runs.
+  const Model once(filled), twice(filled.scenario());
+  EnsembleOptions o;
+  o.runs = 3;
+  CHECK(run_ensemble(once, o).finals == run_ensemble(twice, o).finals);
 }
 
 TEST_CASE("no Scenario edited at random crashes the model: it runs or is refused", "[validate][robustness]") {

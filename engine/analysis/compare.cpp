@@ -83,8 +83,11 @@ namespace {
 
 // The comparison of two scenarios, the base already run on (or stopped) at the what-if's
 // end. With a posterior, bdoc and wdoc are their documents (each particle is a patch).
-Comparison compare(const Scenario& bsc, const Scenario& wsc, bool base_extended, const CompareOptions& opt,
+// Both scenarios checked once already (ValidScenario): their Models do not check again.
+Comparison compare(const ValidScenario& base, const ValidScenario& whatif, bool base_extended, const CompareOptions& opt,
                    const toml::table* bdoc, const toml::table* wdoc) {
+  const Scenario& bsc = base.scenario();
+  const Scenario& wsc = whatif.scenario();
   Comparison cmp;
   cmp.base_extended = base_extended;
   cmp.base_name = bsc.info.name;
@@ -133,8 +136,8 @@ Comparison compare(const Scenario& bsc, const Scenario& wsc, bool base_extended,
     if (opt.progress) opt.progress(done, total);
   };
 
-  cmp.base_model = std::make_shared<Model>(bsc);
-  cmp.whatif_model = std::make_shared<Model>(wsc);
+  cmp.base_model = std::make_shared<Model>(base);
+  cmp.whatif_model = std::make_shared<Model>(whatif);
   std::unique_ptr<PosteriorModels> base_post, whatif_post;
   if (opt.posterior) {
     if (!bdoc || !wdoc) throw InputError("a comparison with a posterior needs the scenarios' documents (compare files)");
@@ -432,26 +435,26 @@ Comparison compare(const Scenario& bsc, const Scenario& wsc, bool base_extended,
 
 Comparison compare_scenarios(const toml::table& base_doc, const toml::table& whatif_doc, const CompareOptions& opt) {
   if (opt.runs < 1) throw InputError("--runs must be at least 1");
-  Scenario wsc = build_scenario(whatif_doc);
+  const ValidScenario wsc = build_scenario(whatif_doc);
   auto bdoc = clone(base_doc);
-  Scenario bsc0 = build_scenario(*bdoc);
+  ValidScenario bsc = build_scenario(*bdoc);
   bool extended = false;
-  if (bsc0.info.end != wsc.info.end) {
+  if (bsc->info.end != wsc->info.end) {
     // Compare at the what-if's end: the base runs on (or stops) there with its own dynamics.
-    extended = bsc0.info.end < wsc.info.end;
-    set_path(*bdoc, "scenario.end", wsc.info.end);
+    extended = bsc->info.end < wsc->info.end;
+    set_path(*bdoc, "scenario.end", wsc->info.end);
+    bsc = build_scenario(*bdoc);
   }
-  const Scenario bsc = build_scenario(*bdoc);
   return compare(bsc, wsc, extended, opt, bdoc.get(), &whatif_doc);
 }
 
 Comparison compare_scenarios(const Scenario& base, const Scenario& whatif, const CompareOptions& opt) {
   if (opt.runs < 1) throw InputError("--runs must be at least 1");
-  validate(base);
-  validate(whatif);
+  validate(base);  // the base's own problems first, before its end changes
+  const ValidScenario checked_whatif(whatif);
   Scenario bsc = base;
   bsc.info.end = whatif.info.end;  // as the file version: the base runs on (or stops) at the what-if's end
-  return compare(bsc, whatif, base.info.end < whatif.info.end, opt, nullptr, nullptr);
+  return compare(ValidScenario(std::move(bsc)), checked_whatif, base.info.end < whatif.info.end, opt, nullptr, nullptr);
 }
 
 nlohmann::ordered_json comparison_json(const Comparison& c) {

@@ -335,6 +335,11 @@ void validate(const Scenario& sc, const Limits& limits) {
   for (const Expectation& x : sc.expectations) Checker("expect").number("at", x.at, closed(sc.info.start, sc.info.end));
 }
 
+ValidScenario::ValidScenario(Scenario scenario, const Limits& limits) : scenario_(std::move(scenario)) {
+  validate(scenario_, limits);
+  fill_defaults(scenario_);
+}
+
 void fill_defaults(Scenario& sc) {
   const std::size_t N = sc.actors.size(), K = sc.levers.size();
   if (sc.border.empty()) sc.border.assign(N * N, 0.0);

@@ -83,22 +83,21 @@ MetricLayout::MetricLayout(int n_actors, int n_levers) : n_(n_actors), k_(n_leve
 }
 
 namespace {
-// A Scenario however it was made (a file, code): checked before anything is derived from
-// it, its empty tables filled. Counts are not capped here (the reader caps a file's, a
-// caller may raise those caps); memory is still checked.
-Scenario checked(Scenario s) {
-  Limits uncapped;
-  uncapped.max_actors = std::numeric_limits<int>::max();
-  uncapped.max_levers = std::numeric_limits<int>::max();
-  uncapped.max_steps = std::numeric_limits<int>::max();
-  validate(s, uncapped);
-  fill_defaults(s);
-  return s;
+// A Scenario however it was made (code, or a file's edited after reading): checked before
+// anything is derived from it, with no cap on counts.
+Limits uncapped() {
+  Limits limits;
+  limits.max_actors = std::numeric_limits<int>::max();
+  limits.max_levers = std::numeric_limits<int>::max();
+  limits.max_steps = std::numeric_limits<int>::max();
+  return limits;
 }
 }  // namespace
 
-Model::Model(Scenario scenario)
-    : sc_(checked(std::move(scenario))), n_(sc_.n_actors()), k_(sc_.n_levers()), t_(sc_.info.steps()), layout_(n_, k_) {
+Model::Model(Scenario scenario) : Model(ValidScenario(std::move(scenario), uncapped())) {}
+
+Model::Model(ValidScenario scenario)
+    : sc_(std::move(scenario)), n_(sc_.n_actors()), k_(sc_.n_levers()), t_(sc_.info.steps()), layout_(n_, k_) {
   const auto& info = sc_.info;
   caps_.resize(static_cast<std::size_t>(t_ + 1) * n_ * 3);
   budget_.resize(static_cast<std::size_t>(t_ + 1) * n_);

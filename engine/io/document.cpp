@@ -451,7 +451,7 @@ std::string to_toml(const toml::table& root) {
 
 std::shared_ptr<toml::table> clone(const toml::table& t) { return std::make_shared<toml::table>(t); }
 
-Scenario load_scenario(const std::string& path, std::string_view lens, const Limits& limits) {
+ValidScenario load_scenario(const std::string& path, std::string_view lens, const Limits& limits) {
   Document doc = load_document(path, limits);
   if (!lens.empty()) apply_lens(*doc.table, lens);
   return build_scenario(*doc.table, limits);

@@ -96,7 +96,7 @@ std::string generate_scenario_toml(const GeneratorOptions& o) {
   return t.str();
 }
 
-Scenario generate_scenario(const GeneratorOptions& options) {
+ValidScenario generate_scenario(const GeneratorOptions& options) {
   Limits limits;
   limits.max_file_bytes = std::size_t{256} << 20;
   const Document doc = load_document_from_string(generate_scenario_toml(options), "<generated>", limits);

@@ -92,9 +92,7 @@ void check_id_syntax(TableReader& r, const std::string& id, std::vector<std::str
   seen.push_back(id);
 }
 
-}  // namespace
-
-Scenario build_scenario(const toml::table& root, const Limits& limits) {
+Scenario read_scenario(const toml::table& root, const Limits& limits) {
   Scenario sc;
   TableReader top(root, "scenario file");
   top.string("extends", "");  // already resolved; tolerated in a resolved dump
@@ -438,6 +436,20 @@ Scenario build_scenario(const toml::table& root, const Limits& limits) {
   top.table("calibration");
   top.finish();
   return sc;
+}
+
+}  // namespace
+
+namespace detail {
+// What read_scenario accepts, validate() accepts (each check mirrors one there, with a
+// file position), and it fills every table: its Scenario is valid as it stands.
+struct ScenarioReader {
+  static ValidScenario valid(Scenario scenario) { return ValidScenario(std::move(scenario), ValidScenario::Checked{}); }
+};
+}  // namespace detail
+
+ValidScenario build_scenario(const toml::table& root, const Limits& limits) {
+  return detail::ScenarioReader::valid(read_scenario(root, limits));
 }
 
 }  // namespace smartpower

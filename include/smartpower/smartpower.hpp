@@ -2,8 +2,9 @@
 // ensemble, compare a what-if, sweep parameters through typed handles.
 //
 //   #include <smartpower/smartpower.hpp>
-//   smartpower::Scenario base = smartpower::load_scenario("scenarios/baseline.toml");
-//   smartpower::Model model(base);  // validates (InputError)
+//   smartpower::ValidScenario base = smartpower::load_scenario("scenarios/baseline.toml");
+//   smartpower::Model model(base);  // checked once, as read (InputError); a Scenario
+//                                   // built in code is checked here
 //   smartpower::EnsembleOptions options;
 //   options.runs = 100;
 //   smartpower::EnsembleResult result = smartpower::run_ensemble(model, options);

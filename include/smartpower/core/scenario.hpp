@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "smartpower/core/keys.hpp"
@@ -193,6 +194,33 @@ void validate(const Scenario& scenario, const Limits& limits = {});
 // border 0, distance 1, opened -1e6, alignment0 0, stocks0 0 (N x N, K x N x N), and per actor
 // identity, lever_bias and partner_bias 0. validate() accepts them empty; Model fills them.
 void fill_defaults(Scenario& scenario);
+
+namespace detail {
+struct ScenarioReader;  // the TOML reader (engine/io/scenario_reader.cpp)
+}  // namespace detail
+
+// A Scenario that has passed the checks once, with its empty tables filled: what Model
+// compiles without checking again. Made by validating a Scenario (the constructor) or by
+// the TOML reader (load_scenario), whose checks are validate()'s with file positions.
+// Read-only: to edit one, take a copy (a plain Scenario, checked again when run).
+class ValidScenario {
+ public:
+  // validate(scenario, limits), then fill_defaults(): InputError on the first problem.
+  explicit ValidScenario(Scenario scenario, const Limits& limits = {});
+
+  const Scenario& scenario() const { return scenario_; }
+  const Scenario* operator->() const { return &scenario_; }
+  // A copy to read or edit; from a temporary, moved out.
+  operator Scenario() const& { return scenario_; }
+  operator Scenario() && { return std::move(scenario_); }
+
+ private:
+  friend struct detail::ScenarioReader;
+  struct Checked {};
+  ValidScenario(Scenario scenario, Checked) : scenario_(std::move(scenario)) {}
+
+  Scenario scenario_;
+};
 
 const char* to_string(LeverKind k);
 const char* to_string(Capability c);

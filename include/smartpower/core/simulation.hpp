@@ -71,9 +71,12 @@ class MetricLayout {
 // The scenario compiled for running: dense schedules that every run shares.
 class Model {
  public:
-  // Validates the scenario first (validate(): InputError, whether it was read from a file
-  // or built in code) and fills its empty tables (fill_defaults()).
+  // Validates the scenario first (validate(): InputError) and fills its empty tables
+  // (fill_defaults()). Counts are not capped here (the reader caps a file's, a caller may
+  // raise those caps); memory is still checked.
   explicit Model(Scenario scenario);
+  // A scenario checked already (load_scenario's, or ValidScenario(scenario)): not again.
+  explicit Model(ValidScenario scenario);
 
   const Scenario& scenario() const { return sc_; }
   const MetricLayout& layout() const { return layout_; }

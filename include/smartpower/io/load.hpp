@@ -11,7 +11,8 @@
 namespace smartpower {
 
 // Reads `path`, follows `extends`, applies [overrides] and lens `lens` (if not empty),
-// and validates the result.
-Scenario load_scenario(const std::string& path, std::string_view lens = {}, const Limits& limits = {});
+// and validates the result (Model runs it without checking again; a copy to edit is a
+// Scenario).
+ValidScenario load_scenario(const std::string& path, std::string_view lens = {}, const Limits& limits = {});
 
 }  // namespace smartpower

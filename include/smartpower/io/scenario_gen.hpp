@@ -22,6 +22,6 @@ struct GeneratorOptions {
 // The scenario as TOML text (what `smartpower bench --actors N --levers K` runs).
 std::string generate_scenario_toml(const GeneratorOptions& options);
 // The same, loaded and validated. Throws InputError for N < 2, K < 1 or steps < 1.
-Scenario generate_scenario(const GeneratorOptions& options);
+ValidScenario generate_scenario(const GeneratorOptions& options);
 
 }  // namespace smartpower

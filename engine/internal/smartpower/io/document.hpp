@@ -62,9 +62,10 @@ std::vector<std::string> lens_names(const toml::table& root);
 // there is no such lens.
 void apply_lens(toml::table& root, std::string_view name);
 
-// Validates a resolved document and builds the Scenario. Unknown keys, wrong types,
-// out-of-range values and unknown ids are InputErrors.
-Scenario build_scenario(const toml::table& root, const Limits& limits = {});
+// Validates a resolved document and builds the Scenario (checked: Model runs it without
+// checking again). Unknown keys, wrong types, out-of-range values and unknown ids are
+// InputErrors naming file, line and column.
+ValidScenario build_scenario(const toml::table& root, const Limits& limits = {});
 
 // load_scenario(path, lens, limits) = load_document + optional lens + build_scenario:
 // smartpower/io/load.hpp.
