@@ -128,7 +128,7 @@ std::string describe_point(const std::vector<std::string>& paths, const std::vec
 // ---- the evaluator shared by sweeps and Morris ----
 
 struct EvalSpec {
-  const toml::table* base;  // a resolved document, or null with `plans`
+  const toml::table* base;  // the resolved document (checkpoint identity, posterior particles), or null
   const std::vector<std::string>& paths;
   const std::vector<std::vector<double>>& points;
   const std::vector<Outcome>& outcomes;
@@ -142,8 +142,23 @@ struct EvalSpec {
   std::vector<std::string> inputs;  // files the checkpoint must never be
   const Posterior* posterior = nullptr;  // run r of every point takes a drawn particle, then the point's values
   int draws = 0;
-  const RunPlans* plans = nullptr;  // typed points: plans->scenario(i), no TOML
+  const RunPlans* plans = nullptr;  // the points: plans->scenario(i), set through typed handles
 };
+
+// The points as run plans over the scenario read once: each value set through a typed
+// handle (no TOML per point), range-checked now; an error names the point.
+RunPlans plans_of(const Scenario& base, const std::vector<std::string>& paths,
+                  const std::vector<std::vector<double>>& points) {
+  RunPlans plans(base, paths);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    try {
+      plans.add(points[i]);
+    } catch (const InputError& err) {
+      throw InputError("point " + std::to_string(i) + " (" + describe_point(paths, points[i]) + "): " + err.message());
+    }
+  }
+  return plans;
+}
 
 // A posterior's identity for checkpoints: its columns, weights and values, bit for bit.
 std::string posterior_hash(const Posterior& p, int draws) {
@@ -262,19 +277,11 @@ struct Evaluator {
   std::vector<OutcomeStats> point(std::size_t i, int threads, const std::function<void(int, int)>& inner) const {
     const auto& values = e.points[i];
     std::unique_ptr<const Model> compiled;
-    Scenario sc;
     try {
-      if (e.plans) {
-        compiled = std::make_unique<const Model>(e.plans->scenario(i));  // set, then validated by Model
-      } else {
-        auto doc = clone(*e.base);
-        for (std::size_t p = 0; p < e.paths.size(); ++p) set_number(*doc, e.paths[p], values[p]);
-        sc = build_scenario(*doc);
-      }
+      compiled = std::make_unique<const Model>(e.plans->scenario(i));  // set, then validated by Model
     } catch (const InputError& err) {
       throw InputError("point " + std::to_string(i) + " (" + describe_point(e.paths, values) + "): " + err.message());
     }
-    if (!compiled) compiled = std::make_unique<const Model>(std::move(sc));
     const Model& model = *compiled;
     EnsembleOptions eo;
     eo.runs = e.runs;
@@ -740,8 +747,10 @@ SweepResult run_sweep(const toml::table& resolved, const std::vector<std::string
   for (const auto& o : outcomes) res.outcomes.push_back(o.name);
   res.runs = opt.runs;
   res.seed = opt.seed.value_or(base.scenario().info.seed);
-  const EvalSpec spec{&resolved,    paths,        points,   outcomes,       opt.runs,   opt.seed,  opt.threads,
-                      opt.progress, opt.stop,    opt.checkpoint, opt.resume, opt.inputs, opt.posterior, opt.draws};
+  const RunPlans plans = plans_of(base.scenario(), paths, points);
+  EvalSpec spec{&resolved,    paths,    points,         outcomes,   opt.runs,   opt.seed,      opt.threads,
+                opt.progress, opt.stop, opt.checkpoint, opt.resume, opt.inputs, opt.posterior, opt.draws};
+  spec.plans = &plans;
   res.uncertainty = uncertainty_label(opt.posterior, opt.runs, opt.draws);
   auto stats = Evaluator(spec).run(&res.checkpoint);
   res.rows.resize(points.size());
@@ -975,8 +984,10 @@ MorrisResult run_morris(const toml::table& resolved, const std::vector<Calibrati
     }
     points.push_back(std::move(v));
   }
-  const EvalSpec spec{&resolved, paths, points, outcomes, opt.runs, opt.seed, opt.threads, opt.progress,
-                      opt.stop, {},    false,  {},       opt.posterior, opt.draws};
+  const RunPlans plans = plans_of(base.scenario(), paths, points);
+  EvalSpec spec{&resolved, paths, points, outcomes, opt.runs, opt.seed, opt.threads, opt.progress,
+                opt.stop,  {},    false,  {},       opt.posterior, opt.draws};
+  spec.plans = &plans;
   const auto stats = Evaluator(spec).run();
   std::vector<std::vector<double>> y(stats.size());
   for (std::size_t r = 0; r < stats.size(); ++r) {

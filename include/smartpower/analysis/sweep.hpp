@@ -1,10 +1,11 @@
 // What-if toolkit: parameter sweeps (full grids or Latin hypercubes over any numeric
 // key by dotted path) and Morris elementary-effects screening of the free parameters a
-// scenario's [calibration] declares. Pure functions over a resolved Document (sweep_toml.hpp) or over RunPlans: every
-// point is a clone of it with the parameters set (set_path), validated (build_scenario)
-// and run as an ensemble (run_ensemble) with the same master seed, so points differ
-// only by their parameters (common random numbers). Results never depend on the
-// thread count. docs/sweep.md has the commands and the definitions.
+// scenario's [calibration] declares. Pure functions over RunPlans, or over a resolved
+// Document (sweep_toml.hpp), read once into the same RunPlans: every point is the base
+// Scenario with the parameters set through typed handles (Parameter: no TOML per point),
+// validated by Model and run as an ensemble (run_ensemble) with the same master seed, so
+// points differ only by their parameters (common random numbers). Results never depend
+// on the thread count. docs/sweep.md has the commands and the definitions.
 #pragma once
 
 #include <atomic>

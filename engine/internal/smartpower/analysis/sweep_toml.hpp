@@ -1,6 +1,8 @@
 // Internal: sweeps and screening over a resolved TOML document (what `smartpower sweep`
-// and `smartpower sensitivity` do with a file: every point a clone of the document with
-// the parameters set, validated again). The typed API is run_sweep(RunPlans) in
+// and `smartpower sensitivity` do with a file). The document is read once into RunPlans
+// (every point set through typed handles); it stays for what is about documents: the
+// checkpoint's identity, and a posterior, whose particles patch the document before the
+// point's values are set. The typed API is run_sweep(RunPlans) in
 // smartpower/analysis/sweep.hpp.
 #pragma once
 
