@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "smartpower/analysis/compare.hpp"
+#include "smartpower/analysis/lenses.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/memory.hpp"
 #include "smartpower/io/output.hpp"
@@ -210,35 +211,12 @@ void register_compare(CLI::App& app, Context& ctx) {
   lenses->add_option("--actor,-a", l.actor, "actor to show (default: the first)");
   lenses->callback([&ctx]() {
     ctx.action = [&ctx]() {
-      Document doc = load_document(l.file);
-      std::vector<std::string> names{""};
-      for (const auto& n : lens_names(*doc.table)) names.push_back(n);
-      if (names.size() == 1) throw InputError(l.file + " defines no [lenses]");
-      struct Column {
-        std::string name, description;
-        std::shared_ptr<Model> model;
-        EnsembleResult r;
-      };
-      std::vector<Column> cols;
-      for (const auto& n : names) {
-        Document d = load_document(l.file);
-        std::string description = "the scenario's own parameters";
-        if (!n.empty()) {
-          if (const auto* desc = get_path(*d.table, "lenses." + n + ".description"); desc && desc->as_string()) {
-            description = desc->as_string()->get();
-          }
-          apply_lens(*d.table, n);
-        }
-        Column c{n.empty() ? "none" : n, description, std::make_shared<Model>(build_scenario(*d.table)), {}};
-        EnsembleOptions e;
-        e.runs = l.runs;
-        e.seed = l.seed >= 0 ? static_cast<std::uint64_t>(l.seed) : c.model->scenario().info.seed;
-        e.threads = l.threads;
-        e.series_stats = false;
-        e.stop = ctx.stop;
-        c.r = run_ensemble(*c.model, e);
-        cols.push_back(std::move(c));
-      }
+      LensesOptions o;
+      o.runs = l.runs;
+      if (l.seed >= 0) o.seed = static_cast<std::uint64_t>(l.seed);
+      o.threads = l.threads;
+      o.stop = ctx.stop;
+      const std::vector<LensRun> cols = run_lenses(load_lenses(l.file), o);
       const Scenario& sc = cols[0].model->scenario();
       const int F = l.actor.empty() ? 0 : sc.actor_index(l.actor);
       if (F < 0) throw InputError("--actor '" + l.actor + "' is not an actor of " + l.file);
@@ -246,7 +224,7 @@ void register_compare(CLI::App& app, Context& ctx) {
                 << sc.actors[F].name << " at " << sc.info.end << " under each lens (mean of " << l.runs
                 << " runs):\n\n";
       std::vector<std::string> header{"outcome"};
-      for (const auto& c : cols) header.push_back(c.name);
+      for (const auto& c : cols) header.push_back(c.name.empty() ? "none" : c.name);
       Table t(header);
       auto row = [&](const std::string& label, Metric m, int j) {
         std::vector<std::string> cells{label};
@@ -254,10 +232,10 @@ void register_compare(CLI::App& app, Context& ctx) {
           const auto& L = c.model->layout();
           const std::size_t idx = j < 0 ? L.index(m, F) : L.index(m, F, j);
           long pos = -1;
-          for (std::size_t q = 0; q < c.r.final_columns.size(); ++q) {
-            if (c.r.final_columns[q] == idx) pos = static_cast<long>(q);
+          for (std::size_t q = 0; q < c.result.final_columns.size(); ++q) {
+            if (c.result.final_columns[q] == idx) pos = static_cast<long>(q);
           }
-          cells.push_back(num(final_stats(c.r, static_cast<std::size_t>(pos)).mean));
+          cells.push_back(num(final_stats(c.result, static_cast<std::size_t>(pos)).mean));
         }
         t.add(cells);
       };
@@ -269,7 +247,9 @@ void register_compare(CLI::App& app, Context& ctx) {
       }
       t.print(std::cout, "  ");
       std::cout << "\nWhat each lens assumes:\n";
-      for (const auto& c : cols) std::cout << "  " << std::setw(15) << std::left << c.name << c.description << "\n";
+      for (const auto& c : cols) {
+        std::cout << "  " << std::setw(15) << std::left << (c.name.empty() ? "none" : c.name) << c.description << "\n";
+      }
       std::cout
           << "\nRead across a row: where the lenses disagree, the conclusion depends on the theory, not the data.\n";
       return 0;

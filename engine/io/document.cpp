@@ -457,4 +457,23 @@ ValidScenario load_scenario(const std::string& path, std::string_view lens, cons
   return build_scenario(*doc.table, limits);
 }
 
+std::vector<LensScenario> load_lenses(const std::string& path) {
+  const Document doc = load_document(path);
+  const std::vector<std::string> names = lens_names(*doc.table);
+  if (names.empty()) throw InputError(path + " defines no [lenses]");
+  std::vector<LensScenario> lenses;
+  lenses.push_back({"", "the scenario's own parameters", build_scenario(*doc.table)});
+  for (const auto& name : names) {
+    // Each lens on a fresh read of the file: its values keep their lines for messages.
+    Document d = load_document(path);
+    std::string description;
+    if (const auto* desc = get_path(*d.table, "lenses." + name + ".description"); desc && desc->as_string()) {
+      description = desc->as_string()->get();
+    }
+    apply_lens(*d.table, name);
+    lenses.push_back({name, description, build_scenario(*d.table)});
+  }
+  return lenses;
+}
+
 }  // namespace smartpower

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "smartpower/analysis/compare.hpp"
+#include "smartpower/analysis/lenses.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/core/error.hpp"
 #include "smartpower/core/keys.hpp"

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "smartpower/core/scenario.hpp"
 
@@ -14,5 +15,16 @@ namespace smartpower {
 // and validates the result (Model runs it without checking again; a copy to edit is a
 // Scenario).
 ValidScenario load_scenario(const std::string& path, std::string_view lens = {}, const Limits& limits = {});
+
+// The scenario as one theory lens makes it ([lenses.NAME] of its file).
+struct LensScenario {
+  std::string name;  // "" for the scenario's own parameters
+  std::string description;
+  ValidScenario scenario;
+};
+
+// The scenario of `path` as it is (name "", "the scenario's own parameters"), then under
+// each lens it defines, by name. Throws InputError if it defines none.
+std::vector<LensScenario> load_lenses(const std::string& path);
 
 }  // namespace smartpower
