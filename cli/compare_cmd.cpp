@@ -216,7 +216,7 @@ void register_compare(CLI::App& app, Context& ctx) {
       if (l.seed >= 0) o.seed = static_cast<std::uint64_t>(l.seed);
       o.threads = l.threads;
       o.stop = ctx.stop;
-      const std::vector<LensRun> cols = run_lenses(load_lenses(l.file), o);
+      const std::vector<LensEnsemble> cols = run_lenses(load_lenses(l.file), o);
       const Scenario& sc = cols[0].model->scenario();
       const int F = l.actor.empty() ? 0 : sc.actor_index(l.actor);
       if (F < 0) throw InputError("--actor '" + l.actor + "' is not an actor of " + l.file);

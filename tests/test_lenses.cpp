@@ -26,7 +26,7 @@ TEST_CASE("each lens is the scenario with the lens's overrides, run with the sam
   LensesOptions o;
   o.runs = 3;
   o.seed = 5;
-  const std::vector<LensRun> runs = run_lenses(std::move(lenses), o);
+  const std::vector<LensEnsemble> runs = run_lenses(std::move(lenses), o);
   REQUIRE(runs.size() == 5);
   // A lens's runs are those of its scenario loaded and run alone with the same seed.
   EnsembleOptions e;

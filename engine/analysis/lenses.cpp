@@ -4,10 +4,10 @@
 
 namespace smartpower {
 
-std::vector<LensRun> run_lenses(std::vector<LensScenario> lenses, const LensesOptions& options) {
-  std::vector<LensRun> runs;
+std::vector<LensEnsemble> run_lenses(std::vector<LensScenario> lenses, const LensesOptions& options) {
+  std::vector<LensEnsemble> runs;
   for (LensScenario& lens : lenses) {
-    LensRun run{lens.name, lens.description, std::make_shared<const Model>(std::move(lens.scenario)), {}};
+    LensEnsemble run{lens.name, lens.description, std::make_shared<const Model>(std::move(lens.scenario)), {}};
     EnsembleOptions e;
     e.runs = options.runs;
     e.seed = options.seed.value_or(run.model->scenario().info.seed);

@@ -24,7 +24,7 @@ struct LensesOptions {
   const std::atomic<bool>* stop = nullptr;  // set to stop early (throws Interrupted)
 };
 
-struct LensRun {
+struct LensEnsemble {
   std::string name;  // "" for the scenario's own parameters
   std::string description;
   std::shared_ptr<const Model> model;
@@ -32,6 +32,6 @@ struct LensRun {
 };
 
 // Runs every lens's scenario, in order.
-std::vector<LensRun> run_lenses(std::vector<LensScenario> lenses, const LensesOptions& options);
+std::vector<LensEnsemble> run_lenses(std::vector<LensScenario> lenses, const LensesOptions& options);
 
 }  // namespace smartpower
