@@ -12,6 +12,7 @@
 #include "helpers.hpp"
 #include "smartpower/analysis/claims.hpp"
 #include "smartpower/io/document.hpp"
+#include "smartpower/io/load.hpp"
 
 using namespace smartpower;
 
@@ -94,20 +95,32 @@ TEST_CASE("the flagship's data checks load and evaluate on the baseline", "[clai
   }
 }
 
-TEST_CASE("every trade point of the data checks is a row of the public series", "[claims][data][flagship]") {
-  // scenarios/data/kazakhstan_series.csv: series,actor,partner,year,value,... (the first
-  // five fields are never quoted). A point typed into checks/data.toml that no source
-  // gives, or a value changed in one file only, fails here.
+namespace {
+// The rows of scenarios/data/kazakhstan_series.csv, header skipped, each cut to its first
+// `fields` comma-separated fields (the first seven are never quoted); shorter rows dropped.
+std::vector<std::vector<std::string>> series_rows(std::size_t fields) {
   std::ifstream csv(sptest::scenario("data/kazakhstan_series.csv"));
   REQUIRE(csv);
-  std::vector<std::tuple<std::string, int, double>> rows;
+  std::vector<std::vector<std::string>> rows;
   std::string line;
   std::getline(csv, line);
   while (std::getline(csv, line)) {
     std::vector<std::string> f;
     std::stringstream ss(line);
-    for (std::string x; f.size() < 5 && std::getline(ss, x, ',');) f.push_back(x);
-    if (f.size() == 5 && f[0] == "trade" && f[1] == "KAZ") rows.emplace_back(f[2], std::stoi(f[3]), std::stod(f[4]));
+    for (std::string x; f.size() < fields && std::getline(ss, x, ',');) f.push_back(x);
+    if (f.size() == fields) rows.push_back(std::move(f));
+  }
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("every trade point of the data checks is a row of the public series", "[claims][data][flagship]") {
+  // scenarios/data/kazakhstan_series.csv: series,actor,partner,year,value,... (the first
+  // five fields are never quoted). A point typed into checks/data.toml that no source
+  // gives, or a value changed in one file only, fails here.
+  std::vector<std::tuple<std::string, int, double>> rows;
+  for (const auto& f : series_rows(5)) {
+    if (f[0] == "trade" && f[1] == "KAZ") rows.emplace_back(f[2], std::stoi(f[3]), std::stod(f[4]));
   }
   REQUIRE(rows.size() > 20);
   const ClaimSet set = load_claims(sptest::scenario("checks/data.toml"));
@@ -134,16 +147,8 @@ TEST_CASE("the flagship's economic masses are the public series", "[claims][data
   // `gdp`), Kazakhstan its world trade as it reports it (series `trade`, partner WLD, IMF DOTS
   // 1994-2020 and the Kazakh committee 2021), each year at mid-year. A point typed into the
   // scenario that the CSV does not give, or a value changed in one file only, fails here.
-  std::ifstream csv(sptest::scenario("data/kazakhstan_series.csv"));
-  REQUIRE(csv);
   std::map<std::pair<std::string, int>, std::vector<double>> gdp, world;
-  std::string line;
-  std::getline(csv, line);
-  while (std::getline(csv, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; f.size() < 7 && std::getline(ss, x, ',');) f.push_back(x);
-    if (f.size() < 7) continue;
+  for (const auto& f : series_rows(7)) {
     if (f[0] == "gdp") gdp[{f[1], std::stoi(f[3])}].push_back(std::stod(f[4]));
     const bool kaz_side = f[6] == "imf_dots_kaz_reporter" || f[6] == "kazakh";
     if (f[0] == "trade" && f[1] == "KAZ" && f[2] == "WLD" && kaz_side) world[{"KAZ", std::stoi(f[3])}].push_back(std::stod(f[4]));
@@ -173,6 +178,28 @@ TEST_CASE("the flagship's economic masses are the public series", "[claims][data
     }
   }
   CHECK(checked >= 4 * 27);
+}
+
+TEST_CASE("the flagship's price index is the public oil price series", "[claims][data][flagship]") {
+  // scenario.price in scenarios/flagship.toml is series `oil_price` (Brent, World Bank) at
+  // mid-year, every year 1992-2021, and price_reference their geometric mean to 0.05.
+  std::map<int, double> oil;
+  for (const auto& f : series_rows(5)) {
+    if (f[0] == "oil_price") oil[std::stoi(f[3])] = std::stod(f[4]);
+  }
+  REQUIRE(oil.size() == 30);
+  const ValidScenario sc = load_scenario(sptest::scenario("flagship.toml"));
+  REQUIRE(sc->info.price.size() == oil.size());
+  double log_sum = 0;
+  for (const auto& [t, v] : sc->info.price) {
+    INFO(t << " " << v);
+    CHECK(t - std::floor(t) == 0.5);
+    const auto it = oil.find(static_cast<int>(std::floor(t)));
+    REQUIRE(it != oil.end());
+    CHECK(v == it->second);
+    log_sum += std::log(v);
+  }
+  CHECK(std::abs(sc->info.price_reference - std::exp(log_sum / static_cast<double>(oil.size()))) <= 0.05);
 }
 
 TEST_CASE("a claim on the mean is judged on the ensemble mean, its share of runs still measured", "[claims][data][mean]") {

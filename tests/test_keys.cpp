@@ -24,6 +24,7 @@ namespace {
 std::string full_scenario() {
   return sptest::tiny_scenario(R"(distance = 2.0
 opened = 1999.0
+price_exposure = 0.5
 alignment = 0.1
 
 [relations.A.C.stocks]

@@ -542,6 +542,78 @@ opened = 2000.25
   CHECK_THROWS_WITH(tiny_model("[overrides]\n\"levers.trade.opening\" = -1.0\n"), Catch::Contains("opening"));
 }
 
+TEST_CASE("a priced lever's reach moves with the price index to the relation's exposure (eq. 14, prices)",
+          "[model][gravity][price]") {
+  // The price runs log-linearly from 10 (2000) to 40 (2001): q(t)/q_0 is 2^(4 (t - 2000)),
+  // 2 at mid-year. Trade is priced (pi = 1) and A-B has exposure 0.5 (given on one side):
+  // g = (q/q_0)^0.5, 1 at the start, sqrt(2) at 2000.5, 2 at the end, for A-B and B-A alike;
+  // A-C (no exposure) and culture (not priced) stay exactly 1.
+  const auto priced = [](const std::string& price, const std::string& extra) {
+    std::string text = sptest::tiny_scenario(extra);
+    text.replace(text.find("seed = 7\n"), 9, "seed = 7\n" + price);
+    return Model(build_scenario(*load_document_from_string(text, "tiny.toml").table));
+  };
+  const std::string price = "price = [[2000.0, 10.0], [2001.0, 40.0]]\n";
+  const std::string keys = "[overrides]\n\"levers.trade.price_exponent\" = 1.0\n[relations.A.B]\nprice_exposure = 0.5\n";
+  const Model m = priced(price, keys);
+  REQUIRE(m.has_gravity());
+  CHECK(m.gravity(0, 1, 0, 1) == 1.0);
+  CHECK(m.gravity(2, 1, 0, 1) == Approx(std::sqrt(2.0)).epsilon(1e-14));
+  CHECK(m.gravity(2, 1, 1, 0) == m.gravity(2, 1, 0, 1));
+  CHECK(m.gravity(4, 1, 0, 1) == Approx(2.0).epsilon(1e-14));
+  CHECK(m.gravity(1, 1, 0, 1) == Approx(std::pow(2.0, 0.25)).epsilon(1e-14));  // q/q_0 = 4^0.25
+  for (int n = 0; n <= 4; ++n) {
+    CHECK(m.gravity(n, 1, 0, 2) == 1.0);
+    CHECK(m.gravity(n, 0, 0, 1) == 1.0);
+  }
+  // With a reference price the factor is 1 there: q_0 = 20 is reached at 2000.5.
+  const Model ref = priced(price + "price_reference = 20.0\n", keys);
+  CHECK(ref.gravity(2, 1, 0, 1) == Approx(1.0).epsilon(1e-14));
+  CHECK(ref.gravity(0, 1, 0, 1) == Approx(std::sqrt(0.5)).epsilon(1e-14));
+  CHECK(ref.gravity(4, 1, 0, 1) == Approx(std::sqrt(2.0)).epsilon(1e-14));
+  // A price before the first point is the first value, after the last the last: a series
+  // starting later than the run is flat until it starts (q_0 is its first value).
+  const Model late = priced("price = [[2000.5, 10.0], [2001.0, 40.0]]\n", keys);
+  CHECK(late.gravity(2, 1, 0, 1) == 1.0);
+  CHECK(late.gravity(4, 1, 0, 1) == Approx(2.0).epsilon(1e-14));
+  // A price without exposure, or an exposure without a price, or a priced lever without
+  // either, changes nothing, bit for bit.
+  struct Trade : Observer {
+    std::vector<double> s;
+    std::size_t idx = 0;
+    void record(int, double, std::span<const double> v) override { s.push_back(v[idx]); }
+  };
+  const auto stocks = [&](const Model& x) {
+    Trade t;
+    t.idx = x.layout().index(Metric::stock, 0, 1, 1);
+    Simulator sim(x);
+    sim.reset(1);
+    sim.run(&t);
+    return t.s;
+  };
+  const std::vector<double> plain = stocks(tiny_model(""));
+  const std::pair<std::string, std::string> unchanged[] = {
+      {price, ""}, {"", keys}, {price, "[relations.A.B]\nprice_exposure = 0.5\n"}};
+  for (const auto& [p, extra] : unchanged) {
+    const std::vector<double> s = stocks(priced(p, extra));
+    REQUIRE(s.size() == plain.size());
+    CHECK(std::memcmp(s.data(), plain.data(), s.size() * sizeof(double)) == 0);
+  }
+  // With price and exposure the stock differs (the effort of instant 0 is the same, g = 1).
+  const std::vector<double> moved = stocks(m);
+  CHECK(moved[1] == plain[1]);
+  CHECK(moved[3] != plain[3]);
+  // Exposures are symmetric; price points must be positive with increasing times.
+  CHECK_THROWS_WITH(priced(price, "[relations.A.B]\nprice_exposure = 0.5\n[relations.B.A]\nprice_exposure = 0.4\n"),
+                    Catch::Contains("price exposures are symmetric"));
+  CHECK_THROWS_WITH(priced("price = [[2001.0, 10.0], [2000.0, 40.0]]\n", keys), Catch::Contains("the times must increase"));
+  CHECK_THROWS_WITH(priced("price = [[2000.0, 0.0]]\n", keys), Catch::Contains("(0, 1e12]"));
+  // validate() makes the same checks on a Scenario built in code.
+  Scenario sc = build_scenario(*load_document_from_string(sptest::tiny_scenario(), "tiny.toml").table);
+  sc.info.price = {{2000.0, 10.0}, {2000.0, 20.0}};
+  CHECK_THROWS_WITH(validate(sc), Catch::Contains("the times must increase"));
+}
+
 TEST_CASE("a capability given as data is log-linear between its points and flat outside (eq. 1)", "[model][path]") {
   // B's economy: 2 at 2000.25, 8 at 2000.75 -> 4 at 2000.5 (the geometric mean), 2 before,
   // 8 after. A keeps its exponential (here constant) economy.

@@ -72,6 +72,17 @@ def _safe_div(num, den, fill):
     return out
 
 
+def _path_value(pts, t):
+    """eq. 1: a series given as [(t, v), ...] points at time t, log-linear between them."""
+    if t <= pts[0][0]:
+        return pts[0][1]
+    if t >= pts[-1][0]:
+        return pts[-1][1]
+    k = max(q for q in range(len(pts)) if pts[q][0] <= t)
+    f = (t - pts[k][0]) / (pts[k + 1][0] - pts[k][0])
+    return math.exp(math.log(pts[k][1]) + f * (math.log(pts[k + 1][1]) - math.log(pts[k][1])))
+
+
 NEVER_OPENED = -1e6  # relations.*.opened default: open long before the start
 
 class Model:
@@ -107,6 +118,9 @@ class Model:
         self.mass_asym = np.array([float(l.get("mass_asymmetry", 0.0)) for l in lv])
         self.dist_exp = np.array([float(l.get("distance_exponent", 0.0)) for l in lv])
         self.opening = np.array([float(l.get("opening", 0.0)) for l in lv])  # tau_k (eq. 14 opening)
+        self.price_exp = np.array([float(l.get("price_exponent", 0.0)) for l in lv])  # pi_k (eq. 14 prices)
+        self.price_pts = [(float(p[0]), float(p[1])) for p in sc.get("price", [])]  # q(t) as data
+        self.price_ref = float(sc.get("price_reference", 0.0))  # q_0 (0: the price at the start)
         self.is_soft = np.array([l["kind"] == "soft" for l in lv])
         self.is_hard = ~self.is_soft
         # A hard lever that names no capability is scaled by economy: that is what the
@@ -156,16 +170,19 @@ class Model:
         self.border = np.zeros((N, N))
         self.distance = np.ones((N, N))
         self.opened = np.full((N, N), NEVER_OPENED)  # o(i,j), symmetric
+        self.exposure = np.zeros((N, N))  # s(i,j), symmetric (eq. 14 prices)
         self.A0 = np.zeros((N, N))
         self.S0 = np.zeros((K, N, N))
         border_set = {}
         dist_set = {}
         open_set = {}
+        exposure_set = {}
         for I, row in doc.get("relations", {}).items():
             for J, rel in row.items():
                 i, j = aidx[I], aidx[J]
                 for key, table, given in (("border", self.border, border_set), ("distance", self.distance, dist_set),
-                                          ("opened", self.opened, open_set)):
+                                          ("opened", self.opened, open_set),
+                                          ("price_exposure", self.exposure, exposure_set)):
                     if key in rel:  # symmetric: given on one side it holds for both; on both they must agree
                         v = float(rel[key])
                         if (j, i) in given and given[(j, i)] != v:
@@ -218,27 +235,18 @@ class Model:
         # eq. 1: a capability given as data (actors.path.x), log-linear between points
         for i, a in enumerate(actors):
             for x, pts in a.get("path", {}).items():
-                tp = [float(p[0]) for p in pts]
-                lv = [math.log(float(p[1])) for p in pts]
                 for step in range(self.T + 1):
-                    t = self.time(step)
-                    if t <= tp[0]:
-                        v = float(pts[0][1])
-                    elif t >= tp[-1]:
-                        v = float(pts[-1][1])
-                    else:
-                        k = max(q for q in range(len(tp)) if tp[q] <= t)
-                        f = (t - tp[k]) / (tp[k + 1] - tp[k])
-                        v = math.exp(lv[k] + f * (lv[k + 1] - lv[k]))
-                    self.caps_t[x][step, i] = v
+                    self.caps_t[x][step, i] = _path_value([(float(p[0]), float(p[1])) for p in pts], self.time(step))
         self.budget_t = self.budget0[None, :] * np.exp(self.gbudget[None, :] * ts[:, None])
         # eq. 14 gravity g[t,k,i,j] = (c_i^x c_j^x / Y_k^2)^nu_k * D(i,j)^-lambda_k (1 if unused)
         self.gravity_t = None
+        priced = bool(self.price_pts) and np.any(self.price_exp != 0)
         if np.any(self.mass_exp != 0) or np.any(self.mass_asym != 0) or np.any(self.dist_exp != 0) or \
-                np.any(self.opening != 0):
+                np.any(self.opening != 0) or np.any(self.price_exp != 0):
             g = np.ones((self.T + 1, K, N, N))
             for k in range(K):
-                if self.mass_exp[k] == 0 and self.mass_asym[k] == 0 and self.dist_exp[k] == 0 and self.opening[k] == 0:
+                if self.mass_exp[k] == 0 and self.mass_asym[k] == 0 and self.dist_exp[k] == 0 and self.opening[k] == 0 \
+                        and self.price_exp[k] == 0:
                     continue
                 mass = np.ones((self.T + 1, N, N))
                 if self.cap_of[k] != "none" and self.mass_exp[k] != 0:
@@ -257,6 +265,15 @@ class Model:
                     since = np.where(ts < o, 0.0, ts - o)
                     ramp = np.where(ts < o, 0.0, 1.0 - np.exp2(-(since / self.opening[k]) * 1.4426950408889634))
                     g[:, k] = np.where(o > NEVER_OPENED, g[:, k] * ramp, g[:, k])
+                if priced and self.price_exp[k] != 0:  # eq. 14 prices: (q(t) / q_0)^(pi_k s(i,j))
+                    q0 = self.price_ref if self.price_ref > 0 else _path_value(self.price_pts, self.start)
+                    for n in range(self.T + 1):
+                        rel = _path_value(self.price_pts, self.time(n)) / q0
+                        for i in range(N):
+                            for j in range(N):
+                                e = self.price_exp[k] * self.exposure[i, j]
+                                if i != j and e != 0:
+                                    g[n, k, i, j] = g[n, k, i, j] * math.pow(rel, e)
             self.gravity_t = g
 
     def time(self, step: int) -> float:

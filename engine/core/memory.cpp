@@ -269,10 +269,10 @@ double process_base_bytes() { return 8 * kMiB; }
 
 double model_bytes(const ModelShape& s) {
   const double N = s.actors, NN = sq(N), K = s.levers, T1 = s.steps + 1.0;
-  // Scenario: stocks (K x N x N), alignment, border, distance, opened, partner biases
-  // (N x N each); Model: similarity (N x N), capabilities and budgets per step, the schedule
-  // of moves (at most every move at every step) and events.
-  return 8 * ((K + 6) * NN + T1 * N * 4) +
+  // Scenario: stocks (K x N x N), alignment, border, distance, opened, exposure, partner
+  // biases (N x N each); Model: similarity (N x N), capabilities and budgets per step, the
+  // schedule of moves (at most every move at every step) and events.
+  return 8 * ((K + 7) * NN + T1 * N * 4) +
          4 * (static_cast<double>(s.moves) * T1 + static_cast<double>(s.events) + 2 * T1) + N * (512 + 8 * K);
 }
 

@@ -26,6 +26,7 @@ enum class Parameter::Kind {
   border,        // a, b (set on both sides)
   distance,      // a, b (set on both sides)
   opened,        // a, b (set on both sides)
+  exposure,      // a, b (set on both sides)
   alignment,     // a, b
   stock,         // a, b, c: lever
   event,         // a event, c: 0 time, 1 stock, 2 alignment
@@ -170,8 +171,9 @@ Parameter::Parameter(const Scenario& sc, std::string_view path) : path_(path) {
       kind_ = Kind::stock;
       c_ = lever(last);
     } else {
-      const int k = index_of(last, {"border", "distance", "opened", "alignment"});
-      kind_ = k == 0 ? Kind::border : k == 1 ? Kind::distance : k == 2 ? Kind::opened : Kind::alignment;
+      const int k = index_of(last, {"border", "distance", "opened", "price_exposure", "alignment"});
+      constexpr Kind kinds[] = {Kind::border, Kind::distance, Kind::opened, Kind::exposure};
+      kind_ = k >= 0 && k < 4 ? kinds[k] : Kind::alignment;
     }
   } else if (s == "events") {
     kind_ = Kind::event;
@@ -184,9 +186,18 @@ Parameter::Parameter(const Scenario& sc, std::string_view path) : path_(path) {
   } else {
     fail(path, "is a key of [" + s + "], not a number of the scenario a parameter can vary");
   }
-  if (c_ < 0 && kind_ != Kind::partner_bias && kind_ != Kind::border && kind_ != Kind::distance &&
-      kind_ != Kind::opened && kind_ != Kind::alignment) {
+  if (c_ < 0 && kind_ != Kind::partner_bias && !symmetric_table(kind_) && kind_ != Kind::alignment) {
     fail(path, "is not a number of the scenario a parameter can vary");
+  }
+}
+
+std::vector<double> Scenario::*Parameter::symmetric_table(Kind kind) {
+  switch (kind) {
+    case Kind::border: return &Scenario::border;
+    case Kind::distance: return &Scenario::distance;
+    case Kind::opened: return &Scenario::opened;
+    case Kind::exposure: return &Scenario::exposure;
+    default: return nullptr;
   }
 }
 
@@ -235,11 +246,10 @@ double& Parameter::ref(Scenario& sc) const {
       return v[i];
     }
     case Kind::border:
-      return dyad(sc.border, 0);
     case Kind::distance:
-      return dyad(sc.distance, 0);
     case Kind::opened:
-      return dyad(sc.opened, 0);
+    case Kind::exposure:
+      return dyad(sc.*symmetric_table(kind_), 0);
     case Kind::alignment:
       return dyad(sc.alignment0, 0);
     case Kind::stock:
@@ -264,8 +274,7 @@ double Parameter::get(const Scenario& sc) const {
   const auto& actors = sc.actors;
   const bool has_actor = a_ >= 0 && static_cast<std::size_t>(a_) < actors.size();
   const bool empty =
-      (kind_ == Kind::border && sc.border.empty()) || (kind_ == Kind::distance && sc.distance.empty()) ||
-      (kind_ == Kind::opened && sc.opened.empty()) ||
+      (symmetric_table(kind_) && (sc.*symmetric_table(kind_)).empty()) ||
       (kind_ == Kind::alignment && sc.alignment0.empty()) || (kind_ == Kind::stock && sc.stocks0.empty()) ||
       (has_actor && kind_ == Kind::identity && actors[static_cast<std::size_t>(a_)].identity.empty()) ||
       (has_actor && kind_ == Kind::lever_bias && actors[static_cast<std::size_t>(a_)].lever_bias.empty()) ||
@@ -281,10 +290,9 @@ void Parameter::set(Scenario& sc, double value) const {
     fail(path_, "= " + number_text(value) + " is out of range: expected " + key_->range.describe());
   }
   ref(sc) = value;
-  if (kind_ == Kind::border || kind_ == Kind::distance || kind_ == Kind::opened) {  // symmetric
+  if (const auto table = symmetric_table(kind_)) {  // symmetric: both sides
     const std::size_t N = sc.actors.size();
-    auto& table = kind_ == Kind::border ? sc.border : kind_ == Kind::distance ? sc.distance : sc.opened;
-    table[static_cast<std::size_t>(b_) * N + static_cast<std::size_t>(a_)] = value;
+    (sc.*table)[static_cast<std::size_t>(b_) * N + static_cast<std::size_t>(a_)] = value;
   }
 }
 

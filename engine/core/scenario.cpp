@@ -106,6 +106,20 @@ void check_id(const Checker& c, const std::string& id, std::vector<std::string>&
   seen.push_back(id);
 }
 
+// [[TIME, VALUE], ...] points (a capability path, the price index): finite times that
+// increase, values in (0, 1e12].
+void check_points(const Checker& c, const char* name, const std::vector<std::pair<double, double>>& points) {
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const auto [t, v] = points[p];
+    if (!std::isfinite(t) || !(v > 0) || !(v <= 1e12)) {
+      c.fail_key(name, "point " + std::to_string(p) + ": each point must be [TIME, VALUE] with a finite time and a value in (0, 1e12]");
+    }
+    if (p > 0 && !(t > points[p - 1].first)) {
+      c.fail_key(name, "point " + std::to_string(p) + ": the times must increase from point to point");
+    }
+  }
+}
+
 std::string label_of(const std::string& label, std::size_t index, const char* what) {
   return label.empty() ? std::string(what) + " " + std::to_string(index) : std::string(what) + " '" + label + "'";
 }
@@ -134,6 +148,8 @@ void validate(const Scenario& sc, const Limits& limits) {
       c.fail_key("dt", "= " + number_text(sc.info.dt) + " gives " + count + " steps; the limit is " + std::to_string(limits.max_steps));
     }
     if (std::abs(steps - std::round(steps)) > 1e-6) c.fail_key("dt", "must divide end - start into a whole number of steps");
+    check_points(c, "price", sc.info.price);
+    c.number(scenario_key("scenario.price_reference"), sc.info.price_reference);
   }
 
   // [model]
@@ -197,20 +213,8 @@ void validate(const Scenario& sc, const Limits& limits) {
     growth.number(scenario_key("actors.<id>.growth.military"), a.growth.military);
     growth.number(scenario_key("actors.<id>.growth.population"), a.growth.population);
     growth.number(scenario_key("actors.<id>.growth.budget"), a.budget_growth);
-    const Checker path("actor '" + a.id + "' path");
     const char* names[3] = {"economy", "military", "population"};
-    for (int x = 0; x < 3; ++x) {
-      for (std::size_t p = 0; p < a.path[x].size(); ++p) {
-        const auto [t, v] = a.path[x][p];
-        if (!std::isfinite(t) || !(v > 0) || !(v <= 1e12)) {
-          path.fail_key(names[x], "point " + std::to_string(p) +
-                                      ": each point must be [TIME, VALUE] with a finite time and a value in (0, 1e12]");
-        }
-        if (p > 0 && !(t > a.path[x][p - 1].first)) {
-          path.fail_key(names[x], "point " + std::to_string(p) + ": the times must increase from point to point");
-        }
-      }
-    }
+    for (int x = 0; x < 3; ++x) check_points(Checker("actor '" + a.id + "' path"), names[x], a.path[x]);
     Checker("actor '" + a.id + "' strategy").numbers(a.strategy, strategy_fields());
     c.size("identity", a.identity.size(), dims.size(), "one per identity dimension");
     const Checker idc("actor '" + a.id + "' identity");
@@ -234,6 +238,7 @@ void validate(const Scenario& sc, const Limits& limits) {
   rel.size("border", sc.border.size(), N * N, "N x N, border[i*N+j]");
   rel.size("distance", sc.distance.size(), N * N, "N x N, distance[i*N+j]");
   rel.size("opened", sc.opened.size(), N * N, "N x N, opened[i*N+j]");
+  rel.size("exposure", sc.exposure.size(), N * N, "N x N, exposure[i*N+j]");
   rel.size("alignment0", sc.alignment0.size(), N * N, "N x N, alignment0[i*N+j]");
   rel.size("stocks0", sc.stocks0.size(), K * N * N, "K x N x N, stocks0[(k*N+i)*N+j]");
   // The where-strings are built only on failure: N x N checks must stay cheap.
@@ -243,36 +248,30 @@ void validate(const Scenario& sc, const Limits& limits) {
   const auto self = [&](std::size_t i) {
     Checker("[relations." + actor_ids[i] + "]").fail_key(actor_ids[i], "is a relation of an actor with itself");
   };
-  const Key& border = scenario_key("relations.<actor>.<partner>.border");
-  const Key& distance = scenario_key("relations.<actor>.<partner>.distance");
-  const Key& opened = scenario_key("relations.<actor>.<partner>.opened");
+  // Symmetric dyad tables: on the diagonal only their default; given on both sides, equal.
+  struct Symmetric {
+    const char* name;
+    const char* plural;
+    const std::vector<double>& table;
+    const Key& key;
+  };
+  const Symmetric symmetric[] = {
+      {"border", "borders", sc.border, scenario_key("relations.<actor>.<partner>.border")},
+      {"distance", "distances", sc.distance, scenario_key("relations.<actor>.<partner>.distance")},
+      {"opened", "opening years", sc.opened, scenario_key("relations.<actor>.<partner>.opened")},
+      {"price_exposure", "price exposures", sc.exposure, scenario_key("relations.<actor>.<partner>.price_exposure")}};
   const Key& alignment = scenario_key("relations.<actor>.<partner>.alignment");
   const Key& stock = scenario_key("relations.<actor>.<partner>.stocks.<lever>");
   for (std::size_t i = 0; i < N; ++i) {
     for (std::size_t j = 0; j < N; ++j) {
       const std::size_t ij = i * N + j, ji = j * N + i;
-      if (!sc.border.empty()) {
-        if (i == j && sc.border[ij] != 0) self(i);
-        if (!border.range.contains(sc.border[ij])) dyad(i, j).number(border, sc.border[ij]);
-        if (j < i && sc.border[ji] != sc.border[ij]) {
-          dyad(i, j).fail_key("border", "contradicts the border given in [relations." + actor_ids[j] + "." + actor_ids[i] +
-                                            "] (borders are symmetric)");
-        }
-      }
-      if (!sc.distance.empty()) {
-        if (i == j && sc.distance[ij] != 1) self(i);
-        if (!distance.range.contains(sc.distance[ij])) dyad(i, j).number(distance, sc.distance[ij]);
-        if (j < i && sc.distance[ji] != sc.distance[ij]) {
-          dyad(i, j).fail_key("distance", "contradicts the distance given in [relations." + actor_ids[j] + "." +
-                                              actor_ids[i] + "] (distances are symmetric)");
-        }
-      }
-      if (!sc.opened.empty()) {
-        if (i == j && sc.opened[ij] != opened.fallback) self(i);
-        if (!opened.range.contains(sc.opened[ij])) dyad(i, j).number(opened, sc.opened[ij]);
-        if (j < i && sc.opened[ji] != sc.opened[ij]) {
-          dyad(i, j).fail_key("opened", "contradicts the opened given in [relations." + actor_ids[j] + "." + actor_ids[i] +
-                                            "] (opening years are symmetric)");
+      for (const Symmetric& d : symmetric) {
+        if (d.table.empty()) continue;
+        if (i == j && d.table[ij] != d.key.fallback) self(i);
+        if (!d.key.range.contains(d.table[ij])) dyad(i, j).number(d.key, d.table[ij]);
+        if (j < i && d.table[ji] != d.table[ij]) {
+          dyad(i, j).fail_key(d.name, std::string("contradicts the ") + d.name + " given in [relations." + actor_ids[j] + "." +
+                                          actor_ids[i] + "] (" + d.plural + " are symmetric)");
         }
       }
       if (!sc.alignment0.empty()) {
@@ -345,6 +344,7 @@ void fill_defaults(Scenario& sc) {
   if (sc.border.empty()) sc.border.assign(N * N, 0.0);
   if (sc.distance.empty()) sc.distance.assign(N * N, 1.0);
   if (sc.opened.empty()) sc.opened.assign(N * N, key_default("relations.<actor>.<partner>.opened"));
+  if (sc.exposure.empty()) sc.exposure.assign(N * N, key_default("relations.<actor>.<partner>.price_exposure"));
   if (sc.alignment0.empty()) sc.alignment0.assign(N * N, 0.0);
   if (sc.stocks0.empty()) sc.stocks0.assign(K * N * N, 0.0);
   for (Actor& a : sc.actors) {

@@ -56,6 +56,7 @@ inline const std::vector<NumberField<Lever>>& lever_fields() {
       {scenario_key("levers.<id>.mass_asymmetry"), &Lever::mass_asymmetry},
       {scenario_key("levers.<id>.distance_exponent"), &Lever::distance_exponent},
       {scenario_key("levers.<id>.opening"), &Lever::opening},
+      {scenario_key("levers.<id>.price_exponent"), &Lever::price_exponent},
   };
   return fields;
 }

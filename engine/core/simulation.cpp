@@ -32,6 +32,17 @@
 namespace smartpower {
 namespace {
 
+// A series given as data, [[t_1, v_1], ...] (a capability path, the price index), at time
+// t: v_1 up to t_1, v_m from t_m, log-linear between the points (docs/model.md eq. 1).
+double path_value(const std::vector<std::pair<double, double>>& pts, double t) {
+  if (t <= pts.front().first) return pts.front().second;
+  if (t >= pts.back().first) return pts.back().second;
+  std::size_t k = 0;
+  while (pts[k + 1].first <= t) ++k;
+  const double f = (t - pts[k].first) / (pts[k + 1].first - pts[k].first);
+  return std::exp(std::log(pts[k].second) + f * (std::log(pts[k + 1].second) - std::log(pts[k].second)));
+}
+
 constexpr MetricInfo kMetrics[kMetricCount] = {
     {"balance", Shape::actor, "balance index of actor (1 = perfectly multi-vector)"},
     {"hhi", Shape::actor, "concentration of actor's dependence (Herfindahl)"},
@@ -110,19 +121,7 @@ Model::Model(ValidScenario scenario)
       c[1] = a.capabilities.military * std::exp(a.growth.military * el);
       c[2] = a.capabilities.population * std::exp(a.growth.population * el);
       for (int x = 0; x < 3; ++x) {  // a capability given as data: log-linear between its points
-        const auto& pts = a.path[x];
-        if (pts.empty()) continue;
-        const double t = info.time_at(n);
-        if (t <= pts.front().first) {
-          c[x] = pts.front().second;
-        } else if (t >= pts.back().first) {
-          c[x] = pts.back().second;
-        } else {
-          std::size_t k = 0;
-          while (pts[k + 1].first <= t) ++k;
-          const double f = (t - pts[k].first) / (pts[k + 1].first - pts[k].first);
-          c[x] = std::exp(std::log(pts[k].second) + f * (std::log(pts[k + 1].second) - std::log(pts[k].second)));
-        }
+        if (!a.path[x].empty()) c[x] = path_value(a.path[x], info.time_at(n));
       }
       budget_[static_cast<std::size_t>(n) * n_ + i] = a.budget * std::exp(a.budget_growth * el);
     }
@@ -132,6 +131,12 @@ Model::Model(ValidScenario scenario)
   constexpr double kLog2e = 1.4426950408889634;  // log2(e), the double nearest
   if (std::any_of(sc_.levers.begin(), sc_.levers.end(), [](const Lever& lv) { return lv.gravity(); })) {
     gravity_.assign(static_cast<std::size_t>(t_ + 1) * k_ * n_ * n_, 1.0);
+    // q(t_n) / q_0 at every instant, when a price index is given (eq. 14, prices).
+    std::vector<double> price;
+    if (!info.price.empty() && !sc_.exposure.empty()) {
+      const double q0 = info.price_reference > 0 ? info.price_reference : path_value(info.price, info.start);
+      for (int n = 0; n <= t_; ++n) price.push_back(path_value(info.price, info.time_at(n)) / q0);
+    }
     for (int n = 0; n <= t_; ++n) {
       for (int k = 0; k < k_; ++k) {
         const Lever& lv = sc_.levers[k];
@@ -161,6 +166,9 @@ Model::Model(ValidScenario scenario)
               const double t = info.time_at(n);
               g *= t < o ? 0.0 : 1.0 - std::exp2(-((t - o) / lv.opening) * kLog2e);
             }
+            // Prices: a priced lever's flows move with the price index, (q(t)/q_0)^(pi_k s(i,j)).
+            const double e = price.empty() ? 0.0 : lv.price_exponent * sc_.exposure[static_cast<std::size_t>(i) * n_ + j];
+            if (e != 0) g *= std::pow(price[static_cast<std::size_t>(n)], e);
             gravity_[((static_cast<std::size_t>(n) * k_ + k) * n_ + i) * n_ + j] = g;
           }
         }

@@ -92,6 +92,24 @@ void check_id_syntax(TableReader& r, const std::string& id, std::vector<std::str
   seen.push_back(id);
 }
 
+// [[TIME, VALUE], ...] points (a capability path, the price index): a non-empty array,
+// finite times that increase, values in (0, 1e12].
+void read_points(const TableReader& c, const toml::node& n, std::vector<std::pair<double, double>>& out) {
+  const auto* arr = n.as_array();
+  if (!arr || arr->empty()) c.fail(&n, "must be a non-empty array of [TIME, VALUE] points");
+  for (const auto& el : *arr) {
+    const auto* pair = el.as_array();
+    bool ok1 = false, ok2 = false;
+    if (!pair || pair->size() != 2) c.fail(&el, "each point must be [TIME, VALUE]");
+    const double t = detail::number_value(*pair->get(0), ok1), v = detail::number_value(*pair->get(1), ok2);
+    if (!ok1 || !ok2 || !std::isfinite(t) || !(v > 0) || !(v <= 1e12)) {
+      c.fail(&el, "each point must be [TIME, VALUE] with a finite time and a value in (0, 1e12]");
+    }
+    if (!out.empty() && !(t > out.back().first)) c.fail(&el, "the times must increase from point to point");
+    out.emplace_back(t, v);
+  }
+}
+
 Scenario read_scenario(const toml::table& root, const Limits& limits) {
   Scenario sc;
   TableReader top(root, "scenario file");
@@ -132,6 +150,8 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
     if (std::abs(steps - std::round(steps)) > 1e-6) {
       r.fail_key("dt", "must divide end - start into a whole number of steps");
     }
+    if (const toml::node* n = r.node("price")) read_points(r, *n, sc.info.price);
+    sc.info.price_reference = r.number(scenario_key("scenario.price_reference"));
     r.finish();
   }
 
@@ -243,21 +263,7 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
       for (int x = 0; x < 3; ++x) {
         const toml::node* n = c.node(names[x]);
         if (!n) continue;
-        const auto* arr = n->as_array();
-        if (!arr || arr->empty()) c.fail(n, "must be a non-empty array of [TIME, VALUE] points");
-        for (const auto& el : *arr) {
-          const auto* pair = el.as_array();
-          bool ok1 = false, ok2 = false;
-          if (!pair || pair->size() != 2) c.fail(&el, "each point must be [TIME, VALUE]");
-          const double t = detail::number_value(*pair->get(0), ok1), v = detail::number_value(*pair->get(1), ok2);
-          if (!ok1 || !ok2 || !std::isfinite(t) || !(v > 0) || !(v <= 1e12)) {
-            c.fail(&el, "each point must be [TIME, VALUE] with a finite time and a value in (0, 1e12]");
-          }
-          if (!a.path[x].empty() && !(t > a.path[x].back().first)) {
-            c.fail(&el, "the times must increase from point to point");
-          }
-          a.path[x].emplace_back(t, v);
-        }
+        read_points(c, *n, a.path[x]);
       }
       c.finish();
     }
@@ -298,7 +304,8 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
   sc.stocks0.assign(static_cast<std::size_t>(K) * N * N, 0.0);
   sc.distance.assign(static_cast<std::size_t>(N) * N, 1.0);
   sc.opened.assign(static_cast<std::size_t>(N) * N, key_default("relations.<actor>.<partner>.opened"));
-  // Symmetric dyad values (border, distance, opened): given on one side they hold for both,
+  sc.exposure.assign(static_cast<std::size_t>(N) * N, key_default("relations.<actor>.<partner>.price_exposure"));
+  // Symmetric dyad values (border, distance, opened, price exposure): given on one side they hold for both,
   // given on both they must agree. `given` marks the dyads set so far, per key.
   std::map<std::string, std::vector<char>> given;
   if (const toml::table* rel = top.table("relations")) {
@@ -317,7 +324,8 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
         const std::tuple<const char*, const char*, std::vector<double>*, const Key*> symmetric[] = {
             {"border", "borders", &sc.border, &scenario_key("relations.<actor>.<partner>.border")},
             {"distance", "distances", &sc.distance, &scenario_key("relations.<actor>.<partner>.distance")},
-            {"opened", "opening years", &sc.opened, &scenario_key("relations.<actor>.<partner>.opened")}};
+            {"opened", "opening years", &sc.opened, &scenario_key("relations.<actor>.<partner>.opened")},
+            {"price_exposure", "price exposures", &sc.exposure, &scenario_key("relations.<actor>.<partner>.price_exposure")}};
         for (auto [name, plural, table, key] : symmetric) {
           if (!bt->get(name)) continue;
           const double v = br.number(*key);

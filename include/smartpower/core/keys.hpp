@@ -130,6 +130,8 @@ inline constexpr auto kScenarioKeys = [] {
     req_num("scenario.end", closed(-1e6, 1e6), "year", "end", "last recorded instant t_T; later than start"),
     num("scenario.dt", 0.25, open_lo(0, 1e6), "year", "dt", "step length; divides end - start into T = round((end - start)/dt) steps"),
     Key{"scenario.seed", KeyType::integer, false, 1, {}, at_least(0), {}, {}, "master seed (eq. 14)", "master seed of every run's random stream"},
+    Key{"scenario.price", KeyType::points, false, 0, "none", open_lo(0, 1e12), {}, {}, "q(t) (eq. 14)", "a world price index as [TIME, VALUE] points, times increasing, log-linear between them: priced levers' reach goes as (q(t)/price_reference)^(price_exponent · price_exposure)"},
+    num_text("scenario.price_reference", 0, "the price at the start", closed(0, 1e12), "price", "q_0 (eq. 14)", "the price at which the price factor is 1 (0 = q(start))"),
 
     // [model]
     table("model", false, "global weights of the equations of docs/model.md"),
@@ -170,6 +172,7 @@ inline constexpr auto kScenarioKeys = [] {
     num("levers.<id>.mass_asymmetry", 0, closed(-10, 10), "", "ν′_k (eq. 14)", "gravity: the larger of the two masses enters with mass_exponent + this (0 = symmetric)"),
     num("levers.<id>.distance_exponent", 0, closed(0, 10), "", "λ_k (eq. 14)", "gravity: effort reach falls as distance^-this"),
     num("levers.<id>.opening", 0, closed(0, 100), "year", "τ_k (eq. 14)", "a relation's channel on this lever builds up as 1 - exp(-(t - opened) / this) after relations.*.opened (0 = none)"),
+    num("levers.<id>.price_exponent", 0, closed(-10, 10), "", "π_k (eq. 14)", "the lever's flows are priced: reach goes as (q(t)/q_0)^(this · relations.*.price_exposure) with scenario.price (0 = not priced)"),
     str("levers.<id>.description", "", "what the lever stands for"),
 
     // [[actors]]
@@ -213,6 +216,7 @@ inline constexpr auto kScenarioKeys = [] {
     num("relations.<actor>.<partner>.border", 0, closed(0, 1), "", "border(i,j) (eq. 11)", "shared border, symmetric (given on both sides, they must agree)"),
     num("relations.<actor>.<partner>.distance", 1, open_lo(0, 1e6), "", "D(i,j) (eq. 14)", "distance of the gravity factor, symmetric (given on both sides, they must agree)"),
     num("relations.<actor>.<partner>.opened", -1e6, closed(-1e6, 1e6), "year", "o(i,j) (eq. 14)", "when the relation opened: effort on a lever with opening > 0 has no effect before it, symmetric (given on both sides, they must agree)"),
+    num("relations.<actor>.<partner>.price_exposure", 0, closed(-10, 10), "", "s(i,j) (eq. 14)", "how far the relation's priced flows move with scenario.price, symmetric (given on both sides, they must agree)"),
     num("relations.<actor>.<partner>.alignment", 0, closed(-1, 1), "", "A(i,j) at start (eq. 16)", "alignment at start"),
     table("relations.<actor>.<partner>.stocks", false, "lever stocks at start: { lever = stock }"),
     num("relations.<actor>.<partner>.stocks.<lever>", 0, closed(0, 1e12), "stock", "S[k](i,j) at start (eq. 15)", "<actor>'s accumulated engagement with <partner> through the lever"),

@@ -39,6 +39,8 @@ class Parameter {
   Kind kind_;
   int a_ = -1, b_ = -1, c_ = -1;  // indices the path resolved to (actor, partner, lever, ...)
   double& ref(Scenario& scenario) const;
+  // The symmetric dyad table a kind names (set on both sides); null for other kinds.
+  static std::vector<double> Scenario::*symmetric_table(Kind kind);
 };
 
 // A sweep as data: a base scenario, the parameters it varies, and one row of values per

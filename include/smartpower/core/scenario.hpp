@@ -29,6 +29,10 @@ struct ScenarioInfo {
   std::uint64_t seed = static_cast<std::uint64_t>(key_default("scenario.seed"));  // seed
   int steps() const;        // round((end - start) / dt)
   double time_at(int step) const { return start + dt * step; }
+  // price = [[t, q], ...]: a world price index as data (docs/model.md eq. 14, prices);
+  // empty = none.
+  std::vector<std::pair<double, double>> price;
+  double price_reference = key_default("scenario.price_reference");  // q_0; 0 = the price at the start
 };
 
 // [model]: global weights of the equations in docs/model.md.
@@ -71,7 +75,10 @@ struct Lever {
   double mass_asymmetry = key_default("levers.<id>.mass_asymmetry");  // mass_asymmetry: nu'_k, extra exponent of the larger mass
   double distance_exponent = key_default("levers.<id>.distance_exponent");  // distance_exponent: lambda_k of the gravity factor
   double opening = key_default("levers.<id>.opening");  // opening: tau_k, years for a newly opened relation's channel to build up
-  bool gravity() const { return mass_exponent != 0 || mass_asymmetry != 0 || distance_exponent != 0 || opening != 0; }
+  double price_exponent = key_default("levers.<id>.price_exponent");  // price_exponent: pi_k, the lever's flows are priced
+  bool gravity() const {
+    return mass_exponent != 0 || mass_asymmetry != 0 || distance_exponent != 0 || opening != 0 || price_exponent != 0;
+  }
   std::string description;             // description
 };
 
@@ -162,6 +169,7 @@ struct Scenario {
   std::vector<double> border;
   std::vector<double> distance;  // distance[i*N+j]: relations.I.J.distance (symmetric, default 1)
   std::vector<double> opened;    // opened[i*N+j]: relations.I.J.opened (symmetric, default -1e6: always open)
+  std::vector<double> exposure;  // exposure[i*N+j]: relations.I.J.price_exposure (symmetric, default 0)
   std::vector<double> alignment0;
   std::vector<double> stocks0;
   std::vector<Event> events;
@@ -191,7 +199,7 @@ struct Limits {
 // the first problem, never crashes on any Scenario. Model's constructor calls it.
 void validate(const Scenario& scenario, const Limits& limits = {});
 // Fills the dense tables a Scenario built in code may leave empty with their defaults:
-// border 0, distance 1, opened -1e6, alignment0 0, stocks0 0 (N x N, K x N x N), and per actor
+// border 0, distance 1, opened -1e6, exposure 0, alignment0 0, stocks0 0 (N x N, K x N x N), and per actor
 // identity, lever_bias and partner_bias 0. validate() accepts them empty; Model fills them.
 void fill_defaults(Scenario& scenario);
 
