@@ -12,10 +12,10 @@
 #include <memory>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/executor.hpp"
 #include "smartpower/core/memory.hpp"
 #include "smartpower/io/output.hpp"
 #include "smartpower/core/simulation.hpp"
@@ -268,51 +268,33 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
     auto block = [&](int rank, int ranks, std::span<double> out) {
       std::vector<std::size_t> mine;
       for (std::size_t j = static_cast<std::size_t>(rank); j < B; j += static_cast<std::size_t>(ranks)) mine.push_back(j);
-      std::vector<std::exception_ptr> errors(B);
-      std::atomic<std::size_t> next{0};
-      auto worker = [&] {
+      auto evaluate = [&](std::size_t k) {
         detail::LocalEnsembles local;  // each evaluation runs on this thread alone
-        while (true) {
-          const std::size_t k = next.fetch_add(1);
-          if (k >= mine.size()) return;
-          const std::size_t j = mine[k];
-          std::vector<double> v(D);
-          for (std::size_t d = 0; d < D; ++d) v[d] = params[d].from_unit(xs[j][d]);
+        const std::size_t j = mine[k];
+        std::vector<double> v(D);
+        for (std::size_t d = 0; d < D; ++d) v[d] = params[d].from_unit(xs[j][d]);
+        try {
+          ClaimOptions co;
+          co.runs = opt.runs;
+          co.seed = opt.seed;
+          co.threads = 1;
+          co.stop = opt.stop;
+          double f;
           try {
-            ClaimOptions co;
-            co.runs = opt.runs;
-            co.seed = opt.seed;
-            co.threads = 1;
-            co.stop = opt.stop;
-            double f;
-            try {
-              f = plan.evaluate(v, co).objective;
-            } catch (const NumericalError&) {
-              f = 1e6;  // a parameter set that blows up is simply far
-            }
-            if (!std::isfinite(f)) f = 1e6;
-            out[j] = f;
-          } catch (const InputError& err) {
-            std::string at;
-            for (std::size_t d = 0; d < D; ++d) at += (d ? ", " : "") + params[d].path + " = " + format_number(v[d]);
-            errors[j] = std::make_exception_ptr(
-                InputError(err.pos(), "calibration stopped at parameters (" + at + "): " + err.message()));
-          } catch (...) {
-            errors[j] = std::current_exception();
+            f = plan.evaluate(v, co).objective;
+          } catch (const NumericalError&) {
+            f = 1e6;  // a parameter set that blows up is simply far
           }
+          if (!std::isfinite(f)) f = 1e6;
+          out[j] = f;
+        } catch (const InputError& err) {
+          std::string at;
+          for (std::size_t d = 0; d < D; ++d) at += (d ? ", " : "") + params[d].path + " = " + format_number(v[d]);
+          throw InputError(err.pos(), "calibration stopped at parameters (" + at + "): " + err.message());
         }
       };
-      const int T = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(opt.threads), std::max<std::size_t>(mine.size(), 1)));
-      if (T <= 1) {
-        worker();
-      } else {
-        auto pool = start_threads(T, worker);
-        for (auto& t : pool) t.join();
-      }
       // The first error in index order, whichever thread met it first.
-      for (const auto& e : errors) {
-        if (e) std::rethrow_exception(e);
-      }
+      parallel_for(mine.size(), std::max(1, opt.threads), evaluate);
     };
     std::vector<double> dist(B, 0.0);
     if (cl.size > 1) {

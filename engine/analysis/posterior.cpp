@@ -8,9 +8,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -18,6 +16,7 @@
 #include "smartpower/analysis/abc.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/error.hpp"
+#include "smartpower/core/executor.hpp"
 #include "smartpower/core/memory.hpp"
 #include "smartpower/io/output.hpp"
 #include "smartpower/core/simulation.hpp"
@@ -218,81 +217,30 @@ EnsembleResult run_grouped_ensemble(const std::vector<int>& particle_of_run,
   // is then spread over the ranks).
   const int T = std::min<int>(std::max(1, opt.threads), static_cast<int>(order.size()));
   if (T > 1 && !opt.on_series && cluster().size == 1) {
-    std::mutex mu;
-    std::condition_variable cv;
     std::mutex model_mu;  // model_of caches lazily: one caller at a time
-    struct Done {
-      EnsembleResult result;
-      std::exception_ptr error;
-    };
-    std::map<std::size_t, Done> ready;
-    std::size_t next = 0, next_merge = 0;
-    bool abort = false;
-    const std::size_t max_in_flight = 2 * static_cast<std::size_t>(T) + 2;  // bounds the results held
-    auto worker = [&]() {
-      while (true) {
-        std::size_t i;
-        {
-          std::unique_lock<std::mutex> lk(mu);
-          cv.wait(lk, [&] { return abort || next >= order.size() || next - next_merge < max_in_flight; });
-          if (abort || next >= order.size()) return;
-          i = next++;
-        }
-        Done d;
-        try {
-          std::shared_ptr<const Model> model;
-          {
-            std::lock_guard<std::mutex> lk(model_mu);
-            model = model_of(order[i]);
-          }
-          const auto& ids = groups.at(order[i]);
-          EnsembleOptions o = opt;
-          o.runs = static_cast<int>(ids.size());
-          o.run_ids = ids;
-          o.threads = 1;
-          o.progress = nullptr;
-          d.result = run_ensemble(*model, o);
-        } catch (...) {
-          d.error = std::current_exception();
-        }
-        {
-          std::lock_guard<std::mutex> lk(mu);
-          ready.emplace(i, std::move(d));
-        }
-        cv.notify_all();
-      }
-    };
-    std::vector<std::thread> pool = start_threads(T, worker);
-    std::exception_ptr error;
-    if (pool.empty()) {
-      error = std::make_exception_ptr(std::runtime_error("no worker thread could be started"));
-    }
-    for (std::size_t i = 0; !error && i < order.size(); ++i) {
-      Done d;
-      {
-        std::unique_lock<std::mutex> lk(mu);
-        cv.wait(lk, [&] { return ready.count(i) > 0; });
-        d = std::move(ready[i]);
-        ready.erase(i);
-        next_merge = i + 1;
-      }
-      cv.notify_all();
-      if (d.error) {
-        error = d.error;  // the first failing group in group order, as one after the other
-        break;
-      }
+    OrderedTasks<EnsembleResult> tasks(order.size(), T, 2 * static_cast<std::size_t>(T) + 2,  // bounds the results held
+                                       [&](int, std::size_t i) {
+                                         std::shared_ptr<const Model> model;
+                                         {
+                                           std::lock_guard<std::mutex> lk(model_mu);
+                                           model = model_of(order[i]);
+                                         }
+                                         const auto& ids = groups.at(order[i]);
+                                         EnsembleOptions o = opt;
+                                         o.runs = static_cast<int>(ids.size());
+                                         o.run_ids = ids;
+                                         o.threads = 1;
+                                         o.progress = nullptr;
+                                         return run_ensemble(*model, o);
+                                       });
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      // Rethrows the first failing group in group order, as one after the other.
+      EnsembleResult g = tasks.next();
       const auto& ids = groups.at(order[i]);
-      merge(d.result, ids);
+      merge(g, ids);
       done += static_cast<int>(ids.size());
       if (opt.progress) opt.progress(done, opt.runs);
     }
-    {
-      std::lock_guard<std::mutex> lk(mu);
-      abort = true;
-    }
-    cv.notify_all();
-    for (auto& t : pool) t.join();
-    if (error) std::rethrow_exception(error);
     return finish();
   }
 

@@ -9,17 +9,15 @@
 #include <cstring>
 #include <charconv>
 #include <cmath>
-#include <condition_variable>
 #include <exception>
 #include <limits>
-#include <mutex>
 #include <numeric>
 #include <sstream>
-#include <thread>
 
 #include "smartpower/io/checkpoint.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
+#include "smartpower/core/executor.hpp"
 #include "smartpower/core/keys.hpp"
 #include "smartpower/core/memory.hpp"
 #include "smartpower/io/output.hpp"
@@ -386,75 +384,23 @@ struct Evaluator {
       }
       return res;
     }
-    std::mutex mu;
-    std::condition_variable cv;
-    std::size_t next = 0, done = 0;
-    int finished = 0;
-    bool failed = false;
-    std::vector<std::exception_ptr> errors(P);
     const int workers = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(T), P));
-    auto work = [&]() {
-      while (true) {
-        std::size_t i;
-        {
-          std::lock_guard<std::mutex> lk(mu);
-          if (failed || next >= P || (e.stop && e.stop->load())) break;
-          i = next++;
-        }
-        std::exception_ptr err;
-        std::vector<OutcomeStats> r;
-        try {
+    // Points are taken in index order, and the lowest failing point is reported: the same
+    // one for any thread count. Threads the system refuses are done without (same results).
+    parallel_for(
+        P, workers,
+        [&](std::size_t i) {
+          if (e.stop && e.stop->load()) return;
           if (const auto* cached = ck.find(i)) {
-            r = *cached;
+            res[i] = *cached;
           } else {
-            r = point(i, 1, {});
-            ck.record(i, r);
+            res[i] = point(i, 1, {});
+            ck.record(i, res[i]);
           }
-        } catch (...) {
-          err = std::current_exception();
-        }
-        {
-          std::lock_guard<std::mutex> lk(mu);
-          if (err) {
-            errors[i] = err;
-            failed = true;
-          } else {
-            res[i] = std::move(r);
-          }
-          ++done;
-        }
-        cv.notify_all();
-      }
-      {
-        std::lock_guard<std::mutex> lk(mu);
-        ++finished;
-      }
-      cv.notify_all();
-    };
-    // Threads the system refuses are done without (same results; smartpower/core/memory.hpp).
-    std::vector<std::thread> pool = start_threads(workers, work);
-    const int started = static_cast<int>(pool.size());
-    {
-      std::unique_lock<std::mutex> lk(mu);
-      std::size_t reported = 0;
-      while (finished < started) {
-        cv.wait(lk, [&] { return finished >= started || done != reported; });
-        if (done != reported && e.progress) {
-          reported = done;
-          const long long d = static_cast<long long>(done) * runs;
-          lk.unlock();
-          e.progress(d, total);
-          lk.lock();
-        }
-        reported = done;
-      }
-    }
-    for (auto& t : pool) t.join();
-    // Points are taken in index order, so the lowest failing point is the same for any
-    // thread count: report that one.
-    for (auto& err : errors) {
-      if (err) std::rethrow_exception(err);
-    }
+        },
+        [&](std::size_t done) {
+          if (e.progress) e.progress(static_cast<long long>(done) * runs, total);
+        });
     if (e.stop && e.stop->load()) throw Interrupted("sweep interrupted");
     return res;
   }

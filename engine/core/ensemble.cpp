@@ -4,16 +4,14 @@
 #include <cmath>
 
 #pragma GCC optimize("fp-contract=off")  // explicit std::fma only: same bits on every ISA
-#include <condition_variable>
 #include <exception>
-#include <map>
 #include <memory>
 #include <new>
 #include <system_error>
 #include <mutex>
-#include <thread>
 
 #include "smartpower/core/error.hpp"
+#include "smartpower/core/executor.hpp"
 #include "smartpower/core/memory.hpp"
 
 namespace smartpower {
@@ -309,177 +307,150 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
   const int threads = plan.threads;
   const int max_in_flight = plan.max_in_flight;
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::map<int, ChunkResult> done;  // completed chunks waiting to be merged in order
+  std::mutex spare_mu;
   std::vector<ChunkBuffers> spare;  // recycled buffers: no allocation once warmed up
-  int next_chunk = 0, next_merge = 0;
-  bool abort = false;
-
-  // `one_chunk`: compute one chunk and return (the single-threaded build, below).
-  auto worker = [&](bool one_chunk) {
-    // Built inside the try below, on the first chunk: a failed allocation is that chunk's
-    // error (reported in order), never an exception escaping the thread (std::terminate).
-    std::unique_ptr<BatchSimulator> sim;
-    ChunkObserver rec(M, I, model.steps(), opt.series_stats, keep_series, opt.series_columns, res.final_columns,
-                      res.finals.data());
-    // Finals only: record just the last instant, so the steps before it skip the
-    // record-only metrics.
-    const int every = opt.series_stats || keep_series ? std::max(1, opt.record_every) : std::max(1, model.steps());
-    std::vector<std::uint64_t> seeds;
-    while (true) {
-      ChunkResult cr;
-      int c;
-      {
-        std::unique_lock<std::mutex> lk(mu);
-        while (next_chunk < n_chunks && owner(next_chunk) != cl.rank) ++next_chunk;
-        cv.wait(lk,
-                [&] { return abort || next_chunk >= n_chunks || next_chunk - next_merge < max_in_flight * cl.size; });
-        if (abort || next_chunk >= n_chunks) return;
-        c = next_chunk++;
-        if (!spare.empty()) {
-          cr.buf = std::move(spare.back());
-          spare.pop_back();
-        }
-      }
-      cr.first = c * chunk;
-      cr.count = std::min(chunk, opt.runs - cr.first);
-      try {
-        if (opt.stop && opt.stop->load()) throw Interrupted("interrupted");
-        // As many lanes as the chunk has runs: a short last chunk (72 runs of a 200-run
-        // ensemble) gets a batch of its own size instead of stepping the full chunk's lanes
-        // with copies. A lane's numbers do not depend on the batch's size.
-        if (!sim || sim->capacity() != cr.count) {
-          sim.reset();
-          sim = std::make_unique<BatchSimulator>(model, cr.count);
-          seeds.resize(static_cast<std::size_t>(chunk));
-        }
-        if (opt.series_stats) {
-          cr.buf.mean.resize(I * M);
-          cr.buf.m2.resize(I * M);
-        }
-        if (keep_series) cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
-        for (int r = 0; r < cr.count; ++r) {
-          const auto id = opt.run_ids.empty() ? static_cast<std::uint64_t>(cr.first + r) : opt.run_ids[cr.first + r];
-          seeds[r] = run_seed(opt.seed, id);
-        }
-        sim->reset(std::span<const std::uint64_t>(seeds.data(), cr.count));
-        rec.begin(cr);
-        sim->run(&rec, every);
-      } catch (const std::bad_alloc&) {
-        cr.error = std::make_exception_ptr(std::runtime_error(
-            "out of memory in a worker thread (a batch of " + format_count(std::min(chunk, opt.runs)) + " runs of " +
-            format_count(model.n_actors()) + " actors x " + format_count(model.n_levers()) + " levers needs about " +
-            format_bytes(batch_bytes(shape_of(model), std::min(chunk, opt.runs))) + "; " +
-            format_bytes(available_memory().bytes) + " is available); use fewer runs, threads or actors"));
-      } catch (...) {
-        cr.error = std::current_exception();
-      }
-      {
-        std::lock_guard<std::mutex> lk(mu);
-        done.emplace(c, std::move(cr));
-      }
-      cv.notify_all();
-      if (one_chunk) return;
+  auto take_spare = [&](ChunkBuffers& buf) {
+    std::lock_guard<std::mutex> lk(spare_mu);
+    if (!spare.empty()) {
+      buf = std::move(spare.back());
+      spare.pop_back();
     }
   };
 
-  // Threads the system refuses are done without: the chunks are merged in order
-  // whoever computes them, so the results stay the same bytes.
-#ifdef SMARTPOWER_SINGLE_THREAD
-  // No threads at all (WebAssembly without SharedArrayBuffer): the merging thread
-  // computes each of its chunks just before merging it. Same chunks, same bytes.
-  (void)threads;
-  std::vector<std::thread> pool;
-#else
-  std::vector<std::thread> pool = start_threads(threads, [&] { worker(false); });
-#endif
+  // What a thread keeps from one chunk to the next.
+  struct Worker {
+    // Built on the first chunk, inside the task's try: a failed allocation is that
+    // chunk's error (reported in order), never an exception escaping the thread.
+    std::unique_ptr<BatchSimulator> sim;
+    std::unique_ptr<ChunkObserver> rec;
+    std::vector<std::uint64_t> seeds;
+  };
+  std::vector<Worker> workers(static_cast<std::size_t>(std::max(1, threads)));
+  // Finals only: record just the last instant, so the steps before it skip the
+  // record-only metrics.
+  const int every = opt.series_stats || keep_series ? std::max(1, opt.record_every) : std::max(1, model.steps());
+
+  // This rank's chunks, in order (all of them without mpirun).
+  std::vector<int> mine;
+  for (int c = 0; c < n_chunks; ++c) {
+    if (owner(c) == cl.rank) mine.push_back(c);
+  }
+  auto compute = [&](int w, std::size_t k) {
+    Worker& wk = workers[static_cast<std::size_t>(w)];
+    ChunkResult cr;
+    take_spare(cr.buf);
+    cr.first = mine[k] * chunk;
+    cr.count = std::min(chunk, opt.runs - cr.first);
+    try {
+      if (opt.stop && opt.stop->load()) throw Interrupted("interrupted");
+      if (!wk.rec) {
+        wk.rec = std::make_unique<ChunkObserver>(M, I, model.steps(), opt.series_stats, keep_series, opt.series_columns,
+                                                 res.final_columns, res.finals.data());
+      }
+      // As many lanes as the chunk has runs: a short last chunk (72 runs of a 200-run
+      // ensemble) gets a batch of its own size instead of stepping the full chunk's lanes
+      // with copies. A lane's numbers do not depend on the batch's size.
+      if (!wk.sim || wk.sim->capacity() != cr.count) {
+        wk.sim.reset();
+        wk.sim = std::make_unique<BatchSimulator>(model, cr.count);
+        wk.seeds.resize(static_cast<std::size_t>(chunk));
+      }
+      if (opt.series_stats) {
+        cr.buf.mean.resize(I * M);
+        cr.buf.m2.resize(I * M);
+      }
+      if (keep_series) cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
+      for (int r = 0; r < cr.count; ++r) {
+        const auto id = opt.run_ids.empty() ? static_cast<std::uint64_t>(cr.first + r) : opt.run_ids[cr.first + r];
+        wk.seeds[r] = run_seed(opt.seed, id);
+      }
+      wk.sim->reset(std::span<const std::uint64_t>(wk.seeds.data(), cr.count));
+      wk.rec->begin(cr);
+      wk.sim->run(wk.rec.get(), every);
+    } catch (const std::bad_alloc&) {
+      cr.error = std::make_exception_ptr(std::runtime_error(
+          "out of memory in a worker thread (a batch of " + format_count(std::min(chunk, opt.runs)) + " runs of " +
+          format_count(model.n_actors()) + " actors x " + format_count(model.n_levers()) + " levers needs about " +
+          format_bytes(batch_bytes(shape_of(model), std::min(chunk, opt.runs))) + "; " +
+          format_bytes(available_memory().bytes) + " is available); use fewer runs, threads or actors"));
+    } catch (...) {
+      cr.error = std::current_exception();
+    }
+    return cr;
+  };
 
   std::exception_ptr first_error;
   int merged_runs = 0;
-  // Merge chunks in order on this thread: the statistics depend on the chunk size, never
-  // on which thread computed a chunk or when.
-  while (next_merge < n_chunks) {
-    ChunkResult cr;
-    const bool mine = owner(next_merge) == cl.rank;
-    if (mine) {
-#ifdef SMARTPOWER_SINGLE_THREAD
-      worker(true);
-#endif
-      std::unique_lock<std::mutex> lk(mu);
-      cv.wait(lk, [&] { return done.count(next_merge) > 0; });
-      cr = std::move(done[next_merge]);
-      done.erase(next_merge);
-    }
-    if (dist) {
-      // The owner tells every rank how the chunk went, then sends what it computed.
-      double head[3] = {0, 0, 0};
-      std::string msg;
-      if (mine) {
-        head[0] = cr.count;
-        if (cr.error) {
-          auto [kind, text] = classify(cr.error);
-          head[1] = kind;
-          msg = text;
-          head[2] = static_cast<double>(msg.size());
-        }
-      }
-      detail::broadcast_bytes(head, sizeof head, owner(next_merge));
-      if (head[1] != 0) {
-        msg.resize(static_cast<std::size_t>(head[2]));
-        detail::broadcast_bytes(msg.data(), msg.size(), owner(next_merge));
-        if (!mine) cr.error = rebuild(head[1], msg);
-      } else {
-        if (!mine) {
-          std::lock_guard<std::mutex> lk(mu);
-          if (!spare.empty()) {
-            cr.buf = std::move(spare.back());
-            spare.pop_back();
+  {
+    // The executor computes this rank's chunks on up to `threads` threads (on this one when
+    // there is one, or none can be had: SMARTPOWER_SINGLE_THREAD); threads the system
+    // refuses are done without. Chunks are merged in order whoever computes them, so the
+    // results stay the same bytes.
+    OrderedTasks<ChunkResult> tasks(mine.size(), threads, static_cast<std::size_t>(max_in_flight), compute);
+    // Merge chunks in order on this thread: the statistics depend on the chunk size, never
+    // on which thread computed a chunk or when.
+    for (int next_merge = 0; next_merge < n_chunks; ++next_merge) {
+      ChunkResult cr;
+      const bool mine_now = owner(next_merge) == cl.rank;
+      if (mine_now) cr = tasks.next();
+      if (dist) {
+        // The owner tells every rank how the chunk went, then sends what it computed.
+        double head[3] = {0, 0, 0};
+        std::string msg;
+        if (mine_now) {
+          head[0] = cr.count;
+          if (cr.error) {
+            auto [kind, text] = classify(cr.error);
+            head[1] = kind;
+            msg = text;
+            head[2] = static_cast<double>(msg.size());
           }
         }
-        cr.first = next_merge * chunk;
-        cr.count = static_cast<int>(head[0]);
-        const int src = owner(next_merge);
-        if (opt.series_stats) {
-          cr.buf.mean.resize(I * M);
-          cr.buf.m2.resize(I * M);
-          detail::broadcast_bytes(cr.buf.mean.data(), I * M * sizeof(double), src);
-          detail::broadcast_bytes(cr.buf.m2.data(), I * M * sizeof(double), src);
-        }
-        detail::broadcast_bytes(res.finals.data() + static_cast<std::size_t>(cr.first) * F,
-                                static_cast<std::size_t>(cr.count) * F * sizeof(double), src);
-        if (keep_series) {
-          cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
-          detail::broadcast_bytes(cr.buf.series.data(), cr.buf.series.size() * sizeof(double), src);
+        detail::broadcast_bytes(head, sizeof head, owner(next_merge));
+        if (head[1] != 0) {
+          msg.resize(static_cast<std::size_t>(head[2]));
+          detail::broadcast_bytes(msg.data(), msg.size(), owner(next_merge));
+          if (!mine_now) cr.error = rebuild(head[1], msg);
+        } else {
+          if (!mine_now) take_spare(cr.buf);
+          cr.first = next_merge * chunk;
+          cr.count = static_cast<int>(head[0]);
+          const int src = owner(next_merge);
+          if (opt.series_stats) {
+            cr.buf.mean.resize(I * M);
+            cr.buf.m2.resize(I * M);
+            detail::broadcast_bytes(cr.buf.mean.data(), I * M * sizeof(double), src);
+            detail::broadcast_bytes(cr.buf.m2.data(), I * M * sizeof(double), src);
+          }
+          detail::broadcast_bytes(res.finals.data() + static_cast<std::size_t>(cr.first) * F,
+                                  static_cast<std::size_t>(cr.count) * F * sizeof(double), src);
+          if (keep_series) {
+            cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
+            detail::broadcast_bytes(cr.buf.series.data(), cr.buf.series.size() * sizeof(double), src);
+          }
         }
       }
-    }
-    if (cr.error) {
-      std::lock_guard<std::mutex> lk(mu);
-      abort = true;
-      first_error = cr.error;
-      cv.notify_all();
-      break;
-    }
-    if (opt.series_stats) {
-      if (merged_runs == 0) {
-        std::copy(cr.buf.mean.begin(), cr.buf.mean.end(), res.mean.begin());
-        std::copy(cr.buf.m2.begin(), cr.buf.m2.end(), m2.begin());
-      } else {
-        merge_stats(merged_runs, cr.count, I * M, res.mean.data(), m2.data(), cr.buf.mean.data(), cr.buf.m2.data());
+      if (cr.error) {
+        first_error = cr.error;
+        break;
       }
+      if (opt.series_stats) {
+        if (merged_runs == 0) {
+          std::copy(cr.buf.mean.begin(), cr.buf.mean.end(), res.mean.begin());
+          std::copy(cr.buf.m2.begin(), cr.buf.m2.end(), m2.begin());
+        } else {
+          merge_stats(merged_runs, cr.count, I * M, res.mean.data(), m2.data(), cr.buf.mean.data(), cr.buf.m2.data());
+        }
+      }
+      if (opt.on_series) opt.on_series(cr.first, cr.count, cr.buf.series);
+      merged_runs += cr.count;
+      {
+        std::lock_guard<std::mutex> lk(spare_mu);
+        spare.push_back(std::move(cr.buf));
+      }
+      if (opt.progress) opt.progress(merged_runs, opt.runs);
     }
-    if (opt.on_series) opt.on_series(cr.first, cr.count, cr.buf.series);
-    merged_runs += cr.count;
-    {
-      std::lock_guard<std::mutex> lk(mu);
-      ++next_merge;
-      spare.push_back(std::move(cr.buf));
-    }
-    cv.notify_all();
-    if (opt.progress) opt.progress(merged_runs, opt.runs);
-  }
-  for (auto& t : pool) t.join();
+  }  // the executor's threads are joined here
   if (first_error) std::rethrow_exception(first_error);
   if (opt.series_stats) {
     for (std::size_t q = 0; q < I * M; ++q) res.sd[q] = opt.runs > 1 ? std::sqrt(m2[q] / (opt.runs - 1)) : 0.0;

@@ -423,29 +423,4 @@ MemoryEstimate estimate_report(const ModelShape& s, int runs, int threads, std::
   return e;
 }
 
-std::vector<std::thread> start_threads(int wanted, const std::function<void()>& fn) {
-  long fake = -1;
-  if (const char* env = std::getenv("SMARTPOWER_FAKE_THREAD_LIMIT"); env && *env) fake = std::strtol(env, nullptr, 10);
-  std::vector<std::thread> pool;
-  std::string why;
-  for (int t = 0; t < std::max(1, wanted); ++t) {
-    try {
-      if (fake >= 0 && t >= fake) {
-        throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
-                                "SMARTPOWER_FAKE_THREAD_LIMIT=" + std::to_string(fake));
-      }
-      pool.emplace_back(fn);
-    } catch (const std::system_error& e) {
-      why = e.what();
-      break;
-    }
-  }
-  if (pool.empty()) {
-    throw std::runtime_error("could not start a worker thread (" + why +
-                             "); the system's thread or process limit is reached (ulimit -u): close other programs or "
-                             "raise the limit");
-  }
-  return pool;
-}
-
 }  // namespace smartpower

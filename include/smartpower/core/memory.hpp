@@ -104,11 +104,4 @@ MemoryEstimate estimate_claims(const ModelShape& s, int variants, int runs, int 
 // `report`: one ensemble with statistics and per-run bands of `band_columns` metrics.
 MemoryEstimate estimate_report(const ModelShape& s, int runs, int threads, std::size_t band_columns);
 
-// ---- Threads. Starts up to `wanted` threads running fn; if the system refuses one
-// (std::system_error, e.g. a process limit), goes on with those already started:
-// results never depend on the thread count. Throws std::runtime_error when not even one
-// thread can be started. SMARTPOWER_FAKE_THREAD_LIMIT=N (tests) refuses threads beyond
-// the N-th of each call as the system would.
-std::vector<std::thread> start_threads(int wanted, const std::function<void()>& fn);
-
 }  // namespace smartpower
