@@ -9,6 +9,8 @@
 #include <set>
 #include <vector>
 
+#include "smartpower/core/format.hpp"
+#include "smartpower/core/memory.hpp"
 #include "smartpower/analysis/abc.hpp"
 #include "smartpower/analysis/calibration.hpp"
 #include "smartpower/io/checkpoint.hpp"
@@ -19,21 +21,6 @@
 
 namespace smartpower::cli {
 namespace {
-
-std::string g4(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
-std::string count(long long n) {
-  std::string s = std::to_string(n), out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i && (s.size() - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -72,11 +59,12 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
     const double rate = p.proposals ? static_cast<double>(p.accepted) / static_cast<double>(p.proposals) : 0;
     if (p.generation == 0) {
       std::fprintf(stderr, "\rgeneration 0  tolerance inf (prior)  drawn %lld/%d  simulations %s  (%.0f s)   ",
-                   p.proposals, p.particles, count(p.simulations).c_str(), p.seconds);
+                   p.proposals, p.particles, format_count(p.simulations).c_str(), p.seconds);
     } else {
-      std::fprintf(stderr, "\rgeneration %d  tolerance %s  moves %lld/%d  MH acceptance %4.1f%%  simulations %s  (%.0f s)   ",
-                   p.generation, g4(p.tolerance).c_str(), p.proposals, p.particles, 100 * rate,
-                   count(p.simulations).c_str(), p.seconds);
+      std::fprintf(stderr,
+                   "\rgeneration %d  tolerance %s  moves %lld/%d  MH acceptance %4.1f%%  simulations %s  (%.0f s)   ",
+                   p.generation, format_significant(p.tolerance, 4).c_str(), p.proposals, p.particles, 100 * rate,
+                   format_count(p.simulations).c_str(), p.seconds);
     }
     if (p.generation_done) std::fprintf(stderr, "\n");
     std::fflush(stderr);
@@ -107,37 +95,42 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
 
   Table t({"parameter", "prior", "mean", "5%", "50%", "95%", "90% width / prior"});
   for (const auto& s : summarize_posterior(res)) {
-    t.add({s.path, "[" + g4(s.lo) + ", " + g4(s.hi) + "]" + (s.log ? " log" : ""), g4(s.mean), g4(s.q05), g4(s.q50),
-           g4(s.q95), g4(s.width_ratio)});
+    t.add({s.path, "[" + format_significant(s.lo, 4) + ", " + format_significant(s.hi, 4) + "]" + (s.log ? " log" : ""),
+           format_significant(s.mean, 4), format_significant(s.q05, 4), format_significant(s.q50, 4),
+           format_significant(s.q95, 4), format_significant(s.width_ratio, 4)});
   }
   t.print(std::cout, "");
   std::cout << "\nposterior of " << res.particles.size() << " particles after " << res.generations.size()
             << " generations; tolerances";
-  for (const auto& g : res.generations) std::cout << " " << (std::isinf(g.tolerance) ? "inf" : g4(g.tolerance));
+  for (const auto& g : res.generations)
+    std::cout << " " << (std::isinf(g.tolerance) ? "inf" : format_significant(g.tolerance, 4));
   std::cout << "\nMH acceptance per generation:";
   for (std::size_t i = 1; i < res.generations.size(); ++i) {
-    std::cout << " " << g4(100 * res.generations[i].acceptance()) << "%";
+    std::cout << " " << format_significant(100 * res.generations[i].acceptance(), 4) << "%";
   }
   if (res.generations.size() < 2) std::cout << " (none: the prior sample only)";
   const double ess = res.ess();
   std::set<std::vector<double>> distinct;
   for (const auto& q : res.particles) distinct.insert(q.values);
-  std::cout << "\neffective sample size " << g4(ess) << " of " << res.particles.size() << " particles ("
-            << distinct.size() << " distinct: resampling duplicates survivors, MH moves spread them; more --moves "
+  std::cout << "\neffective sample size " << format_significant(ess, 4) << " of " << res.particles.size()
+            << " particles (" << distinct.size()
+            << " distinct: resampling duplicates survivors, MH moves spread them; more --moves "
             << "make more distinct)";
   if (ess < static_cast<double>(res.particles.size()) / 10) {
     std::cout << "\nwarning: the effective sample size is below a tenth of the particles: the weighted quantiles rest "
                  "on a few particles and the widths below understate the uncertainty";
   }
   std::cout << "\nstopped: " << res.stopped << "\n";
-  std::cout << count(res.evaluations) << " parameter sets evaluated, " << count(res.simulations)
+  std::cout << format_count(res.evaluations) << " parameter sets evaluated, " << format_count(res.simulations)
             << " simulations (model runs: " << a.runs << (a.runs == 1 ? " run" : " runs") << " x " << res.models
             << (res.models == 1 ? " model" : " models") << " each)";
   if (res.replayed_generations) {
     std::cout << "; " << res.replayed_generations << " generations read from the checkpoint";
   }
-  std::cout << "\n" << count(res.computed_simulations) << " simulations computed in " << g4(res.seconds) << " s ("
-            << count(static_cast<long long>(res.seconds > 0 ? res.computed_simulations / res.seconds : 0))
+  std::cout << "\n"
+            << format_count(res.computed_simulations) << " simulations computed in "
+            << format_significant(res.seconds, 4) << " s ("
+            << format_count(static_cast<long long>(res.seconds > 0 ? res.computed_simulations / res.seconds : 0))
             << " simulations/s)\n";
   std::cout << "90% width / prior: the posterior 90% interval's width over the prior range (on the log scale for log "
                "parameters); near 1 = the claims and data do not identify the parameter\n";

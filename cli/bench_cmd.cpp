@@ -6,12 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <iomanip>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
 #include "commands.hpp"
+#include "smartpower/core/format.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/core/error.hpp"
@@ -48,12 +48,6 @@ double peak_rss_mib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
-std::string fixed(double v, int prec) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(prec) << v;
-  return s.str();
 }
 
 std::string json_str(const std::string& s) {
@@ -134,12 +128,12 @@ int do_bench(const Context& ctx, const BenchArgs& a) {
             << " (best of " << std::max(1, a.repeat) << ")\n"
             << "machine: " << cores << (cores == 1 ? " core, " : " cores, ") << cpu_model() << "\n\n";
   Table t({"figure", "value"});
-  t.add({"wall time", fixed(best, 3) + " s"});
-  t.add({"run-steps per second", fixed(rs_per_s, 0)});
-  t.add({"runs per second", fixed(runs_per_s, 1)});
-  t.add({"ns per dyad-lever update (wall)", fixed(ns_update, 3)});
-  t.add({"ns per dyad-lever update (per core)", fixed(ns_update_core, 3)});
-  t.add({"peak memory", fixed(peak, 1) + " MiB"});
+  t.add({"wall time", format_fixed(best, 3) + " s"});
+  t.add({"run-steps per second", format_fixed(rs_per_s, 0)});
+  t.add({"runs per second", format_fixed(runs_per_s, 1)});
+  t.add({"ns per dyad-lever update (wall)", format_fixed(ns_update, 3)});
+  t.add({"ns per dyad-lever update (per core)", format_fixed(ns_update_core, 3)});
+  t.add({"peak memory", format_fixed(peak, 1) + " MiB"});
   t.print(std::cout, "  ");
   return 0;
 }

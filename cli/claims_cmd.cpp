@@ -1,12 +1,12 @@
 // `smartpower claims` and `smartpower calibrate`.
 #include <cmath>
 #include <cstdio>
-#include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "abc_cmd.hpp"
 #include "commands.hpp"
+#include "smartpower/core/format.hpp"
 #include "smartpower/analysis/calibration.hpp"
 #include "smartpower/io/checkpoint.hpp"
 #include "smartpower/analysis/claims.hpp"
@@ -18,17 +18,7 @@
 namespace smartpower::cli {
 namespace {
 
-std::string pct(double v) {
-  std::ostringstream ss;
-  ss << std::fixed << std::setprecision(0) << 100 * v << "%";
-  return ss.str();
-}
-std::string num(double v, int prec = 3) {
-  std::ostringstream ss;
-  ss << std::fixed << std::setprecision(prec) << v;
-  return ss.str();
-}
-
+std::string pct(double v) { return format_fixed(100 * v, 0) + "%"; }
 void print_report(std::ostream& os, const ClaimReport& rep, int runs) {
   Table t({"claim", "result", runs > 1 ? "runs passing" : "", "margin", "section", "measured (run 0)"});
   t.text_last_column();
@@ -42,7 +32,7 @@ void print_report(std::ostream& os, const ClaimReport& rep, int runs) {
     // for information, after the word "mean" (no share leads the column).
     const std::string share = c.on_mean ? "mean; runs " + pct(c.pass_share)
                                         : pct(c.pass_share) + " (need " + pct(c.required_share) + ")";
-    t.add({id, c.pass ? "PASS" : "FAIL", runs > 1 ? share : "", num(c.margin), c.claim->section, measured});
+    t.add({id, c.pass ? "PASS" : "FAIL", runs > 1 ? share : "", format_fixed(c.margin), c.claim->section, measured});
   }
   t.print(os, "");
   os << "\n" << rep.passed() << " of " << rep.claims.size() << " claims pass"
@@ -245,13 +235,13 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       Table t({"parameter", "lower", "start", "calibrated", "upper"});
       for (std::size_t i = 0; i < res.parameters.size(); ++i) {
         const auto& p = res.parameters[i];
-        t.add({p.path, num(p.lo, 4), num(p.start, 4), num(res.best[i], 4), num(p.hi, 4)});
+        t.add({p.path, format_fixed(p.lo, 4), format_fixed(p.start, 4), format_fixed(res.best[i], 4),
+               format_fixed(p.hi, 4)});
       }
       t.print(std::cout, "");
-      std::cout << "\nobjective " << num(res.objective, 5) << " after " << res.evaluations << " evaluations ("
-                << res.replayed << " replayed from the checkpoint) in "
-                << num(res.seconds, 1) << " s; wrote " << c.out << "\n\nclaims on the calibrated scenario (" << c.runs
-                << " runs):\n";
+      std::cout << "\nobjective " << format_fixed(res.objective, 5) << " after " << res.evaluations << " evaluations ("
+                << res.replayed << " replayed from the checkpoint) in " << format_fixed(res.seconds, 1) << " s; wrote "
+                << c.out << "\n\nclaims on the calibrated scenario (" << c.runs << " runs):\n";
       print_report(std::cout, res.report, c.runs);
       return res.report.passed() == static_cast<int>(res.report.claims.size()) ? 0 : 1;
     };

@@ -2,11 +2,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <iomanip>
 #include <iostream>
 #include <algorithm>
 #include <sstream>
 
+#include "smartpower/core/format.hpp"
 #include "smartpower/analysis/calibration.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
@@ -76,16 +76,10 @@ void add_common(CLI::App* cmd, RunArgs& a) {
   cmd->add_flag("--quiet,-q", a.quiet, "no progress bar");
 }
 
-std::string fmt(double v, int prec = 3) {
-  std::ostringstream ss;
-  ss << std::fixed << std::setprecision(prec) << v;
-  return ss.str();
-}
-
 std::string cell(const EnsembleResult& r, std::size_t col, int prec = 3) {
   const Stats s = final_stats(r, col);
-  if (r.runs == 1) return fmt(s.mean, prec);
-  return fmt(s.mean, prec) + " [" + fmt(s.q05, prec) + "," + fmt(s.q95, prec) + "]";
+  if (r.runs == 1) return format_fixed(s.mean, prec);
+  return format_fixed(s.mean, prec) + " [" + format_fixed(s.q05, prec) + "," + format_fixed(s.q95, prec) + "]";
 }
 
 void print_outcomes(std::ostream& os, const Model& model, const EnsembleResult& r, const RunArgs& a) {

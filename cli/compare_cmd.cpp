@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "smartpower/core/format.hpp"
 #include "smartpower/analysis/compare.hpp"
 #include "smartpower/analysis/lenses.hpp"
 #include "smartpower/io/document.hpp"
@@ -19,12 +20,6 @@
 namespace smartpower::cli {
 namespace {
 namespace fs = std::filesystem;
-
-std::string num(double v, int prec = 3, bool sign = false) {
-  std::ostringstream ss;
-  ss << std::fixed << std::setprecision(prec) << (sign ? std::showpos : std::noshowpos) << v;
-  return ss.str();
-}
 
 std::string outcome_name(const Change& c) {
   return c.partner.empty() ? std::string(metric_info(c.metric).name)
@@ -68,8 +63,9 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
       }
       const bool negligible = std::abs(ch.diff.mean) < 5e-4 * std::max(1.0, std::abs(ch.base.mean));
       std::string cause = negligible ? "-" : best < c.causes.size() ? c.causes[best].label : "other differences";
-      t.add({outcome_name(ch), num(ch.base.mean), num(ch.whatif.mean), num(ch.diff.mean, 3, true),
-             "[" + num(ch.diff.q05, 3, true) + ", " + num(ch.diff.q95, 3, true) + "]",
+      t.add({outcome_name(ch), format_fixed(ch.base.mean), format_fixed(ch.whatif.mean),
+             format_fixed(ch.diff.mean, 3, true),
+             "[" + format_fixed(ch.diff.q05, 3, true) + ", " + format_fixed(ch.diff.q95, 3, true) + "]",
              std::to_string(static_cast<int>(std::lround(100 * ch.same_sign))) + "%", cause});
       ++shown;
     }
@@ -87,10 +83,10 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
     Table t({"outcome", "expected", "change", "95 % interval", "agree", "verdict", "reason"});
     for (const auto& e : c.expectations) {
       const bool ev = e.evaluated;
-      t.add({e.metric, e.raises ? "raises" : "lowers", ev ? num(e.diff.mean, 3, true) : "-",
-             ev ? "[" + num(e.diff.q05, 3, true) + ", " + num(e.diff.q95, 3, true) + "]" : "-",
+      t.add({e.metric, e.raises ? "raises" : "lowers", ev ? format_fixed(e.diff.mean, 3, true) : "-",
+             ev ? "[" + format_fixed(e.diff.q05, 3, true) + ", " + format_fixed(e.diff.q95, 3, true) + "]" : "-",
              ev ? std::to_string(static_cast<int>(std::lround(100 * e.same_sign))) + "%" : "-",
-             e.verdict + (ev ? "" : " (at " + num(e.at, 1) + ")"), e.reason});
+             e.verdict + (ev ? "" : " (at " + format_fixed(e.at, 1) + ")"), e.reason});
     }
     t.text_last_column();
     t.print(os, "  ");
@@ -108,15 +104,15 @@ void print_comparison(std::ostream& os, const Comparison& c, int per_actor) {
     double scale = 0;
     for (double a : ch->attribution) scale = std::max(scale, std::abs(a));
     os << "\nAttribution of the change in " << c.focus << " " << outcome_name(*ch) << " ("
-       << num(ch->diff.mean, 4, true) << ") to its causes (Shapley values; they add up to the change):\n";
+       << format_fixed(ch->diff.mean, 4, true) << ") to its causes (Shapley values; they add up to the change):\n";
     Table t({"cause", "share", ""});
     double sum = 0;
     for (std::size_t i = 0; i < ch->attribution.size(); ++i) {
       sum += ch->attribution[i];
       t.add({i < c.causes.size() ? c.causes[i].label + " (" + c.causes[i].lever + ")" : "other differences",
-             num(ch->attribution[i], 4, true), bar(ch->attribution[i], scale)});
+             format_fixed(ch->attribution[i], 4, true), bar(ch->attribution[i], scale)});
     }
-    t.add({"total", num(sum, 4, true), ""});
+    t.add({"total", format_fixed(sum, 4, true), ""});
     t.text_last_column();
     t.print(os, "  ");
   }
@@ -235,7 +231,7 @@ void register_compare(CLI::App& app, Context& ctx) {
           for (std::size_t q = 0; q < c.result.final_columns.size(); ++q) {
             if (c.result.final_columns[q] == idx) pos = static_cast<long>(q);
           }
-          cells.push_back(num(final_stats(c.result, static_cast<std::size_t>(pos)).mean));
+          cells.push_back(format_fixed(final_stats(c.result, static_cast<std::size_t>(pos)).mean));
         }
         t.add(cells);
       };

@@ -3,12 +3,12 @@
 #include <cstdio>
 #include <climits>
 #include <filesystem>
-#include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
 #include "posterior_opts.hpp"
+#include "smartpower/core/format.hpp"
 #include "smartpower/analysis/calibration.hpp"
 #include "smartpower/io/checkpoint.hpp"
 #include "smartpower/io/document.hpp"
@@ -21,12 +21,6 @@
 namespace smartpower::cli {
 namespace {
 namespace fs = std::filesystem;
-
-std::string num(double v) {
-  std::ostringstream ss;
-  ss << std::setprecision(4) << v;
-  return ss.str();
-}
 
 // Library progress counts runs (possibly more than an int holds); the bar takes ints.
 std::function<void(long long, long long)> bar_callback(Progress& bar) {
@@ -179,11 +173,12 @@ int do_sensitivity(const Context& ctx, SensitivityArgs& a) {
   if (!a.out.empty()) write_csv_file(a.out, [&](std::ostream& os) { write_morris_csv(os, res); });
 
   const auto& d = res.design;
-  std::cout << "Morris elementary effects of " << res.parameters.size() << " [calibration] parameters: "
-            << d.trajectories << " trajectories on a " << d.levels << "-level grid (delta = " << num(d.delta)
-            << " of each range" << (a.candidates > a.trajectories ? ", most spread of " + std::to_string(a.candidates) : "")
-            << "), " << d.unit.size() << " points x " << res.runs << (res.runs == 1 ? " run" : " runs") << ", seed "
-            << res.seed << "\n"
+  std::cout << "Morris elementary effects of " << res.parameters.size()
+            << " [calibration] parameters: " << d.trajectories << " trajectories on a " << d.levels
+            << "-level grid (delta = " << format_significant(d.delta, 4) << " of each range"
+            << (a.candidates > a.trajectories ? ", most spread of " + std::to_string(a.candidates) : "") << "), "
+            << d.unit.size() << " points x " << res.runs << (res.runs == 1 ? " run" : " runs") << ", seed " << res.seed
+            << "\n"
             << "EE = change of the outcome per whole parameter range (log range where log = true); mu* = mean |EE| "
                "(influence), mu = mean EE (direction), sigma = sd of EE (non-linearity or interactions)\n"
             << "runs include " << res.uncertainty << "\n";
@@ -205,9 +200,12 @@ int do_sensitivity(const Context& ctx, SensitivityArgs& a) {
       const auto& p = res.parameters[order[n]];
       const auto& e = res.effects[oi][order[n]];
       const bool post = res.on_posterior.size() > order[n] && res.on_posterior[order[n]];
-      t.add({std::to_string(n + 1), p.path, num(p.lo) + " .. " + num(p.hi) + (post ? " posterior" : p.log ? " log" : ""),
-             num(e.mu_star),
-             num(e.mu), num(e.sigma)});
+      t.add({std::to_string(n + 1), p.path,
+             format_significant(p.lo, 4) + " .. " + format_significant(p.hi, 4) +
+                 (post    ? " posterior"
+                  : p.log ? " log"
+                          : ""),
+             format_significant(e.mu_star, 4), format_significant(e.mu, 4), format_significant(e.sigma, 4)});
     }
     t.print(std::cout, "  ");
     if (shown < order.size()) std::cout << "  (" << order.size() - shown << " more with smaller mu*; --top 0 shows all)\n";

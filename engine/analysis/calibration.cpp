@@ -9,12 +9,12 @@
 #include <exception>
 #include <cmath>
 #include <filesystem>
-#include <iomanip>
 #include <limits>
 #include <nlopt.hpp>
 #include <random>
 #include <sstream>
 
+#include "smartpower/core/format.hpp"
 #include "smartpower/io/checkpoint.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
@@ -356,9 +356,7 @@ void write_calibrated(const std::string& out_path, const std::string& scenario_f
        << "extends = \"" << rel.generic_string() << "\"\n\n[overrides]\n";
     for (std::size_t i = 0; i < r.parameters.size(); ++i) {
       // Rounded to 6 significant digits: readable, and the claims are re-checked on it.
-      std::ostringstream v;
-      v << std::setprecision(6) << r.best[i];
-      std::string s = v.str();
+      std::string s = format_significant(r.best[i], 6);
       if (s.find_first_of(".e") == std::string::npos) s += ".0";
       os << "\"" << r.parameters[i].path << "\" = " << s << "\n";
     }

@@ -1,5 +1,6 @@
 // Claims: parse scenarios/claims.toml, plan which metric values each check needs in
 // which variant, run the variants with common random numbers, and score every claim.
+#include "smartpower/core/format.hpp"
 #include "smartpower/analysis/claims.hpp"
 
 #include <algorithm>
@@ -37,21 +38,6 @@ std::vector<std::string> kind_names() {
 CheckKind parse_kind(const std::string& s) {
   const auto names = kind_names();
   return static_cast<CheckKind>(std::find(names.begin(), names.end(), s) - names.begin());
-}
-
-std::string fmtv(double v) {
-  std::ostringstream ss;
-  ss.precision(4);
-  ss << v;
-  return ss.str();
-}
-
-// Years print with their quarter: 2014.75, not 2015.
-std::string fmty(double y) {
-  std::ostringstream ss;
-  ss.precision(6);
-  ss << y;
-  return ss.str();
 }
 
 std::vector<double> number_list(TableReader& r, std::string_view key) {
@@ -128,8 +114,8 @@ Check parse_check(const toml::table& t, const std::string& where, const std::set
         if (!(c.times[i] > c.times[i - 1])) {
           // A repeated or earlier year compares a value with itself or runs backwards.
           r.fail(t.get("times")->as_array()->get(i),
-                 "'times' must be in increasing order without repeats: " + fmty(c.times[i]) + " follows " +
-                     fmty(c.times[i - 1]));
+                 "'times' must be in increasing order without repeats: " + format_significant(c.times[i]) +
+                     " follows " + format_significant(c.times[i - 1]));
         }
       }
       c.greater = r.choice("direction", "", {"rises", "falls"}) == "rises";
@@ -166,7 +152,8 @@ Check parse_check(const toml::table& t, const std::string& where, const std::set
         if (!ok1 || !ok2 || v == 0) r.fail(&el, "each point must be [YEAR, VALUE] with a non-zero VALUE");
         // inf or nan would make every relative error 0 or nan: the check would pass unseen.
         if (!std::isfinite(y) || !std::isfinite(v)) {
-          r.fail(&el, "each point must be [YEAR, VALUE] with finite numbers, not " + fmtv(y) + ", " + fmtv(v));
+          r.fail(&el, "each point must be [YEAR, VALUE] with finite numbers, not " + format_significant(y, 4) + ", " +
+                          format_significant(v, 4));
         }
         c.times.push_back(y);
         c.observed.push_back(v);
@@ -196,8 +183,8 @@ int instant_of(double year, const Scenario& sc) {
   // Compared as a double first: a year such as 1e94 is no int (the cast would be undefined).
   const double pos = std::floor((year - sc.info.start) / sc.info.dt + 1e-6);
   if (!(pos >= 0 && pos <= static_cast<double>(sc.info.steps()))) {
-    throw InputError("year " + fmtv(year) + " is outside the scenario's time range [" + fmtv(sc.info.start) + ", " +
-                     fmtv(sc.info.end) + "]");
+    throw InputError("year " + format_significant(year, 4) + " is outside the scenario's time range [" +
+                     format_significant(sc.info.start, 4) + ", " + format_significant(sc.info.end, 4) + "]");
   }
   return static_cast<int>(pos);
 }
@@ -686,11 +673,13 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
               if (std::isfinite(c.hi)) m = std::min(m, rel(c.hi, v));
             }
             if (pc.pa.size() == 1) {
-              measured << c.a.selector << "@" << fmty(pc.times_a[0]) << " = " << fmtv(va(0));
+              measured << c.a.selector << "@" << format_significant(pc.times_a[0]) << " = "
+                       << format_significant(va(0), 4);
             } else {
               const auto [lo, hi] = std::minmax_element(vals.begin(), vals.end());
-              measured << c.a.selector << " over " << fmty(c.t0) << "-" << fmty(c.t1) << (pc.group.empty() ? "" : " (means over windows of " + fmtv(c.average) + ")")
-                       << " in [" << fmtv(*lo) << ", " << fmtv(*hi) << "]";
+              measured << c.a.selector << " over " << format_significant(c.t0) << "-" << format_significant(c.t1)
+                       << (pc.group.empty() ? "" : " (means over windows of " + format_significant(c.average, 4) + ")")
+                       << " in [" << format_significant(*lo, 4) << ", " << format_significant(*hi, 4) << "]";
             }
             break;
           }
@@ -701,7 +690,8 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
               m = std::min(m, step - c.min_change);
             }
             measured << c.a.selector << ":";
-            for (std::size_t i = 0; i < pc.pa.size(); ++i) measured << " " << fmty(pc.times_a[i]) << "=" << fmtv(va(i));
+            for (std::size_t i = 0; i < pc.pa.size(); ++i)
+              measured << " " << format_significant(pc.times_a[i]) << "=" << format_significant(va(i), 4);
             break;
           case CheckKind::compare:
           case CheckKind::counterfactual: {
@@ -713,12 +703,17 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
               rsum += vb(i);
             }
             const double n = static_cast<double>(pc.pa.size());
-            const std::string when = pc.pa.size() == 1 ? "@" + fmty(pc.times_a[0]) : " (mean " + fmty(c.t0) + "-" + fmty(c.t1) + ")";
+            const std::string when = pc.pa.size() == 1
+                                         ? "@" + format_significant(pc.times_a[0])
+                                         : " (mean " + format_significant(c.t0) + "-" + format_significant(c.t1) + ")";
             if (c.kind == CheckKind::compare) {
-              measured << c.a.selector << (c.a.variant.empty() ? "" : "{" + c.a.variant + "}") << " = " << fmtv(lsum / n) << " vs "
-                       << c.b.selector << (c.b.variant.empty() ? "" : "{" + c.b.variant + "}") << " = " << fmtv(rsum / n) << when;
+              measured << c.a.selector << (c.a.variant.empty() ? "" : "{" + c.a.variant + "}") << " = "
+                       << format_significant(lsum / n, 4) << " vs " << c.b.selector
+                       << (c.b.variant.empty() ? "" : "{" + c.b.variant + "}") << " = "
+                       << format_significant(rsum / n, 4) << when;
             } else {
-              measured << c.a.selector << when << ": " << fmtv(lsum / n) << " with vs " << fmtv(rsum / n) << " in " << c.b.variant;
+              measured << c.a.selector << when << ": " << format_significant(lsum / n, 4) << " with vs "
+                       << format_significant(rsum / n, 4) << " in " << c.b.variant;
             }
             break;
           }
@@ -738,11 +733,12 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
                                                   : 50.0;
               worst = std::max(worst, e);
               sq += e * e;
-              measured << " " << fmty(c.times[i]) << (n > 1 ? "+" : "") << " " << fmtv(v) << "/" << fmtv(c.observed[i]);
+              measured << " " << format_significant(c.times[i]) << (n > 1 ? "+" : "") << " " << format_significant(v, 4)
+                       << "/" << format_significant(c.observed[i], 4);
             }
             m = (c.tolerance - worst) / c.tolerance;
             row_misfit += sq / static_cast<double>(c.observed.size());
-            measured << " (model/observed, worst error " << fmtv(100 * worst) << "%)";
+            measured << " (model/observed, worst error " << format_significant(100 * worst, 4) << "%)";
             break;
           }
           case CheckKind::interior_mix: {
@@ -751,8 +747,9 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
             for (int s = 1; s < 100; ++s) best = std::max(best, ces(s / 100.0, 1 - s / 100.0, base_params.alpha, base_params.rho));
             const double corner = std::max(ces(1, 0, base_params.alpha, base_params.rho), ces(0, 1, base_params.alpha, base_params.rho));
             m = rel(best, corner);
-            measured << "best interior mix " << fmtv(best) << " vs best corner " << fmtv(corner) << " (alpha "
-                     << fmtv(base_params.alpha) << ", rho " << fmtv(base_params.rho) << ")";
+            measured << "best interior mix " << format_significant(best, 4) << " vs best corner "
+                     << format_significant(corner, 4) << " (alpha " << format_significant(base_params.alpha, 4)
+                     << ", rho " << format_significant(base_params.rho, 4) << ")";
             break;
           }
         }

@@ -1,4 +1,5 @@
 #include "smartpower/analysis/compare.hpp"
+#include "smartpower/core/format.hpp"
 #include "smartpower/analysis/posterior.hpp"
 
 #include <algorithm>
@@ -35,21 +36,6 @@ std::string event_key(const Scenario& sc, const Event& e) {
   s << e.label << '|' << e.time << '|' << sc.actors[e.actor].id << '|' << sc.actors[e.target].id << '|'
     << id_or_star(sc, e.lever, true) << '|' << e.stock << '|' << e.alignment << '|' << e.mutual << '|' << e.enabled;
   return s.str();
-}
-
-std::string num(double v, int prec = 3, bool sign = false) {
-  std::ostringstream ss;
-  ss.setf(std::ios::fixed);
-  ss.precision(prec);
-  if (sign) ss << std::showpos;
-  ss << v;
-  return ss.str();
-}
-
-std::string year(double t) {
-  std::ostringstream ss;
-  ss << t;
-  return ss.str();
 }
 
 // With a posterior, `models` gives each particle's model (same particle per run index on
@@ -351,7 +337,7 @@ Comparison compare(const ValidScenario& base, const ValidScenario& whatif, bool 
     return d > 0 ? "rises" : "falls";
   };
   if (cmp.base_extended) {
-    cmp.sentences.push_back("The base scenario was run on to " + year(cmp.time) +
+    cmp.sentences.push_back("The base scenario was run on to " + format_significant(cmp.time) +
                             " with its own dynamics (status quo), so both sides are compared at the same time.");
   }
   std::string removed;
@@ -367,10 +353,11 @@ Comparison compare(const ValidScenario& base, const ValidScenario& whatif, bool 
         "The what-if adds no moves or events to the base; any change comes from its other settings.");
   }
   if (const Change* b = find(Metric::balance, "")) {
-    cmp.sentences.push_back("By " + year(cmp.time) + ", " + F.name + "'s balance index " + verb(b->diff.mean, 1) +
-                            " from " + num(b->base.mean) + " to " + num(b->whatif.mean) + " (" +
-                            num(b->diff.mean, 3, true) + ", 95 % of paired runs between " + num(b->diff.q05, 3, true) +
-                            " and " + num(b->diff.q95, 3, true) + "); " + certainty(*b) + ".");
+    cmp.sentences.push_back("By " + format_significant(cmp.time) + ", " + F.name + "'s balance index " +
+                            verb(b->diff.mean, 1) + " from " + format_fixed(b->base.mean) + " to " +
+                            format_fixed(b->whatif.mean) + " (" + format_fixed(b->diff.mean, 3, true) +
+                            ", 95 % of paired runs between " + format_fixed(b->diff.q05, 3, true) + " and " +
+                            format_fixed(b->diff.q95, 3, true) + "); " + certainty(*b) + ".");
   }
   const int partners_base = bsc.n_actors() - 1, partners_whatif = wsc.n_actors() - 1;
   if (partners_base != partners_whatif) {
@@ -380,7 +367,9 @@ Comparison compare(const ValidScenario& base, const ValidScenario& whatif, bool 
         std::to_string(partners_base) +
         " in the base. The balance index is measured against an even split over the partners there "
         "are, so also read the concentration (HHI)" +
-        (h ? ", which moves from " + num(h->base.mean) + " to " + num(h->whatif.mean) : std::string()) + ".");
+        (h ? ", which moves from " + format_fixed(h->base.mean) + " to " + format_fixed(h->whatif.mean)
+           : std::string()) +
+        ".");
   }
   // The largest dependence change of the focus actor.
   const Change* dep = nullptr;
@@ -390,8 +379,8 @@ Comparison compare(const ValidScenario& base, const ValidScenario& whatif, bool 
   }
   if (dep) {
     cmp.sentences.push_back("The largest shift in its dependence is on " + name_of(dep->partner) + ": " +
-                            num(dep->base.mean) + " to " + num(dep->whatif.mean) + " (" + num(dep->diff.mean, 3, true) +
-                            "); " + certainty(*dep) + ".");
+                            format_fixed(dep->base.mean) + " to " + format_fixed(dep->whatif.mean) + " (" +
+                            format_fixed(dep->diff.mean, 3, true) + "); " + certainty(*dep) + ".");
   }
   // Which cause drove the largest changes of the focus actor, through which lever.
   for (const Change* c : {find(Metric::balance, ""), dep}) {
@@ -404,12 +393,13 @@ Comparison compare(const ValidScenario& base, const ValidScenario& whatif, bool 
     if (best == k) {
       cmp.sentences.push_back("Most of the change in " + F.name + "'s " + what +
                               " comes from settings other than the what-if's moves and events (" +
-                              num(c->attribution[k], 3, true) + " of " + num(c->diff.mean, 3, true) + ").");
+                              format_fixed(c->attribution[k], 3, true) + " of " + format_fixed(c->diff.mean, 3, true) +
+                              ").");
     } else {
       const Cause& cause = cmp.causes[best];
       const double share = c->attribution[best] / c->diff.mean;
       cmp.sentences.push_back(
-          "Of the change in " + F.name + "'s " + what + ", " + num(c->attribution[best], 3, true) + " (" +
+          "Of the change in " + F.name + "'s " + what + ", " + format_fixed(c->attribution[best], 3, true) + " (" +
           std::to_string(static_cast<int>(std::lround(100 * share))) + " %) comes from the " + cause.kind + " '" +
           cause.label + "' (" + cause.actor + " to " + cause.target + ", through " +
           (cause.lever == "*" ? std::string("every lever") : "the " + cause.lever + " lever") + ").");
@@ -426,7 +416,8 @@ Comparison compare(const ValidScenario& base, const ValidScenario& whatif, bool 
     cmp.sentences.push_back(std::string(tm->metric == Metric::threat ? "The threat " + F.name + " perceives from "
                                                                      : F.name + "'s alignment with ") +
                             name_of(tm->partner) + " " + verb(tm->diff.mean, tm->base.mean) + " from " +
-                            num(tm->base.mean) + " to " + num(tm->whatif.mean) + "; " + certainty(*tm) + ".");
+                            format_fixed(tm->base.mean) + " to " + format_fixed(tm->whatif.mean) + "; " +
+                            certainty(*tm) + ".");
   }
   return cmp;
 }

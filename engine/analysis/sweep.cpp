@@ -1,4 +1,5 @@
 #include "smartpower/analysis/sweep.hpp"
+#include "smartpower/core/format.hpp"
 #include "smartpower/core/selector.hpp"
 
 #include <algorithm>
@@ -581,11 +582,9 @@ std::vector<std::vector<double>> grid_points(const std::vector<SetSpec>& specs, 
     dims += (dims.empty() ? "" : " x ") + std::to_string(grid_count(s));
   }
   if (total > static_cast<double>(max_points)) {
-    std::ostringstream ss;
-    ss.precision(15);
-    ss << total;
-    throw InputError("--set: the grid has " + ss.str() + " points (" + dims + "), more than the limit of " +
-                     std::to_string(max_points) + ": use larger steps, fewer parameters, or --lhs N");
+    throw InputError("--set: the grid has " + format_significant(total, 15) + " points (" + dims +
+                     "), more than the limit of " + std::to_string(max_points) +
+                     ": use larger steps, fewer parameters, or --lhs N");
   }
   check_point_values(total, specs.size(), "--set: the grid");
   std::vector<std::vector<double>> axes;

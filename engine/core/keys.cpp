@@ -1,5 +1,6 @@
 // What is generated from the key registry (smartpower/keys.hpp): the reader's range
 // texts, docs/keys.md and the JSON Schema of a scenario file.
+#include "smartpower/core/format.hpp"
 #include "smartpower/core/keys.hpp"
 
 #include <cstdio>
@@ -18,9 +19,7 @@ std::string pretty(double v) {
   if (v == static_cast<double>(static_cast<long long>(v)) && std::abs(v) < 1e6) {
     return std::to_string(static_cast<long long>(v));
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  std::string s = buf;
+  std::string s = format_significant(v);
   const auto e = s.find('e');
   if (e != std::string::npos) {
     std::string mant = s.substr(0, e), exp = s.substr(e + 1);
@@ -282,10 +281,11 @@ Json schema_of(const Node& n, bool required_only) {
 std::string Range::describe() const {
   const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
   if (has_lo && has_hi) {
-    return std::string("a number in ") + (lo_open ? "(" : "[") + number_text(lo) + ", " + number_text(hi) + (hi_open ? ")" : "]");
+    return std::string("a number in ") + (lo_open ? "(" : "[") + format_significant(lo) + ", " +
+           format_significant(hi) + (hi_open ? ")" : "]");
   }
-  if (has_lo) return std::string("a number ") + (lo_open ? "> " : ">= ") + number_text(lo);
-  if (has_hi) return std::string("a number ") + (hi_open ? "< " : "<= ") + number_text(hi);
+  if (has_lo) return std::string("a number ") + (lo_open ? "> " : ">= ") + format_significant(lo);
+  if (has_hi) return std::string("a number ") + (hi_open ? "< " : "<= ") + format_significant(hi);
   return "a finite number";
 }
 

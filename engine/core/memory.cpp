@@ -12,6 +12,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "smartpower/core/format.hpp"
 #include "smartpower/core/error.hpp"
 
 namespace smartpower {
@@ -79,12 +80,6 @@ double parse_bytes(const std::string& text) {
   if (unit == "G") return v * kGiB;
   if (unit == "T") return v * kGiB * 1024;
   return -1;
-}
-
-std::string one_decimal(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
 }
 
 // Bytes of an ordered JSON value holding `members` numbers (nlohmann::ordered_json: a
@@ -203,14 +198,14 @@ std::string MemoryEstimate::describe() const {
 std::string format_bytes(double b) {
   if (!(b < 1e300)) return "more than any machine has";
   if (b < kKiB) return std::to_string(static_cast<long long>(std::llround(b))) + " bytes";
-  if (b < kMiB) return one_decimal(b / kKiB) + " KiB";
-  if (b < kGiB) return one_decimal(b / kMiB) + " MiB";
-  if (b < kGiB * 100) return one_decimal(b / kGiB) + " GiB";
+  if (b < kMiB) return format_fixed(b / kKiB, 1) + " KiB";
+  if (b < kGiB) return format_fixed(b / kMiB, 1) + " MiB";
+  if (b < kGiB * 100) return format_fixed(b / kGiB, 1) + " GiB";
   return format_count(std::round(b / kGiB)) + " GiB";
 }
 
 std::string format_count(double n) {
-  if (!(std::abs(n) < 1e18)) return one_decimal(n);
+  if (!(std::abs(n) < 1e18)) return format_fixed(n, 1);
   std::string digits = std::to_string(static_cast<long long>(std::llround(std::abs(n))));
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {

@@ -1,7 +1,6 @@
 #include "smartpower/core/messages.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 namespace smartpower {
 
@@ -28,12 +27,6 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   // Close means at most a third of the word's letters differ (and at least 1 allowed).
   const std::size_t allowed = std::max<std::size_t>(2, word.size() / 3);
   return best_d <= allowed ? best : std::string{};
-}
-
-std::string number_text(double v) {
-  std::ostringstream ss;
-  ss << v;
-  return ss.str();
 }
 
 }  // namespace smartpower

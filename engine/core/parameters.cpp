@@ -287,7 +287,7 @@ void Parameter::set(Scenario& sc, double value) const {
   // `to` may be +infinity, its default: the move lasts to the end.
   const bool open_end = kind_ == Kind::move && c_ == 1 && value == key_->fallback;
   if (!open_end && !key_->range.contains(value)) {
-    fail(path_, "= " + number_text(value) + " is out of range: expected " + key_->range.describe());
+    fail(path_, "= " + format_significant(value) + " is out of range: expected " + key_->range.describe());
   }
   ref(sc) = value;
   if (const auto table = symmetric_table(kind_)) {  // symmetric: both sides

@@ -70,7 +70,8 @@ class Checker {
     fail("'" + std::string(key) + "' " + message);
   }
   void number(std::string_view name, double v, const Range& range) const {
-    if (!range.contains(v)) fail("'" + std::string(name) + "' = " + number_text(v) + " is out of range: expected " + range.describe());
+    if (!range.contains(v))
+      fail("'" + std::string(name) + "' = " + format_significant(v) + " is out of range: expected " + range.describe());
   }
   void number(const Key& key, double v) const { number(key.name(), v, key.range); }
   void number(std::string_view name, const Key& key, double v) const { number(name, v, key.range); }
@@ -140,12 +141,13 @@ void validate(const Scenario& sc, const Limits& limits) {
     }
     if (!(sc.info.end > sc.info.start)) c.fail_key("end", "must be later than 'start'");
     if (sc.info.dt > sc.info.end - sc.info.start) {
-      c.fail_key("dt", "is larger than the horizon end - start = " + number_text(sc.info.end - sc.info.start));
+      c.fail_key("dt", "is larger than the horizon end - start = " + format_significant(sc.info.end - sc.info.start));
     }
     const double steps = (sc.info.end - sc.info.start) / sc.info.dt;
     if (!(steps <= static_cast<double>(limits.max_steps))) {
-      const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : number_text(steps);
-      c.fail_key("dt", "= " + number_text(sc.info.dt) + " gives " + count + " steps; the limit is " + std::to_string(limits.max_steps));
+      const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : format_significant(steps);
+      c.fail_key("dt", "= " + format_significant(sc.info.dt) + " gives " + count + " steps; the limit is " +
+                           std::to_string(limits.max_steps));
     }
     if (std::abs(steps - std::round(steps)) > 1e-6) c.fail_key("dt", "must divide end - start into a whole number of steps");
     check_points(c, "price", sc.info.price);
@@ -156,7 +158,7 @@ void validate(const Scenario& sc, const Limits& limits) {
   Checker("[model]").numbers(sc.params, model_fields());
   if (sc.params.alignment_rate * sc.info.dt > 1) {
     throw InputError("[model]: 'alignment_rate' * dt must be <= 1 (the update would overshoot): " +
-                     number_text(sc.params.alignment_rate) + " * " + number_text(sc.info.dt));
+                     format_significant(sc.params.alignment_rate) + " * " + format_significant(sc.info.dt));
   }
 
   // [[levers]]
@@ -296,8 +298,8 @@ void validate(const Scenario& sc, const Limits& limits) {
     if (!e.id.empty()) check_id(c, e.id, event_ids, "event");
     c.number(scenario_key("events.<id>.time"), e.time);
     if (e.time < sc.info.start || e.time >= sc.info.end) {
-      c.fail_key("time", "= " + number_text(e.time) + " is outside the scenario's time range [" + number_text(sc.info.start) + ", " +
-                             number_text(sc.info.end) + ")");
+      c.fail_key("time", "= " + format_significant(e.time) + " is outside the scenario's time range [" +
+                             format_significant(sc.info.start) + ", " + format_significant(sc.info.end) + ")");
     }
     c.index("actor", e.actor, actor_ids, "actor", false);
     c.index("target", e.target, actor_ids, "actor", false);
@@ -323,8 +325,9 @@ void validate(const Scenario& sc, const Limits& limits) {
     if (mv.to != scenario_key("moves.<id>.to").fallback) c.number(scenario_key("moves.<id>.to"), mv.to);
     if (!(mv.to > mv.from)) c.fail_key("to", "must be later than 'from'");
     if (mv.from >= sc.info.end || mv.to <= sc.info.start) {
-      c.fail_key("from", "= " + number_text(mv.from) + ": the window [" + number_text(mv.from) + ", " + number_text(mv.to) +
-                             ") is outside the scenario's time range [" + number_text(sc.info.start) + ", " + number_text(sc.info.end) + ")");
+      c.fail_key("from", "= " + format_significant(mv.from) + ": the window [" + format_significant(mv.from) + ", " +
+                             format_significant(mv.to) + ") is outside the scenario's time range [" +
+                             format_significant(sc.info.start) + ", " + format_significant(sc.info.end) + ")");
     }
     c.number(scenario_key("moves.<id>.scale"), mv.scale);
     c.number(scenario_key("moves.<id>.effort"), mv.effort);

@@ -426,11 +426,7 @@ void refuse_input_as_output(const std::string& output_path, const std::vector<st
   }
 }
 
-static std::string gib(double bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
-  return buf;
-}
+static std::string gib(double bytes) { return format_fixed(bytes / (1024.0 * 1024 * 1024), 1) + " GiB"; }
 
 void check_output_budget(const Model& model, long long runs, bool per_run_series, const std::string& out_dir,
                          double max_output_bytes, double max_memory_bytes) {
@@ -474,13 +470,6 @@ double from_hex_bits(const std::string& hex) {
   double v;
   std::memcpy(&v, &bits, sizeof v);
   return v;
-}
-
-std::string format_number(double v) {
-  if (v == 0) return "0";  // also folds -0
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
 }
 
 void write_series_header(std::ostream& out) { out << "run,time,metric,actor,partner,lever,value\n"; }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "smartpower/core/format.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/error.hpp"
 #include "core/splitmix64.hpp"
@@ -11,9 +12,7 @@ namespace smartpower {
 namespace {
 
 std::string num(double v, int digits = 4) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  std::string s(buf);
+  std::string s = format_significant(v, digits);
   if (s.find_first_of(".e") == std::string::npos) s += ".0";
   return s;
 }

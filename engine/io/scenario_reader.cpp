@@ -138,13 +138,13 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
                                                         std::numeric_limits<std::int64_t>::max()));
     if (!(sc.info.end > sc.info.start)) r.fail_key("end", "must be later than 'start'");
     if (sc.info.dt > sc.info.end - sc.info.start) {
-      r.fail_key("dt", "is larger than the horizon end - start = " + number_text(sc.info.end - sc.info.start));
+      r.fail_key("dt", "is larger than the horizon end - start = " + format_significant(sc.info.end - sc.info.start));
     }
     const double steps = (sc.info.end - sc.info.start) / sc.info.dt;
     // Compared in double: dt = 1e-300 gives 1e303 steps, beyond any integer type.
     if (!(steps <= static_cast<double>(limits.max_steps))) {
-      const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : number_text(steps);
-      r.fail_key("dt", "= " + number_text(sc.info.dt) + " gives " + count + " steps; the limit is " +
+      const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : format_significant(steps);
+      r.fail_key("dt", "= " + format_significant(sc.info.dt) + " gives " + count + " steps; the limit is " +
                            std::to_string(limits.max_steps));
     }
     if (std::abs(steps - std::round(steps)) > 1e-6) {
@@ -165,7 +165,7 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
     const toml::node* at = get_path(root, "model.alignment_rate");
     throw InputError(at ? position_of(*at) : fallback_pos(root),
                      "[model]: 'alignment_rate' * dt must be <= 1 (the update would overshoot): " +
-                         number_text(sc.params.alignment_rate) + " * " + number_text(sc.info.dt));
+                         format_significant(sc.params.alignment_rate) + " * " + format_significant(sc.info.dt));
   }
 
   // [[levers]]
@@ -369,8 +369,8 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
       e.source = er.required_string("source");
       e.time = er.required_number(scenario_key("events.<id>.time"));
       if (e.time < sc.info.start || e.time >= sc.info.end) {
-        er.fail_key("time", "= " + number_text(e.time) + " is outside the scenario's time range [" + number_text(sc.info.start) + ", " +
-                                number_text(sc.info.end) + ")");
+        er.fail_key("time", "= " + format_significant(e.time) + " is outside the scenario's time range [" +
+                                format_significant(sc.info.start) + ", " + format_significant(sc.info.end) + ")");
       }
       e.actor = resolve_id(er, "actor", er.required_string("actor"), actor_ids, "actor", false);
       e.target = resolve_id(er, "target", er.required_string("target"), actor_ids, "actor", false);
@@ -408,8 +408,9 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
       mv.to = mr.number(scenario_key("moves.<id>.to"));
       if (!(mv.to > mv.from)) mr.fail_key("to", "must be later than 'from'");
       if (mv.from >= sc.info.end || mv.to <= sc.info.start) {
-        mr.fail_key("from", "= " + number_text(mv.from) + ": the window [" + number_text(mv.from) + ", " + number_text(mv.to) +
-                                ") is outside the scenario's time range [" + number_text(sc.info.start) + ", " + number_text(sc.info.end) + ")");
+        mr.fail_key("from", "= " + format_significant(mv.from) + ": the window [" + format_significant(mv.from) + ", " +
+                                format_significant(mv.to) + ") is outside the scenario's time range [" +
+                                format_significant(sc.info.start) + ", " + format_significant(sc.info.end) + ")");
       }
       mv.scale = mr.number(scenario_key("moves.<id>.scale"));
       mv.effort = mr.number(scenario_key("moves.<id>.effort"));

@@ -49,7 +49,7 @@ double TableReader::number(std::string_view key, double fallback, const Range& r
   const double v = number_value(*n, ok);
   if (!ok) fail(n, "'" + std::string(key) + "' must be " + range.describe() + ", not " + type_name(*n));
   if (!range.contains(v)) {
-    fail(n, "'" + std::string(key) + "' = " + number_text(v) + " is out of range: expected " + range.describe());
+    fail(n, "'" + std::string(key) + "' = " + format_significant(v) + " is out of range: expected " + range.describe());
   }
   return v;
 }

@@ -1,6 +1,7 @@
 // HTML reports (engine/internal/smartpower/report/report.hpp): the page's data as JSON, made here, in the
 // template of web/report/ (engine/report_template.hpp), which draws the charts with
 // Observable Plot in the browser. No external resources of any kind.
+#include "smartpower/core/format.hpp"
 #include "smartpower/report/report.hpp"
 
 #include <algorithm>
@@ -118,9 +119,7 @@ std::string esc(std::string_view s) { return html_escape(s); }
 
 // Fixed-point text without "-0.000" (ASCII, for SVG coordinates).
 std::string fx_ascii(double v, int prec) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
-  std::string s(buf);
+  std::string s = format_fixed(v, prec);
   if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
   return s;
 }

@@ -6,13 +6,14 @@
 #include <string_view>
 #include <vector>
 
+#include "smartpower/core/format.hpp"
+
 namespace smartpower {
 
 // The closest candidate by edit distance, or "" when nothing is close ("did you mean").
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
-// A number as messages print it: the stream's default, 6 significant digits ("0.5",
-// "1e+06"), as the reader has always printed them.
-std::string number_text(double v);
+// A number in a message: format_significant(v), 6 significant digits ("0.5", "1e+06"),
+// as the reader has always printed them.
 
 }  // namespace smartpower

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "smartpower/core/format.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/core/version.hpp"  // engine_version(), printed in summary.json
 
@@ -95,9 +96,6 @@ void refuse_input_as_output(const std::string& output_path, const std::vector<st
 // exactly, so a resumed search or sweep ends byte-identical to an uninterrupted one.
 std::string hex_bits(double v);
 double from_hex_bits(const std::string& hex);
-
-// Shortest round-trip text of a double (std::to_chars): deterministic and exact.
-std::string format_number(double v);
 
 // Long-format time-series rows: run,time,metric,actor,partner,lever,value. Entries with
 // actor == partner and real/volume of levers without a unit are left out.
