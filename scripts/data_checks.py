@@ -3,13 +3,16 @@
 
   /usr/bin/python3 scripts/data_checks.py [--tolerance 0.693]
 
-The fit series follow scenarios/data/README.md ("Recommended series"): one reporter for
-all three partners, Kazakhstan's own customs (`imf_dots_kaz_reporter`, IMF DOTS
-1994-2020) plus the Kazakh statistics committee's 2021 table (`kazakh`, the row whose
-source cites the xls); KZ-RU 2010 left out (a Kazakh reporting break after the Customs
-Union); 1992-93 Kazakh-reported rows left out (CIS trade not covered). KZ-TR 1992 has
-one source only (docslib 5479512, `secondary`): it is used for the 1992-2000 check.
-Years up to 2021 only.
+The fit series follow scenarios/data/README.md ("Recommended series"): one convention for
+all three partners, each flow as its importer records it (`importer_reported`, IMF DOTS
+1994-2020: the partner's imports from Kazakhstan plus Kazakhstan's imports from the
+partner, both CIF; rows derived by scripts/importer_series.py). KZ-RU 2010 left out (a
+Kazakh reporting break after the Customs Union, in Kazakhstan's imports). The 2021 shares
+(D05-D07) are the Kazakh statistics committee's 2021 table (`kazakh`, the row whose source
+cites the xls), the only 2021 figures for all three. KZ-TR 1992 has one source only
+(docslib 5479512, `secondary`): it is used for the 1992-2000 check. Years up to 2021 only.
+Before this round the series were Kazakhstan's own reports (`imf_dots_kaz_reporter`); the
+switch and its reason are in docs/calibration.md ("Which side's statistics").
 """
 from __future__ import annotations
 
@@ -32,13 +35,13 @@ def main():
         pts = {}
         for r in trade:
             y = int(r["year"])
-            if r["partner"] != p:
-                continue
-            if r["side"] == "imf_dots_kaz_reporter" and 1994 <= y <= 2020 and not (p == "RUS" and y == 2010):
+            if r["partner"] == p and r["side"] == "importer_reported" and 1994 <= y <= 2020 and not (p == "RUS" and y == 2010):
                 pts.setdefault(y, r["value"])
-            if r["side"] == "kazakh" and y == 2021 and "xls" in r["source"]:
-                pts[y] = r["value"]
         return sorted(pts.items())
+
+    def committee_2021(p):
+        return [float(r["value"]) for r in trade if r["partner"] == p and r["year"] == "2021" and r["side"] == "kazakh"
+                and "xls" in r["source"]][0]
 
     s = {p: series(p) for p in ("RUS", "CHN", "TUR")}
     tr1992 = [r["value"] for r in trade if r["partner"] == "TUR" and r["year"] == "1992" and r["side"] == "secondary"]
@@ -56,7 +59,8 @@ def main():
         "# compared with the mean of the model's four quarters of that year (`window = 1.0`; the run",
         "# ends at 2021.75 so that 2021 has its four quarters). `error = \"log\"`: a point's error is |ln(model / observed)|, and",
         f"# `tolerance` is the largest allowed ({a.tolerance} = a factor of {2.718281828 ** a.tolerance:.2f}).",
-        "# Reporter: Kazakhstan throughout (IMF DOTS `imf_dots_kaz_reporter` 1994-2020, Kazakh committee 2021).",
+        "# Series: each flow as its importer reports it, both CIF (`importer_reported`: the partner's imports from",
+        "# Kazakhstan + Kazakhstan's imports from the partner, IMF DOTS 1994-2020); 2021 shares: Kazakh committee.",
         "# The 2021 share checks D05-D07 are read on the ensemble mean (`on = \"mean\"`: the model's",
         "# expected shares against the year's data; the share of runs is still shown): one run's",
         "# year adds its own decision noise to the world's, and a model right by construction (one",
@@ -74,18 +78,18 @@ def main():
     names = {"RUS": "Russia", "CHN": "China", "TUR": "Türkiye"}
     for i, p in enumerate(("RUS", "CHN", "TUR")):
         pts = s[p]
-        claim(f"D0{i + 1}", f"KZ–{p} trade", f"Kazakhstan's trade with {names[p]} {pts[0][0]}–{pts[-1][0]} (Kazakh reporter) "
+        claim(f"D0{i + 1}", f"KZ–{p} trade", f"Kazakhstan's trade with {names[p]} {pts[0][0]}–{pts[-1][0]} (each flow as its importer reports it) "
               f"within |log error| {a.tolerance} at every year.", sec,
               ['kind = "data"', f'metric = "flow[KAZ,{p},trade]"', f"points = {fmt(pts)}", "window = 1.0",
                'error = "log"', f"tolerance = {a.tolerance}",
-               'note = "IMF DOTS, Kazakhstan as reporter; 2021 Kazakh committee' + (
+               'note = "IMF DOTS, importer-reported (scripts/importer_series.py)' + (
                    '; 2010 left out (reporting break)' if p == "RUS" else "") + '"'])
     early = [(1992, tr1992[0])] + [(y, v) for y, v in s["TUR"] if y <= 2000]
     claim("D04", "KZ–TR trade starts near zero", "Kazakhstan–Türkiye trade 1992–2000 within a factor of 2 at every year "
-          "(1992: 0.03 bn, the only source; 1994–2000 Kazakh reporter).", sec,
+          "(1992: 0.03 bn, the only source; 1994–2000 importer-reported).", sec,
           ['kind = "data"', 'metric = "flow[KAZ,TUR,trade]"', f"points = {fmt(early)}", "window = 1.0", 'error = "log"',
-           "tolerance = 0.693", 'note = "1992: docslib 5479512 (secondary); 1994-2000: IMF DOTS, Kazakh reporter"'])
-    last = {p: float(s[p][-1][1]) for p in s}
+           "tolerance = 0.693", 'note = "1992: docslib 5479512 (secondary); 1994-2000: IMF DOTS, importer-reported"'])
+    last = {p: committee_2021(p) for p in s}
     tot = sum(last.values())
     out.extend(["", "# ---- Kazakhstan's 2021 trade among the three partners (Kazakh committee: " +
                 ", ".join(f"{p} {last[p]:g}" for p in last) + "),", "# each share within 5 points: relative tolerance 0.05 / share."])

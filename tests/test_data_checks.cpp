@@ -202,6 +202,76 @@ TEST_CASE("the flagship's price index is the public oil price series", "[claims]
   CHECK(std::abs(sc->info.price_reference - std::exp(log_sum / static_cast<double>(oil.size()))) <= 0.05);
 }
 
+TEST_CASE("every importer-reported trade row is its two importers' figures", "[claims][data][flagship]") {
+  // A `importer_reported` row of scenarios/data/kazakhstan_series.csv (the series the data
+  // checks fit) is the partner's imports from Kazakhstan plus Kazakhstan's imports from the
+  // partner, USD m -> bn to 3 decimals, each figure as the two IMF DOTS rows of that year
+  // give it (scripts/importer_series.py). A value or a source figure changed in one place
+  // only fails here.
+  std::ifstream csv(sptest::scenario("data/kazakhstan_series.csv"));
+  REQUIRE(csv);
+  const std::regex row(R"(^trade,KAZ,(\w+),(\d+),([\d.]+),USD bn,(\w+),(.*)$)");
+  const std::regex derived(R"(imports from KZ ([\d.]+) .*Kazakhstan's imports from [^ ]+ ([\d.]+) )");
+  const std::regex kz_side(R"(imports from partner ([\d.]+))"), partner_side(R"(imports from KZ ([\d.]+))");
+  std::map<std::pair<std::string, int>, double> kz_imports, partner_imports;
+  std::vector<std::tuple<std::string, int, double, double, double>> rows;  // partner, year, value, from KZ, from partner
+  std::string line;
+  while (std::getline(csv, line)) {
+    std::smatch m, n;
+    if (!std::regex_match(line, m, row)) continue;
+    const std::pair<std::string, int> key{m[1], std::stoi(m[2])};
+    const std::string side = m[4], source = m[5];
+    if (side == "imf_dots_kaz_reporter" && std::regex_search(source, n, kz_side)) kz_imports[key] = std::stod(n[1]);
+    if (side != "imf_dots_kaz_reporter" && side.rfind("imf_dots_", 0) == 0 && std::regex_search(source, n, partner_side))
+      partner_imports[key] = std::stod(n[1]);
+    if (side == "importer_reported") {
+      REQUIRE(std::regex_search(source, n, derived));
+      rows.emplace_back(key.first, key.second, std::stod(m[3]), std::stod(n[1]), std::stod(n[2]));
+    }
+  }
+  REQUIRE(rows.size() >= 75);
+  for (const auto& [p, y, value, from_kz, from_partner] : rows) {
+    INFO(p << " " << y);
+    CHECK(partner_imports.at({p, y}) == from_kz);
+    CHECK(kz_imports.at({p, y}) == from_partner);
+    CHECK(std::abs(value - (from_kz + from_partner) / 1000.0) <= 0.0005 + 1e-12);
+  }
+}
+
+TEST_CASE("the flagship's import-crisis moves are the rule applied to the public series", "[claims][data][flagship]") {
+  // scenarios/flagship.toml: every year 1993-2020 in which a partner's imports from the world
+  // (series `imports`) fell to 0.8 of the year before or less has one move scaling that
+  // partner's trade effort toward every partner by the ratio (to 3 decimals) over the year,
+  // and no other move is a crisis move. A year added or dropped, or a ratio typed wrongly,
+  // fails here.
+  std::map<std::pair<std::string, int>, double> imports;
+  for (const auto& f : series_rows(5)) {
+    if (f[0] == "imports" && f[2] == "WLD") imports[{f[1], std::stoi(f[3])}] = std::stod(f[4]);
+  }
+  REQUIRE(imports.size() >= 80);
+  std::map<std::pair<std::string, int>, double> expected;
+  for (const auto& [key, value] : imports) {
+    const auto before = imports.find({key.first, key.second - 1});
+    if (key.second < 1993 || key.second > 2020 || before == imports.end()) continue;
+    const double ratio = value / before->second;
+    if (ratio <= 0.8) expected[key] = std::round(ratio * 1000.0) / 1000.0;
+  }
+  REQUIRE(expected.size() >= 3);
+  const ValidScenario sc = load_scenario(sptest::scenario("flagship.toml"));
+  std::map<std::pair<std::string, int>, double> found;
+  for (const auto& m : sc->moves) {
+    if (m.id.rfind("crisis_", 0) != 0) continue;
+    INFO(m.id);
+    CHECK(m.target == -1);
+    REQUIRE(m.lever >= 0);
+    CHECK(sc->levers[static_cast<std::size_t>(m.lever)].id == "trade");
+    CHECK(m.to == m.from + 1.0);
+    CHECK(m.effort == 0.0);
+    found[{sc->actors[static_cast<std::size_t>(m.actor)].id, static_cast<int>(m.from)}] = m.scale;
+  }
+  CHECK(found == expected);
+}
+
 TEST_CASE("a claim on the mean is judged on the ensemble mean, its share of runs still measured", "[claims][data][mean]") {
   // Noisy decisions (tiny_scenario with A's noise raised): each run's yearly effort of A
   // toward B on culture scatters around the ensemble mean. A data check with a tight

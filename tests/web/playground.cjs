@@ -165,9 +165,17 @@ const { cpuMs } = require('./cpu_time.cjs');
       return c.mean[c.mean.length - 1];
     });
     const c1 = await tr();
-    const strength = await page.$eval('#move-0-scale', (e) => Number(e.value));
+    // The what-if's own move, found by its label: the flagship's data moves (the partners'
+    // import crises) have sliders too and come first.
+    const slider = '#' + await page.evaluate(() => {
+      const group = [...document.querySelectorAll('#move-sliders .move')]
+        .find((g) => g.querySelector('.move-title').textContent.startsWith('Turkish trade push'));
+      return group ? group.querySelector('input[id$="-scale"]').id : '';
+    });
+    if (slider === '#') fail('the Turkish trade push has no strength slider');
+    const strength = await page.$eval(slider, (e) => Number(e.value));
     const n1 = await page.evaluate(() => Number(document.body.dataset.runs));
-    await page.$eval('#move-0-scale', (e) => { e.value = String(Number(e.value) * 2); e.dispatchEvent(new Event('input')); });
+    await page.$eval(slider, (e) => { e.value = String(Number(e.value) * 2); e.dispatchEvent(new Event('input')); });
     await runs(n1 + 1);
     await page.waitForFunction(() => !window.playground.running, { timeout: 120000 });
     const c2 = await tr();
