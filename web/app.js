@@ -91,7 +91,7 @@ function buildMoveSliders(info) {
     const strength = m.effort !== 0 ? 'effort' : 'scale';
     const sliders = [
       [strength, strength === 'scale' ? 'strength: scale of the actor\'s effort' : 'strength: effort added per year',
-        m[strength], 0, Math.max(strength === 'scale' ? 3 : 1, 2 * Math.abs(m[strength])), strength === 'scale' ? 0.05 : 0.01],
+        m[strength], 0, Math.max(strength === 'scale' ? 3 : 1, 2 * Math.abs(m[strength])), strength === 'scale' ? 0.005 : 0.01],
       ['from', 'from (year)', m.from, info.start, info.end - STEP_YEARS, STEP_YEARS],
       ['to', 'to (year)', m.to ?? info.end + STEP_YEARS, info.start + STEP_YEARS, info.end + STEP_YEARS, STEP_YEARS],
     ];
@@ -258,7 +258,7 @@ function figure(id, title, times, groups, opts = {}) {
   const fig = $(id).closest('figure');
   fig.hidden = groups.length === 0;
   if (!groups.length) return;
-  drawPanel(id, bandPanel(id, times, groups, opts), groups, 'what-if move active', opts.events);
+  drawPanel(id, bandPanel(id, times, groups, opts), groups, 'move active', opts.events);
   $(id + '-caption').textContent = `${title} ${keyFigures(times, groups, opts.pct)}`;
 }
 
@@ -288,7 +288,7 @@ function draw(r) {
       same.label = `${same.n += 1} moves`;
     } else {
       windows.push({ from, to: end, n: 1, label: m.label,
-        tip: `What-if moves from ${fmtYear(from)}${end === Infinity ? '' : ` to ${fmtYear(end)}`}:\n${line}` });
+        tip: `Moves from ${fmtYear(from)}${end === Infinity ? '' : ` to ${fmtYear(end)}`}:\n${line}` });
     }
   }
   // The scenario's events on the balance chart, as the report marks them on its power
