@@ -127,6 +127,26 @@ std::string label_of(const std::string& label, std::size_t index, const char* wh
 
 }  // namespace
 
+namespace detail {
+std::optional<std::pair<const char*, std::string>> horizon_problem(const ScenarioInfo& info, const Limits& limits) {
+  if (!(info.end > info.start)) return std::pair{"end", std::string("must be later than 'start'")};
+  if (info.dt > info.end - info.start) {
+    return std::pair{"dt", "is larger than the horizon end - start = " + format_significant(info.end - info.start)};
+  }
+  const double steps = (info.end - info.start) / info.dt;
+  // Compared in double: dt = 1e-300 gives 1e303 steps, beyond any integer type.
+  if (!(steps <= static_cast<double>(limits.max_steps))) {
+    const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : format_significant(steps);
+    return std::pair{"dt", "= " + format_significant(info.dt) + " gives " + count + " steps; the limit is " +
+                               std::to_string(limits.max_steps)};
+  }
+  if (std::abs(steps - std::round(steps)) > 1e-6) {
+    return std::pair{"dt", std::string("must divide end - start into a whole number of steps")};
+  }
+  return std::nullopt;
+}
+}  // namespace detail
+
 void validate(const Scenario& sc, const Limits& limits) {
   // [scenario]
   {
@@ -139,17 +159,7 @@ void validate(const Scenario& sc, const Limits& limits) {
       c.fail("'seed' = " + std::to_string(sc.info.seed) + " is out of range: expected an integer in [0, " +
              std::to_string(max_seed) + "]");
     }
-    if (!(sc.info.end > sc.info.start)) c.fail_key("end", "must be later than 'start'");
-    if (sc.info.dt > sc.info.end - sc.info.start) {
-      c.fail_key("dt", "is larger than the horizon end - start = " + format_significant(sc.info.end - sc.info.start));
-    }
-    const double steps = (sc.info.end - sc.info.start) / sc.info.dt;
-    if (!(steps <= static_cast<double>(limits.max_steps))) {
-      const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : format_significant(steps);
-      c.fail_key("dt", "= " + format_significant(sc.info.dt) + " gives " + count + " steps; the limit is " +
-                           std::to_string(limits.max_steps));
-    }
-    if (std::abs(steps - std::round(steps)) > 1e-6) c.fail_key("dt", "must divide end - start into a whole number of steps");
+    if (const auto problem = detail::horizon_problem(sc.info, limits)) c.fail_key(problem->first, problem->second);
     check_points(c, "price", sc.info.price);
     c.number(scenario_key("scenario.price_reference"), sc.info.price_reference);
   }

@@ -3,6 +3,9 @@
 // Parameter handles (smartpower/core/parameters.hpp), from one table per struct.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "smartpower/core/keys.hpp"
@@ -72,5 +75,10 @@ inline const std::vector<NumberField<Strategy>>& strategy_fields() {
   };
   return fields;
 }
+
+// The rules of [scenario] across keys (end after start, dt within the horizon, a whole
+// number of steps within the limit), written once for the TOML reader (which points at the
+// key's line) and validate(): the first broken one as (key, message), or none.
+std::optional<std::pair<const char*, std::string>> horizon_problem(const ScenarioInfo& info, const Limits& limits);
 
 }  // namespace smartpower::detail

@@ -92,6 +92,28 @@ void check_id_syntax(TableReader& r, const std::string& id, std::vector<std::str
   seen.push_back(id);
 }
 
+// An event or a move: its label names it in messages, its optional id must be unique
+// among its kind. The reader of the rest of the entry.
+TableReader labelled_entry(const toml::table& t, const char* what, std::string& label, std::string& id,
+                           std::vector<std::string>& ids) {
+  TableReader r(t, what);
+  label = r.required_string("label");
+  TableReader named(t, std::string(what) + " '" + label + "'");
+  named.node("label");
+  id = named.string("id", "");
+  if (!id.empty()) check_id_syntax(named, id, ids, what);
+  return named;
+}
+
+// `actor` and `target` of an event or a move: known actors, not the same one (a move's
+// target may be "*", every partner: -1).
+std::pair<int, int> read_dyad(TableReader& r, const std::vector<std::string>& actor_ids, bool target_star) {
+  const int actor = resolve_id(r, "actor", r.required_string("actor"), actor_ids, "actor", false);
+  const int target = resolve_id(r, "target", r.required_string("target"), actor_ids, "actor", target_star);
+  if (target == actor) r.fail_key("target", "must differ from 'actor'");
+  return {actor, target};
+}
+
 // [[TIME, VALUE], ...] points (a capability path, the price index): a non-empty array,
 // finite times that increase, values in (0, 1e12].
 void read_points(const TableReader& c, const toml::node& n, std::vector<std::pair<double, double>>& out) {
@@ -136,20 +158,7 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
     sc.info.seed = static_cast<std::uint64_t>(r.integer(seed.name(), static_cast<std::int64_t>(seed.fallback),
                                                         static_cast<std::int64_t>(seed.range.lo),
                                                         std::numeric_limits<std::int64_t>::max()));
-    if (!(sc.info.end > sc.info.start)) r.fail_key("end", "must be later than 'start'");
-    if (sc.info.dt > sc.info.end - sc.info.start) {
-      r.fail_key("dt", "is larger than the horizon end - start = " + format_significant(sc.info.end - sc.info.start));
-    }
-    const double steps = (sc.info.end - sc.info.start) / sc.info.dt;
-    // Compared in double: dt = 1e-300 gives 1e303 steps, beyond any integer type.
-    if (!(steps <= static_cast<double>(limits.max_steps))) {
-      const std::string count = steps < 1e15 ? std::to_string(std::llround(steps)) : format_significant(steps);
-      r.fail_key("dt", "= " + format_significant(sc.info.dt) + " gives " + count + " steps; the limit is " +
-                           std::to_string(limits.max_steps));
-    }
-    if (std::abs(steps - std::round(steps)) > 1e-6) {
-      r.fail_key("dt", "must divide end - start into a whole number of steps");
-    }
+    if (const auto problem = detail::horizon_problem(sc.info, limits)) r.fail_key(problem->first, problem->second);
     if (const toml::node* n = r.node("price")) read_points(r, *n, sc.info.price);
     sc.info.price_reference = r.number(scenario_key("scenario.price_reference"));
     r.finish();
@@ -359,22 +368,15 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
   std::vector<std::string> event_ids;
   if (const toml::array* evs = top.array_of_tables("events")) {
     for (const auto& el : *evs) {
-      TableReader r(*el.as_table(), "event");
       Event e;
-      e.label = r.required_string("label");
-      TableReader er(*el.as_table(), "event '" + e.label + "'");
-      er.node("label");
-      e.id = er.string("id", "");
-      if (!e.id.empty()) check_id_syntax(er, e.id, event_ids, "event");
+      TableReader er = labelled_entry(*el.as_table(), "event", e.label, e.id, event_ids);
       e.source = er.required_string("source");
       e.time = er.required_number(scenario_key("events.<id>.time"));
       if (e.time < sc.info.start || e.time >= sc.info.end) {
         er.fail_key("time", "= " + format_significant(e.time) + " is outside the scenario's time range [" +
                                 format_significant(sc.info.start) + ", " + format_significant(sc.info.end) + ")");
       }
-      e.actor = resolve_id(er, "actor", er.required_string("actor"), actor_ids, "actor", false);
-      e.target = resolve_id(er, "target", er.required_string("target"), actor_ids, "actor", false);
-      if (e.actor == e.target) er.fail_key("target", "must differ from 'actor'");
+      std::tie(e.actor, e.target) = read_dyad(er, actor_ids, false);
       if (er.table().get("lever")) e.lever = resolve_id(er, "lever", er.string("lever", ""), lever_ids, "lever", false);
       e.stock = er.number(scenario_key("events.<id>.stock"));
       e.alignment = er.number(scenario_key("events.<id>.alignment"));
@@ -390,17 +392,10 @@ Scenario read_scenario(const toml::table& root, const Limits& limits) {
   std::vector<std::string> move_ids;
   if (const toml::array* mvs = top.array_of_tables("moves")) {
     for (const auto& el : *mvs) {
-      TableReader r(*el.as_table(), "move");
       Move mv;
-      mv.label = r.required_string("label");
-      TableReader mr(*el.as_table(), "move '" + mv.label + "'");
-      mr.node("label");
-      mv.id = mr.string("id", "");
-      if (!mv.id.empty()) check_id_syntax(mr, mv.id, move_ids, "move");
+      TableReader mr = labelled_entry(*el.as_table(), "move", mv.label, mv.id, move_ids);
       mv.source = mr.string("source", "");
-      mv.actor = resolve_id(mr, "actor", mr.required_string("actor"), actor_ids, "actor", false);
-      mv.target = resolve_id(mr, "target", mr.required_string("target"), actor_ids, "actor", true);
-      if (mv.target == mv.actor) mr.fail_key("target", "must differ from 'actor'");
+      std::tie(mv.actor, mv.target) = read_dyad(mr, actor_ids, true);
       mv.lever = resolve_id(mr, "lever", mr.required_string("lever"), lever_ids, "lever", true);
       mv.from = mr.required_number(scenario_key("moves.<id>.from"));
       // Without `to` a move lasts to the end, the last recorded instant included (a default
