@@ -10,6 +10,8 @@
 #include <vector>
 #include <sys/wait.h>
 
+#include "smartpower/io/document.hpp"
+
 namespace sptest {
 
 inline std::string root() {
@@ -52,8 +54,9 @@ inline int run(const std::string& cmd, std::string* output = nullptr) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-// A minimal valid scenario: 3 actors, 2 levers, 4 steps.
-inline std::string tiny_scenario(const std::string& extra = "") {
+// A minimal valid scenario: 3 actors, 2 levers, 4 steps; `extra` appended, `info` added
+// to its [scenario] table (e.g. "price = [[2000.0, 10.0]]\n").
+inline std::string tiny_scenario(const std::string& extra = "", const std::string& info = "") {
   return R"(
 [scenario]
 name = "tiny"
@@ -61,6 +64,7 @@ start = 2000.0
 end = 2001.0
 dt = 0.25
 seed = 7
+)" + info + R"(
 
 [[levers]]
 id = "culture"
@@ -91,6 +95,11 @@ identity = { y = 1.0 }
 [relations.A.C]
 border = 1.0
 )" + extra;
+}
+
+// The tiny scenario, read and validated: the one builder of the tests' small models.
+inline smartpower::ValidScenario tiny(const std::string& extra = "", const std::string& info = "") {
+  return smartpower::build_scenario(*smartpower::load_document_from_string(tiny_scenario(extra, info), "tiny.toml").table);
 }
 
 // Economy growing at 100 % a year for 800 years: overflows to infinity (step 710).

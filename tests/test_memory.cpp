@@ -198,8 +198,7 @@ TEST_CASE("the memory there is: MemAvailable, limits, and SMARTPOWER_MEMORY_LIMI
 }
 
 TEST_CASE("the ensemble refuses before allocating, and the estimate follows its plan", "[memory]") {
-  auto doc = load_document_from_string(sptest::tiny_scenario(), "tiny.toml");
-  const Model model(build_scenario(*doc.table));
+  const Model model(sptest::tiny());
   EnsembleOptions o;
   o.runs = 100000;
   o.threads = 2;
@@ -220,8 +219,7 @@ TEST_CASE("the ensemble refuses before allocating, and the estimate follows its 
 
 TEST_CASE("a thread that cannot be created: fewer threads, the same bytes; none at all: a clean error",
           "[memory][threads]") {
-  auto doc = load_document_from_string(sptest::tiny_scenario(), "tiny.toml");
-  const Model model(build_scenario(*doc.table));
+  const Model model(sptest::tiny());
   EnsembleOptions o;
   o.runs = 1000;
   o.chunk = 16;

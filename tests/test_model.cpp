@@ -107,10 +107,7 @@ TEST_CASE("alignment stays in [-1, 1] whatever the pressure", "[model][alignment
 }
 
 namespace {
-Model tiny_model(const std::string& extra) {
-  auto doc = load_document_from_string(sptest::tiny_scenario(extra), "tiny.toml");
-  return Model(build_scenario(*doc.table));
-}
+Model tiny_model(const std::string& extra, const std::string& info = "") { return Model(sptest::tiny(extra, info)); }
 }  // namespace
 
 TEST_CASE("influence follows stock, returns and affinity-driven receptivity", "[model][influence]") {
@@ -548,14 +545,9 @@ TEST_CASE("a priced lever's reach moves with the price index to the relation's e
   // 2 at mid-year. Trade is priced (pi = 1) and A-B has exposure 0.5 (given on one side):
   // g = (q/q_0)^0.5, 1 at the start, sqrt(2) at 2000.5, 2 at the end, for A-B and B-A alike;
   // A-C (no exposure) and culture (not priced) stay exactly 1.
-  const auto priced = [](const std::string& price, const std::string& extra) {
-    std::string text = sptest::tiny_scenario(extra);
-    text.replace(text.find("seed = 7\n"), 9, "seed = 7\n" + price);
-    return Model(build_scenario(*load_document_from_string(text, "tiny.toml").table));
-  };
   const std::string price = "price = [[2000.0, 10.0], [2001.0, 40.0]]\n";
   const std::string keys = "[overrides]\n\"levers.trade.price_exponent\" = 1.0\n[relations.A.B]\nprice_exposure = 0.5\n";
-  const Model m = priced(price, keys);
+  const Model m = tiny_model(keys, price);
   REQUIRE(m.has_gravity());
   CHECK(m.gravity(0, 1, 0, 1) == 1.0);
   CHECK(m.gravity(2, 1, 0, 1) == Approx(std::sqrt(2.0)).epsilon(1e-14));
@@ -567,13 +559,13 @@ TEST_CASE("a priced lever's reach moves with the price index to the relation's e
     CHECK(m.gravity(n, 0, 0, 1) == 1.0);
   }
   // With a reference price the factor is 1 there: q_0 = 20 is reached at 2000.5.
-  const Model ref = priced(price + "price_reference = 20.0\n", keys);
+  const Model ref = tiny_model(keys, price + "price_reference = 20.0\n");
   CHECK(ref.gravity(2, 1, 0, 1) == Approx(1.0).epsilon(1e-14));
   CHECK(ref.gravity(0, 1, 0, 1) == Approx(std::sqrt(0.5)).epsilon(1e-14));
   CHECK(ref.gravity(4, 1, 0, 1) == Approx(std::sqrt(2.0)).epsilon(1e-14));
   // A price before the first point is the first value, after the last the last: a series
   // starting later than the run is flat until it starts (q_0 is its first value).
-  const Model late = priced("price = [[2000.5, 10.0], [2001.0, 40.0]]\n", keys);
+  const Model late = tiny_model(keys, "price = [[2000.5, 10.0], [2001.0, 40.0]]\n");
   CHECK(late.gravity(2, 1, 0, 1) == 1.0);
   CHECK(late.gravity(4, 1, 0, 1) == Approx(2.0).epsilon(1e-14));
   // A price without exposure, or an exposure without a price, or a priced lever without
@@ -595,7 +587,7 @@ TEST_CASE("a priced lever's reach moves with the price index to the relation's e
   const std::pair<std::string, std::string> unchanged[] = {
       {price, ""}, {"", keys}, {price, "[relations.A.B]\nprice_exposure = 0.5\n"}};
   for (const auto& [p, extra] : unchanged) {
-    const std::vector<double> s = stocks(priced(p, extra));
+    const std::vector<double> s = stocks(tiny_model(extra, p));
     REQUIRE(s.size() == plain.size());
     CHECK(std::memcmp(s.data(), plain.data(), s.size() * sizeof(double)) == 0);
   }
@@ -604,12 +596,12 @@ TEST_CASE("a priced lever's reach moves with the price index to the relation's e
   CHECK(moved[1] == plain[1]);
   CHECK(moved[3] != plain[3]);
   // Exposures are symmetric; price points must be positive with increasing times.
-  CHECK_THROWS_WITH(priced(price, "[relations.A.B]\nprice_exposure = 0.5\n[relations.B.A]\nprice_exposure = 0.4\n"),
+  CHECK_THROWS_WITH(tiny_model("[relations.A.B]\nprice_exposure = 0.5\n[relations.B.A]\nprice_exposure = 0.4\n", price),
                     Catch::Contains("price exposures are symmetric"));
-  CHECK_THROWS_WITH(priced("price = [[2001.0, 10.0], [2000.0, 40.0]]\n", keys), Catch::Contains("the times must increase"));
-  CHECK_THROWS_WITH(priced("price = [[2000.0, 0.0]]\n", keys), Catch::Contains("(0, 1e12]"));
+  CHECK_THROWS_WITH(tiny_model(keys, "price = [[2001.0, 10.0], [2000.0, 40.0]]\n"), Catch::Contains("the times must increase"));
+  CHECK_THROWS_WITH(tiny_model(keys, "price = [[2000.0, 0.0]]\n"), Catch::Contains("(0, 1e12]"));
   // validate() makes the same checks on a Scenario built in code.
-  Scenario sc = build_scenario(*load_document_from_string(sptest::tiny_scenario(), "tiny.toml").table);
+  Scenario sc = sptest::tiny();
   sc.info.price = {{2000.0, 10.0}, {2000.0, 20.0}};
   CHECK_THROWS_WITH(validate(sc), Catch::Contains("the times must increase"));
 }

@@ -20,10 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 using sptest::listing;
 
-Scenario tiny(const std::string& extra) {
-  auto doc = load_document_from_string(sptest::tiny_scenario(extra), "tiny.toml");
-  return build_scenario(*doc.table);
-}
 
 bool all_finite(const EnsembleResult& r) {
   for (double v : r.finals) {
@@ -114,7 +110,7 @@ TEST_CASE("parameters at the edges of their ranges give finite results", "[robus
   };
   for (const auto& extra : edges) {
     INFO(extra);
-    Model m(tiny(extra));
+    Model m(sptest::tiny(extra));
     EnsembleOptions o;
     o.runs = 3;
     const auto r = run_ensemble(m, o);
