@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/claims_toml.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/io/scenario_gen.hpp"

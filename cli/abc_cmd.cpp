@@ -11,8 +11,8 @@
 
 #include "smartpower/core/format.hpp"
 #include "smartpower/core/memory.hpp"
-#include "smartpower/analysis/abc.hpp"
-#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/abc_toml.hpp"
+#include "smartpower/analysis/calibration_toml.hpp"
 #include "smartpower/io/checkpoint.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"

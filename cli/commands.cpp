@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "smartpower/core/format.hpp"
-#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/calibration_toml.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/core/error.hpp"

@@ -9,7 +9,7 @@
 #include "commands.hpp"
 #include "posterior_opts.hpp"
 #include "smartpower/core/format.hpp"
-#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/calibration_toml.hpp"
 #include "smartpower/io/checkpoint.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/memory.hpp"

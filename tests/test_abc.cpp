@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "helpers.hpp"
-#include "smartpower/analysis/abc.hpp"
+#include "smartpower/analysis/abc_toml.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/io/output.hpp"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "helpers.hpp"
-#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/calibration_toml.hpp"
 #include "smartpower/io/checkpoint.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/error.hpp"

@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "helpers.hpp"
-#include "smartpower/analysis/calibration.hpp"
-#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/calibration_toml.hpp"
+#include "smartpower/analysis/claims_toml.hpp"
 #include "smartpower/io/document.hpp"
 
 using namespace smartpower;
@@ -302,4 +302,24 @@ TEST_CASE("on the flagship, a claim plan gives the document's numbers at prior d
     INFO("u = " << u);
     require_same_report(plan.evaluate(v, o), on_document(*doc.table, set, params, v, o));
   }
+}
+
+TEST_CASE("on the flagship, claims on its Scenario give the file's numbers, every variant included",
+          "[claims][typed][baseline]") {
+  // Variants patch the scenario's document (scenario_document): an event switched off, moves
+  // added, Türkiye removed. The Scenario as loaded gives what the file gives.
+  Document doc = load_document(sptest::scenario("baseline.toml"));
+  const ValidScenario scenario = load_scenario(sptest::scenario("baseline.toml"));
+  const ClaimSet set = load_claims(sptest::scenario("claims.toml"));
+  ClaimOptions o;
+  o.runs = 2;
+  o.seed = 11;
+  require_same_report(evaluate_claims(scenario.scenario(), set, o), evaluate_claims(*doc.table, set, o));
+  // Its document reads back to itself.
+  const auto once = scenario_document(scenario.scenario());
+  CHECK(*scenario_document(build_scenario(*once)) == *once);
+  // An invalid Scenario is refused with validate()'s message.
+  Scenario bad = scenario;
+  bad.params.alpha = 2.0;
+  CHECK_THROWS_WITH(evaluate_claims(bad, set, o), Catch::Contains("'alpha' = 2 is out of range"));
 }

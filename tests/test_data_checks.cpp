@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "helpers.hpp"
-#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/claims_toml.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/io/load.hpp"
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
-#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/calibration_toml.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/error.hpp"
 #include "smartpower/core/keys.hpp"

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "helpers.hpp"
-#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/claims_toml.hpp"
 #include "smartpower/io/document.hpp"
 
 using namespace smartpower;

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "helpers.hpp"
-#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/claims_toml.hpp"
 #include "smartpower/analysis/compare.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/analysis/posterior.hpp"

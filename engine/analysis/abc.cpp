@@ -1,4 +1,4 @@
-#include "smartpower/analysis/abc.hpp"
+#include "smartpower/analysis/abc_toml.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "smartpower/analysis/claims_toml.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/core/executor.hpp"
@@ -119,7 +120,9 @@ double weighted_quantile(std::vector<std::pair<double, double>> vw, double q) {
   return vw.back().first;
 }
 
-AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims, const AbcOptions& opt) {
+namespace {
+
+void check_options(const AbcOptions& opt) {
   if (opt.particles < 2) {
     throw InputError("--particles " + std::to_string(opt.particles) + ": expected at least 2 particles");
   }
@@ -136,13 +139,16 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
   if (opt.moves < 1) throw InputError("--moves " + std::to_string(opt.moves) + ": expected at least 1 MH move per generation");
   if (opt.runs < 1) throw InputError("--runs " + std::to_string(opt.runs) + ": expected at least 1 noisy run");
   if (opt.threads < 1) throw InputError("--threads " + std::to_string(opt.threads) + ": expected at least 1");
+}
 
+// The sampler on a valid resolved document (the checkpoint's identity, the variants' base)
+// and its parameters, checked against it.
+AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationParameter> parameters,
+                                 const ClaimSet& claims, const AbcOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  Document doc = load_document(scenario_file);
-  build_scenario(*doc.table);
   AbcResult res;
-  res.parameters = calibration_parameters(*doc.table);
+  res.parameters = std::move(parameters);
   const auto& params = res.parameters;
   const std::size_t D = params.size();
   const int N = opt.particles;
@@ -484,6 +490,22 @@ AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims
   return res;
 }
 
+}  // namespace
+
+AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims, const AbcOptions& opt) {
+  check_options(opt);
+  Document doc = load_document(scenario_file);
+  build_scenario(*doc.table);
+  return calibrate_abc_document(doc, calibration_parameters(*doc.table), claims, opt);
+}
+
+AbcResult calibrate_abc(const Scenario& scenario, const std::vector<CalibrationParameter>& parameters,
+                        const ClaimSet& claims, const AbcOptions& opt) {
+  check_options(opt);
+  const ScenarioBox box = scenario_box(scenario, parameters);
+  return calibrate_abc_document(box.document, box.parameters, claims, opt);
+}
+
 std::vector<PosteriorSummary> summarize_posterior(const AbcResult& r) {
   std::vector<PosteriorSummary> out;
   for (std::size_t d = 0; d < r.parameters.size(); ++d) {
@@ -526,8 +548,10 @@ void write_posterior(const std::string& path, const AbcResult& r, const std::vec
       inputs);
 }
 
-CalibrationResult best_particle(const std::string& scenario_file, const ClaimSet& claims, const AbcResult& r,
-                                const ClaimOptions& co) {
+namespace {
+
+// The best particle's fit; its claims are the caller's.
+CalibrationResult best_fit(const AbcResult& r) {
   CalibrationResult c;
   c.parameters = r.parameters;
   if (r.particles.empty()) throw std::runtime_error("ABC calibration: no particles");
@@ -536,10 +560,25 @@ CalibrationResult best_particle(const std::string& scenario_file, const ClaimSet
   c.objective = b.distance;
   c.evaluations = static_cast<int>(std::min<long long>(r.evaluations, std::numeric_limits<int>::max()));
   c.seconds = r.seconds;
+  return c;
+}
+
+}  // namespace
+
+CalibrationResult best_particle(const std::string& scenario_file, const ClaimSet& claims, const AbcResult& r,
+                                const ClaimOptions& co) {
+  CalibrationResult c = best_fit(r);
   Document doc = load_document(scenario_file);
   auto d = clone(*doc.table);
   set_parameters(*d, r.parameters, c.best);
   c.report = evaluate_claims(*d, claims, co);
+  return c;
+}
+
+CalibrationResult best_particle(const Scenario& scenario, const ClaimSet& claims, const AbcResult& r,
+                                const ClaimOptions& co) {
+  CalibrationResult c = best_fit(r);
+  c.report = evaluate_claims(with_parameters(ValidScenario(scenario).scenario(), r.parameters, c.best), claims, co);
   return c;
 }
 

@@ -1,4 +1,4 @@
-#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/calibration_toml.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -9,11 +9,13 @@
 #include <exception>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <nlopt.hpp>
 #include <random>
 #include <sstream>
 
+#include "smartpower/analysis/claims_toml.hpp"
 #include "smartpower/core/format.hpp"
 #include "smartpower/io/checkpoint.hpp"
 #include "smartpower/io/document.hpp"
@@ -212,9 +214,8 @@ struct Search {
     return f;
   }
 };
-}  // namespace
 
-CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& claims, const CalibrationOptions& opt) {
+void check_options(const CalibrationOptions& opt) {
   if (opt.starts < 1) throw InputError("--starts " + std::to_string(opt.starts) + ": expected at least 1 starting point");
   if (opt.evaluations < 1) {
     throw InputError("--evaluations " + std::to_string(opt.evaluations) + ": expected at least 1 evaluation per start");
@@ -224,10 +225,17 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
   if (!std::isfinite(opt.seconds) || opt.seconds < 0) {
     throw InputError("--seconds " + format_number(opt.seconds) + ": expected a finite number of seconds >= 0 (0 = no cap)");
   }
-  Document doc = load_document(scenario_file);
-  build_scenario(*doc.table);
+}
+
+// The claims on the scenario with the parameters at their best values.
+using FinalReport = std::function<ClaimReport(const std::vector<double>& values, const ClaimOptions& options)>;
+
+// The search on a valid resolved document (the checkpoint's identity, the variants'
+// base) and its parameters, checked against it.
+CalibrationResult calibrate_document(const Document& doc, std::vector<CalibrationParameter> parameters,
+                                     const ClaimSet& claims, const CalibrationOptions& opt, const FinalReport& final_report) {
   CalibrationResult res;
-  res.parameters = calibration_parameters(*doc.table);
+  res.parameters = std::move(parameters);
   const auto& params = res.parameters;
   const std::size_t D = params.size();
   const ClaimPlan plan(*doc.table, claims, params);
@@ -334,14 +342,84 @@ CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& cl
   res.evaluations = s.evaluations;
   res.replayed = s.replayed;
   res.seconds = s.seconds();
-  auto final_doc = clone(*doc.table);
-  set_parameters(*final_doc, params, res.best);
   ClaimOptions co;
   co.runs = opt.runs;
   co.seed = opt.seed;
   co.threads = opt.threads;
-  res.report = evaluate_claims(*final_doc, claims, co);
+  res.report = final_report(res.best, co);
   return res;
+}
+
+}  // namespace
+
+CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& claims, const CalibrationOptions& opt) {
+  check_options(opt);
+  Document doc = load_document(scenario_file);
+  build_scenario(*doc.table);
+  const auto params = calibration_parameters(*doc.table);
+  return calibrate_document(doc, params, claims, opt, [&](const std::vector<double>& best, const ClaimOptions& co) {
+    auto final_doc = clone(*doc.table);
+    set_parameters(*final_doc, params, best);
+    return evaluate_claims(*final_doc, claims, co);
+  });
+}
+
+CalibrationResult calibrate(const Scenario& scenario, const std::vector<CalibrationParameter>& parameters,
+                            const ClaimSet& claims, const CalibrationOptions& opt) {
+  check_options(opt);
+  const ScenarioBox box = scenario_box(scenario, parameters);
+  return calibrate_document(box.document, box.parameters, claims, opt,
+                            [&](const std::vector<double>& best, const ClaimOptions& co) {
+                              return evaluate_claims(with_parameters(box.scenario.scenario(), box.parameters, best),
+                                                     claims, co);
+                            });
+}
+
+std::vector<CalibrationParameter> load_calibration_parameters(const std::string& path) {
+  const Document doc = load_document(path);
+  build_scenario(*doc.table);
+  return calibration_parameters(*doc.table);
+}
+
+ScenarioBox scenario_box(const Scenario& scenario, std::vector<CalibrationParameter> parameters) {
+  const ValidScenario valid(scenario);
+  if (parameters.empty()) throw InputError("calibration: no free parameters; give at least one path with its box");
+  for (CalibrationParameter& p : parameters) {
+    const std::string where = "calibration parameter '" + p.path + "': ";
+    const Parameter handle = [&] {
+      try {
+        return Parameter(valid.scenario(), p.path);
+      } catch (const InputError& err) {  // a typo: the closest key or id
+        throw InputError("calibration parameter: " + err.message());
+      }
+    }();
+    if (!std::isfinite(p.lo) || !std::isfinite(p.hi) || !(p.hi > p.lo)) {
+      throw InputError(where + "'hi' = " + format_number(p.hi) + " must be greater than 'lo' = " + format_number(p.lo));
+    }
+    if (p.log && p.lo <= 0) throw InputError(where + "'lo' must be positive for a log-scale parameter");
+    p.start = std::clamp(handle.get(valid.scenario()), p.lo, p.hi);
+    // As for a file's box: each bound, every other value as the scenario has it, is valid.
+    for (const bool upper : {false, true}) {
+      const double value = upper ? p.hi : p.lo;
+      Scenario copy = valid.scenario();
+      try {
+        handle.set(copy, value);
+        validate(copy);
+      } catch (const InputError& err) {
+        throw InputError(where + (upper ? "'hi'" : "'lo'") + " = " + format_number(value) +
+                         " makes the scenario invalid: " + err.message() +
+                         "; the calibration range must hold valid values only");
+      }
+    }
+  }
+  return ScenarioBox{valid, Document{"", scenario_document(valid.scenario()), {}}, std::move(parameters)};
+}
+
+Scenario with_parameters(const Scenario& scenario, const std::vector<CalibrationParameter>& parameters,
+                         const std::vector<double>& values) {
+  Scenario out = scenario;
+  for (std::size_t d = 0; d < parameters.size(); ++d) Parameter(out, parameters[d].path).set(out, values[d]);
+  return out;
 }
 
 void write_calibrated(const std::string& out_path, const std::string& scenario_file, const CalibrationResult& r,

@@ -1,7 +1,7 @@
 // Claims: parse scenarios/claims.toml, plan which metric values each check needs in
 // which variant, run the variants with common random numbers, and score every claim.
 #include "smartpower/core/format.hpp"
-#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/claims_toml.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -361,7 +361,7 @@ ClaimSet load_claims_from_string(std::string_view text, const std::string& path)
       auto& t = *val.as_table();
       if (auto* d = t.get_as<std::string>("description")) set.variant_descriptions[std::string(k.str())] = d->get();
       t.erase("description");
-      set.variants[std::string(k.str())] = std::make_shared<toml::table>(std::move(t));
+      set.variants[std::string(k.str())] = std::make_shared<const ScenarioPatch>(ScenarioPatch{std::move(t)});
     }
   }
   return set;
@@ -411,7 +411,7 @@ ClaimPlan::ClaimPlan(const toml::table& scenario, const ClaimSet& set,
     auto doc = clone(scenario);
     try {
       if (!name.empty()) {
-        apply_patch(*doc, toml::table(*set.variants.at(name)));
+        apply_patch(*doc, toml::table(set.variants.at(name)->table));
         // A variant that leaves the scenario as it was "shows" every effect of size 0.
         if (*doc == scenario) {
           throw InputError("the variant changes nothing in this scenario (every value it sets is already so); a "
@@ -423,7 +423,7 @@ ClaimPlan::ClaimPlan(const toml::table& scenario, const ClaimSet& set,
       p.name = name;
       p.model = std::make_shared<const Model>(build_scenario(*doc));
       if (im.typed) {
-        const toml::table* patch = name.empty() ? nullptr : set.variants.at(name).get();
+        const toml::table* patch = name.empty() ? nullptr : &set.variants.at(name)->table;
         p.handles = parameter_handles(scenario, patch, noise, p.model->scenario(), parameters);
       }
       plans.push_back(std::move(p));
@@ -593,7 +593,7 @@ std::vector<std::vector<double>> ClaimPlan::Impl::run(const std::vector<std::sha
       auto doc = clone(*scenario);
       try {
         apply_particle(*doc, *opt.posterior, k);
-        if (!p.name.empty()) apply_patch(*doc, toml::table(*set->variants.at(p.name)));
+        if (!p.name.empty()) apply_patch(*doc, toml::table(set->variants.at(p.name)->table));
         if (!noise) set_path(*doc, "model.noise", 0.0);
         m = std::make_shared<const Model>(build_scenario(*doc));
       } catch (const InputError& e) {
@@ -815,6 +815,11 @@ ClaimReport ClaimPlan::evaluate(std::span<const double> values, const ClaimOptio
 
 ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& set, const ClaimOptions& opt) {
   return ClaimPlan(scenario, set, {}, opt.noise).evaluate({}, opt);
+}
+
+// The variants are patches of a document: the Scenario's, which builds back to it.
+ClaimReport evaluate_claims(const Scenario& scenario, const ClaimSet& set, const ClaimOptions& opt) {
+  return evaluate_claims(*scenario_document(scenario), set, opt);
 }
 
 }  // namespace smartpower

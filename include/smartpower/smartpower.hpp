@@ -1,5 +1,6 @@
 // The typed library in one include: load or build a Scenario, validate it, run an
-// ensemble, compare a what-if, sweep parameters through typed handles.
+// ensemble, compare a what-if, sweep parameters through typed handles, check claims on it
+// and calibrate it (a point fit or an ABC posterior).
 //
 //   #include <smartpower/smartpower.hpp>
 //   smartpower::ValidScenario base = smartpower::load_scenario("scenarios/baseline.toml");
@@ -12,6 +13,9 @@
 // examples/whatif.cpp and examples/sweep.cpp are short complete programs.
 #pragma once
 
+#include "smartpower/analysis/abc.hpp"
+#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/claims.hpp"
 #include "smartpower/analysis/compare.hpp"
 #include "smartpower/analysis/lenses.hpp"
 #include "smartpower/core/ensemble.hpp"

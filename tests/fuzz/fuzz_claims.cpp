@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "smartpower/analysis/claims.hpp"
+#include "smartpower/analysis/claims_toml.hpp"
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/error.hpp"
 
@@ -146,7 +146,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Every variant must stay tiny (or be refused by the validator) before anything runs.
     for (const auto& [name, patch] : claims.variants) {
       auto doc = smartpower::clone(*scenario.table);
-      smartpower::apply_patch(*doc, toml::table(*patch));
+      smartpower::apply_patch(*doc, toml::table(patch->table));
       try {
         smartpower::build_scenario(*doc, tiny_limits());
       } catch (const smartpower::InputError&) {

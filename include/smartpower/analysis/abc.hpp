@@ -12,6 +12,9 @@
 // distance (the point fit's objective: claims' margin shortfalls plus data misfit, over
 // noisy runs with common random numbers) is within a tolerance that shrinks from one
 // generation to the next.
+//
+// The same on a scenario file and its [calibration] box (what `smartpower calibrate
+// --method abc` does): smartpower/analysis/abc_toml.hpp (internal).
 #pragma once
 
 #include <atomic>
@@ -21,8 +24,9 @@
 #include <vector>
 
 #include "smartpower/analysis/calibration.hpp"
-#include "smartpower/io/checkpoint.hpp"
 #include "smartpower/analysis/claims.hpp"
+#include "smartpower/core/scenario.hpp"
+#include "smartpower/io/checkpoint.hpp"
 
 namespace smartpower {
 
@@ -95,10 +99,12 @@ struct AbcResult {
   double ess() const;
 };
 
-// ABC-SMC over the [[calibration.parameters]] of `scenario_file`, uniform priors on their
-// bounds (uniform in the logarithm where `log = true`). Throws InputError on bad options,
-// Interrupted when `stop` is set (the checkpoint keeps every complete generation).
-AbcResult calibrate_abc(const std::string& scenario_file, const ClaimSet& claims, const AbcOptions& options);
+// ABC-SMC over `parameters` of the scenario (each a number by its key path, with its
+// box, checked as calibrate() checks them), uniform priors on their bounds (uniform in the
+// logarithm where `log = true`). Throws InputError on bad options or an invalid scenario
+// or box, Interrupted when `stop` is set (the checkpoint keeps every complete generation).
+AbcResult calibrate_abc(const Scenario& scenario, const std::vector<CalibrationParameter>& parameters,
+                        const ClaimSet& claims, const AbcOptions& options);
 
 // Per parameter: prior bounds, posterior mean and 5/50/95 % weighted quantiles, and the
 // shrinkage: the 90 % interval's width over the prior's (on the log scale for log
@@ -120,9 +126,9 @@ double weighted_quantile(std::vector<std::pair<double, double>> value_weight, do
 // in shortest round-trip form. Written whole or not at all (write_atomically).
 void write_posterior(const std::string& path, const AbcResult& result, const std::vector<std::string>& inputs = {});
 
-// The best particle as a CalibrationResult (claims evaluated on it with `claims_options`),
-// so write_calibrated() can write it as a scenario that `calibrate --method point` starts from.
-CalibrationResult best_particle(const std::string& scenario_file, const ClaimSet& claims, const AbcResult& result,
+// The best particle as a CalibrationResult, claims evaluated on the scenario with its
+// values (`claims_options`): a point that `calibrate` can start from.
+CalibrationResult best_particle(const Scenario& scenario, const ClaimSet& claims, const AbcResult& result,
                                 const ClaimOptions& claims_options);
 
 }  // namespace smartpower

@@ -1,6 +1,15 @@
-// Calibration: fit the free parameters a scenario declares in [calibration] so that
-// every claim holds with margin (pattern-oriented modelling), with NLopt: a global
-// search (CRS2) then a local polish (BOBYQA), from several seeded starting points.
+// Calibration: fit free parameters of a scenario, each with its box, so that every claim
+// holds with margin (pattern-oriented modelling), with NLopt: a global search (CRS2) then
+// a local polish (BOBYQA), from several seeded starting points.
+//
+//   smartpower::Scenario scenario = ...;  // loaded, or built in code
+//   std::vector<smartpower::CalibrationParameter> box = {{"model.alpha", 0.2, 0.8}};
+//   smartpower::CalibrationResult fit = smartpower::calibrate(scenario, box, claims, options);
+//
+// A file's own box ([[calibration.parameters]]) is load_calibration_parameters(path). The
+// same on a scenario file (what `smartpower calibrate` does, its checkpoint keyed to the
+// file) and the calibrated scenario written back as a file that extends the source:
+// smartpower/analysis/calibration_toml.hpp (internal).
 #pragma once
 
 #include <atomic>
@@ -9,19 +18,20 @@
 #include <string>
 #include <vector>
 
-#include <toml++/toml.h>
-
-#include "smartpower/io/checkpoint.hpp"
 #include "smartpower/analysis/claims.hpp"
 #include "smartpower/core/parameters.hpp"
+#include "smartpower/core/scenario.hpp"
+#include "smartpower/io/checkpoint.hpp"
 
 namespace smartpower {
 
 // CalibrationParameter (a free parameter and its box): smartpower/core/parameters.hpp.
 
-// Reads [[calibration.parameters]]. Throws InputError naming the parameter and its bound
-// when a bound (with every other parameter at its start) makes the scenario invalid.
-std::vector<CalibrationParameter> calibration_parameters(const toml::table& scenario);
+// The [[calibration.parameters]] of a scenario file (after its `extends` chain), each start
+// the value the scenario has. Throws InputError naming file, line and key: a path that
+// names no number of the scenario, lo >= hi, a log box that is not positive, a bound that
+// (with every other parameter at its start) makes the scenario invalid.
+std::vector<CalibrationParameter> load_calibration_parameters(const std::string& path);
 
 struct CalibrationProgress {
   int start = 0, starts = 0, evaluation = 0;
@@ -65,14 +75,13 @@ struct CalibrationResult {
   CheckpointRef checkpoint;  // the checkpoint this run wrote (invalid if none)
 };
 
-// Sets the parameters at `values` in a copy of the scenario document.
-void set_parameters(toml::table& doc, const std::vector<CalibrationParameter>& params, const std::vector<double>& values);
-
-CalibrationResult calibrate(const std::string& scenario_file, const ClaimSet& claims, const CalibrationOptions& options);
-
-// Writes a scenario that extends `scenario_file` and overrides the fitted parameters,
-// with the command that reproduces it in a comment.
-void write_calibrated(const std::string& out_path, const std::string& scenario_file, const CalibrationResult& result,
-                      const std::string& command);
+// Fits `parameters` (each a number of the scenario by its key path, with its box; `start`
+// is ignored: the search starts at the scenario's value, clamped to the box) so that the
+// claims hold on the scenario. Throws InputError on bad options, on an invalid scenario
+// (the reader's messages), on a parameter the scenario does not have or whose bounds make
+// it invalid, and where a point makes a variant invalid; Interrupted when `stop` is set.
+// For the scenario of a file and its box, the numbers `smartpower calibrate` gives.
+CalibrationResult calibrate(const Scenario& scenario, const std::vector<CalibrationParameter>& parameters,
+                            const ClaimSet& claims, const CalibrationOptions& options);
 
 }  // namespace smartpower

@@ -1,21 +1,28 @@
 // Pattern-oriented checks: the article's claims as machine checks on model output
-// (scenarios/claims.toml), evaluated over one run or a noisy ensemble, and the
-// calibration objective built from them.
+// (scenarios/claims.toml), evaluated on a Scenario over one run or a noisy ensemble, and
+// the calibration objective built from them (calibration.hpp, abc.hpp).
+//
+//   smartpower::ClaimSet claims = smartpower::load_claims("scenarios/claims.toml");
+//   smartpower::ClaimOptions options;
+//   options.runs = 24;
+//   smartpower::ClaimReport report = smartpower::evaluate_claims(scenario, claims, options);
+//
+// The same on a scenario document (what `smartpower claims` does with a file) and the
+// plan calibration evaluates many times: smartpower/analysis/claims_toml.hpp (internal).
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "smartpower/core/error.hpp"
+#include "smartpower/core/scenario.hpp"
 
 namespace smartpower {
 
@@ -61,6 +68,10 @@ struct Claim {
   std::vector<Check> checks;
 };
 
+// A claim variant's patch of the scenario, applied like an extending file (values,
+// tables, [overrides], remove_actors); read from the claims file's [variants.NAME].
+struct ScenarioPatch;
+
 struct ClaimSet {
   std::string path;
   double share = 0.9;          // [settings] share
@@ -71,7 +82,7 @@ struct ClaimSet {
   double data_margin = 0.5;
   std::vector<Claim> claims;
   // Variant patches by name, applied to the scenario like an extending file.
-  std::map<std::string, std::shared_ptr<toml::table>> variants;
+  std::map<std::string, std::shared_ptr<const ScenarioPatch>> variants;
   std::map<std::string, std::string> variant_descriptions;
 };
 
@@ -118,41 +129,11 @@ struct ClaimReport {
   int passed() const;
 };
 
-// Runs the scenario document (already resolved) and every variant the claims need with
-// common random numbers, and evaluates every claim.
-ClaimReport evaluate_claims(const toml::table& scenario, const ClaimSet& claims, const ClaimOptions& options);
-
-struct CalibrationParameter;
-
-// The claims planned once against a scenario, for many evaluations (calibration): every
-// variant the checks read, compiled once to a typed Scenario, and the probes each check
-// reads. An evaluation sets the free parameters on copies of those Scenarios through typed
-// handles (smartpower/core/parameters.hpp) and runs them, with no TOML tree per
-// evaluation. A variant that sets a free parameter itself keeps its own value, as when
-// its patch is applied after the parameters to the document.
-class ClaimPlan {
- public:
-  // Throws InputError as evaluate_claims does for a variant or a check. `claims` must
-  // outlive the plan. `noise` is ClaimOptions::noise (which evaluate() then ignores).
-  ClaimPlan(const toml::table& scenario, const ClaimSet& claims,
-            const std::vector<CalibrationParameter>& parameters = {}, bool noise = true);
-  ~ClaimPlan();
-  ClaimPlan(const ClaimPlan&) = delete;
-  ClaimPlan& operator=(const ClaimPlan&) = delete;
-
-  // The report of evaluate_claims on the scenario with the parameters set to `values` (one
-  // per parameter, none for the scenario as it is), number for number; InputError where
-  // those values make a variant invalid. Values and options.posterior together are
-  // refused (std::invalid_argument). Safe to call from several threads at once.
-  ClaimReport evaluate(std::span<const double> values, const ClaimOptions& options) const;
-  // Models one evaluation runs: the scenario and every variant a check reads.
-  int models() const;
-
-  struct Impl;
-
- private:
-  std::unique_ptr<Impl> impl_;
-};
+// Runs the scenario and every variant the claims need with common random numbers, and
+// evaluates every claim. The scenario is validated first (InputError, the reader's
+// messages); a variant or a check it cannot hold is an InputError naming the claim or the
+// variant. Gives the numbers `smartpower claims` gives for the scenario's file.
+ClaimReport evaluate_claims(const Scenario& scenario, const ClaimSet& claims, const ClaimOptions& options);
 
 const char* to_string(CheckKind k);
 

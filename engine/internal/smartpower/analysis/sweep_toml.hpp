@@ -8,7 +8,7 @@
 
 #include <toml++/toml.h>
 
-#include "smartpower/analysis/calibration.hpp"
+#include "smartpower/analysis/calibration_toml.hpp"
 #include "smartpower/analysis/sweep.hpp"
 
 namespace smartpower {

@@ -73,6 +73,18 @@ ValidScenario build_scenario(const toml::table& root, const Limits& limits = {})
 // The resolved document as TOML text (what `smartpower resolve` prints).
 std::string to_toml(const toml::table& root);
 
+// A Scenario (validated first: InputError) as a resolved document that build_scenario
+// reads back value for value, identity dimensions in name order (as from any copy of a
+// document, whose keys have no positions). Every key is written, a symmetric dyad value
+// on the [relations.I.J] with I listed first only. For the analyses that patch documents
+// (claim variants), so that they take a Scenario built in code as they take a file.
+std::shared_ptr<toml::table> scenario_document(const Scenario& scenario);
+
+// A patch of a scenario document (a claim variant): the table apply_patch applies.
+struct ScenarioPatch {
+  toml::table table;
+};
+
 // A deep copy (source positions are not kept by copies; validate before copying).
 std::shared_ptr<toml::table> clone(const toml::table& t);
 
