@@ -38,21 +38,14 @@ std::string event_key(const Scenario& sc, const Event& e) {
   return s.str();
 }
 
-// With a posterior, `models` gives each particle's model (same particle per run index on
-// both sides, so the pairing of noise and parameters is kept).
-EnsembleResult run(const Model& m, const CompareOptions& o, std::uint64_t seed, bool stats,
-                   PosteriorModels* models = nullptr) {
+EnsembleResult run(const Model& m, const CompareOptions& o, std::uint64_t seed, bool stats) {
   EnsembleOptions e;
   e.runs = o.runs;
   e.seed = seed;
   e.threads = o.threads;
   e.stop = o.stop;
   e.series_stats = stats;
-  if (!o.posterior || !models) return run_ensemble(m, e);
-  // With a posterior, every particle group would compute and merge its own per-instant
-  // statistics (a fifth of the time); nothing reads them (the changes are finals).
-  e.series_stats = false;
-  return run_grouped_ensemble(posterior_particles(*o.posterior, seed, o.runs, o.draws), std::ref(*models), e);
+  return run_ensemble(m, e);
 }
 
 std::vector<double> column_means(const EnsembleResult& r) {
@@ -124,42 +117,81 @@ Comparison compare(const ValidScenario& base, const ValidScenario& whatif, bool 
 
   cmp.base_model = std::make_shared<Model>(base);
   cmp.whatif_model = std::make_shared<Model>(whatif);
-  std::unique_ptr<PosteriorModels> base_post, whatif_post;
+  // The what-if's model with only the causes in `mask` switched on.
+  auto subset_model = [&](const Model& m, unsigned mask) {
+    std::vector<int> moves, events;
+    for (int c = 0; c < k; ++c) {
+      if (mask & (1u << c)) continue;
+      (cmp.causes[c].kind == "move" ? moves : events).push_back(cmp.causes[c].index);
+    }
+    return m.with_disabled(moves, events);
+  };
+  // f(S): column means of the what-if with only the causes in S switched on.
+  std::map<unsigned, std::vector<double>> f;
   if (opt.posterior) {
     if (!bdoc || !wdoc) throw InputError("a comparison with a posterior needs the scenarios' documents (compare files)");
-    base_post = std::make_unique<PosteriorModels>(*opt.posterior, *bdoc);
-    whatif_post = std::make_unique<PosteriorModels>(*opt.posterior, *wdoc);
     cmp.uncertainty = uncertainty_label(opt.posterior, opt.runs, opt.draws);
     cmp.posterior_file = opt.posterior->file;
     cmp.draws = opt.draws > 0 ? std::min(opt.draws, opt.runs) : opt.runs;
+    // The subsets the attribution below evaluates (all but the full set, which is the
+    // what-if itself), then every side of each particle in one task: the particle's
+    // scenarios are built once, from one working copy of each document per thread, and
+    // the subsets' models are the what-if's with causes switched off.
+    std::vector<unsigned> masks;
+    if (k > 0) {
+      const unsigned all = (1u << k) - 1;
+      if (cmp.exact_shapley) {
+        for (unsigned mask = 0; mask < all; ++mask) masks.push_back(mask);
+      } else {
+        masks.push_back(0);
+        for (int c = 0; c < k; ++c) {
+          const unsigned mask = all & ~(1u << c);
+          if (mask != 0) masks.push_back(mask);
+        }
+      }
+    }
+    struct Docs {
+      std::shared_ptr<toml::table> base, whatif;
+    };
+    std::vector<Docs> docs(static_cast<std::size_t>(std::max(1, opt.threads)));
+    const Posterior& post = *opt.posterior;
+    auto sides = [&](int worker, int particle, const SideRun& side_run) {
+      Docs& d = docs.at(static_cast<std::size_t>(worker));
+      if (!d.base) {
+        d.base = clone(*bdoc);
+        d.whatif = clone(*wdoc);
+      }
+      side_run(0, Model(particle_scenario(post, *d.base, particle)));
+      const Model wm(particle_scenario(post, *d.whatif, particle));
+      side_run(1, wm);
+      for (std::size_t i = 0; i < masks.size(); ++i) side_run(static_cast<int>(2 + i), subset_model(wm, masks[i]));
+    };
+    EnsembleOptions e;
+    e.runs = opt.runs;
+    e.seed = cmp.seed;
+    e.threads = opt.threads;
+    e.stop = opt.stop;
+    e.series_stats = false;  // nothing reads them (the changes are finals)
+    e.progress = [&](int d, int n) {
+      if (opt.progress) opt.progress(static_cast<int>(static_cast<long long>(d) * total / n), total);
+    };
+    auto got = run_paired_posterior(posterior_particles(post, cmp.seed, opt.runs, opt.draws),
+                                    static_cast<int>(2 + masks.size()), sides, e);
+    cmp.base = std::move(got[0]);
+    cmp.whatif = std::move(got[1]);
+    for (std::size_t i = 0; i < masks.size(); ++i) f[masks[i]] = column_means(got[2 + i]);
+  } else {
+    cmp.base = run(*cmp.base_model, opt, cmp.seed, true);
+    tick();
+    cmp.whatif = run(*cmp.whatif_model, opt, cmp.seed, true);
+    tick();
   }
-  cmp.base = run(*cmp.base_model, opt, cmp.seed, true, base_post.get());
-  tick();
-  cmp.whatif = run(*cmp.whatif_model, opt, cmp.seed, true, whatif_post.get());
-  tick();
-
-  // f(S): column means of the what-if with only the causes in S switched on.
-  std::map<unsigned, std::vector<double>> f;
   auto eval = [&](unsigned mask) -> const std::vector<double>& {
     if (auto it = f.find(mask); it != f.end()) return it->second;
     if (k > 0 && mask == (1u << k) - 1) return f[mask] = column_means(cmp.whatif);
-    auto switch_off = [&](Scenario& s) {
-      for (int c = 0; c < k; ++c) {
-        if (mask & (1u << c)) continue;
-        const Cause& cause = cmp.causes[c];
-        if (cause.kind == "move") {
-          s.moves[cause.index].enabled = false;
-        } else {
-          s.events[cause.index].enabled = false;
-        }
-      }
-    };
-    Scenario s = wsc;
-    switch_off(s);
-    Model m(std::move(s));
-    std::unique_ptr<PosteriorModels> post;
-    if (whatif_post) post = std::make_unique<PosteriorModels>(*whatif_post, switch_off);
-    auto r = run(m, opt, cmp.seed, false, post.get());
+    if (opt.posterior) throw std::logic_error("compare: an attribution subset was not run");
+    const Model m = subset_model(*cmp.whatif_model, mask);
+    auto r = run(m, opt, cmp.seed, false);
     tick();
     return f[mask] = column_means(r);
   };

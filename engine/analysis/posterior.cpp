@@ -268,6 +268,166 @@ EnsembleResult run_grouped_ensemble(const std::vector<int>& particle_of_run,
   return finish();
 }
 
+ValidScenario particle_scenario(const Posterior& p, toml::table& doc, int k) {
+  try {
+    apply_particle(doc, p, k);
+    return build_scenario(doc);
+  } catch (const InputError& e) {
+    throw InputError(SourcePos{p.file, k + 2, 1}, "posterior: particle " + std::to_string(k + 1) +
+                                                     " (this row, if the file has no blank lines) gives an invalid scenario: " +
+                                                     e.message());
+  }
+}
+
+namespace {
+
+// Keeps a batch's final instant (what run_ensemble keeps without series statistics):
+// out[r * F + f] is lane r's value of metric entry cols[f].
+class FinalsObserver : public BatchObserver {
+ public:
+  FinalsObserver(int last_step, const std::vector<std::size_t>& cols, double* out)
+      : last_(last_step), cols_(cols), out_(out) {}
+  void record(int step, double, const BatchSimulator& b) override {
+    if (step != last_) return;
+    const std::size_t P = b.stride(), F = cols_.size();
+    const double* x = b.lanes(0);
+    for (int r = 0; r < b.runs(); ++r) {
+      double* row = out_ + static_cast<std::size_t>(r) * F;
+      for (std::size_t f = 0; f < F; ++f) row[f] = x[cols_[f] * P + static_cast<std::size_t>(r)];
+    }
+  }
+
+ private:
+  int last_;
+  const std::vector<std::size_t>& cols_;
+  double* out_;
+};
+
+// One side's part of a particle's task: its runs' finals (runs x columns).
+struct SideFinals {
+  bool done = false;
+  std::vector<std::size_t> columns;
+  std::vector<double> times, finals;
+};
+
+}  // namespace
+
+std::vector<EnsembleResult> run_paired_posterior(const std::vector<int>& particle_of_run, int sides,
+                                                 const std::function<void(int, int, const SideRun&)>& run,
+                                                 const EnsembleOptions& opt) {
+  if (opt.runs < 1) throw InputError("--runs must be at least 1");
+  if (particle_of_run.size() != static_cast<std::size_t>(opt.runs)) throw std::logic_error("run_paired_posterior: one particle per run");
+  if (opt.series_stats || opt.on_series) throw std::logic_error("run_paired_posterior: finals only");
+  // Groups of runs by particle, in order of their first run.
+  std::vector<int> order;
+  std::vector<std::vector<std::uint64_t>> ids;
+  {
+    std::map<int, std::size_t> group_of;
+    for (int r = 0; r < opt.runs; ++r) {
+      auto [it, fresh] = group_of.emplace(particle_of_run[static_cast<std::size_t>(r)], order.size());
+      if (fresh) {
+        order.push_back(particle_of_run[static_cast<std::size_t>(r)]);
+        ids.emplace_back();
+      }
+      ids[it->second].push_back(static_cast<std::uint64_t>(r));
+    }
+  }
+#if defined(__GLIBC__)
+  if (order.size() > 1) {
+    // As run_grouped_ensemble: many particles allocate and free the same model tables and
+    // batches; keep them in the heap rather than mmap and page-fault them in again.
+    static const bool tuned = (mallopt(M_MMAP_THRESHOLD, 32 << 20), mallopt(M_TRIM_THRESHOLD, 256 << 20), true);
+    (void)tuned;
+  }
+#endif
+  const int T = std::clamp(opt.threads, 1, static_cast<int>(order.size()));
+
+  // Particle i's task: every side's finals of the particle's runs, on this worker's thread.
+  auto task = [&](int worker, std::size_t i) {
+    const std::vector<std::uint64_t>& mine = ids[i];
+    const int n = static_cast<int>(mine.size());
+    std::vector<SideFinals> out(static_cast<std::size_t>(sides));
+    std::vector<std::uint64_t> seeds;
+    const SideRun side_run = [&](int side, const Model& model) {
+      if (side < 0 || side >= sides) throw std::logic_error("run_paired_posterior: no such side");
+      SideFinals& sf = out[static_cast<std::size_t>(side)];
+      const auto& L = model.layout();
+      const std::size_t M = L.size();
+      sf.columns = opt.final_columns.empty() ? outcome_columns(L) : opt.final_columns;
+      for (std::size_t c : sf.columns) {
+        if (c >= M) throw InputError("final column " + std::to_string(c) + " is outside the metric vector");
+      }
+      EnsembleOptions o = opt;
+      o.runs = n;
+      const EnsemblePlan plan = plan_ensemble(M, L.offset(Metric::stock), model.steps(), o);
+      {
+        // As run_ensemble checks each group (free below 64 MiB).
+        MemoryEstimate est;
+        est.what = "this ensemble";
+        est.shape = format_count(model.n_actors()) + " actors x " + format_count(model.n_levers()) + " levers";
+        est.hint = "use fewer runs, fewer threads or a smaller scenario";
+        est.add("process and model", process_base_bytes() + model_bytes(shape_of(model)));
+        add_ensemble(est, shape_of(model), o);
+        require_memory(est);
+      }
+      sf.times.clear();
+      for (int step : recorded_steps(model.steps(), std::max(1, opt.record_every))) sf.times.push_back(model.time_at(step));
+      const std::size_t F = sf.columns.size();
+      sf.finals.assign(static_cast<std::size_t>(n) * F, 0.0);
+      // Finals only: record just the last instant (as run_ensemble without statistics).
+      const int every = std::max(1, model.steps());
+      for (int first = 0; first < n; first += plan.chunk) {
+        if (opt.stop && opt.stop->load()) throw Interrupted("interrupted");
+        const int count = std::min(plan.chunk, n - first);
+        seeds.resize(static_cast<std::size_t>(count));
+        for (int r = 0; r < count; ++r) seeds[static_cast<std::size_t>(r)] = run_seed(opt.seed, mine[static_cast<std::size_t>(first + r)]);
+        BatchSimulator sim(model, count);
+        sim.reset(seeds);
+        FinalsObserver obs(model.steps(), sf.columns, sf.finals.data() + static_cast<std::size_t>(first) * F);
+        sim.run(&obs, every);
+      }
+      sf.done = true;
+    };
+    try {
+      run(worker, order[i], side_run);
+    } catch (const std::bad_alloc&) {
+      throw std::runtime_error("out of memory in a worker thread (posterior particle " + std::to_string(order[i] + 1) +
+                               ", " + format_count(n) + " runs; " + format_bytes(available_memory().bytes) +
+                               " is available); use fewer runs, threads or actors");
+    }
+    for (const auto& sf : out) {
+      if (!sf.done) throw std::logic_error("run_paired_posterior: a side was not run");
+    }
+    return out;
+  };
+
+  std::vector<EnsembleResult> res(static_cast<std::size_t>(sides));
+  OrderedTasks<std::vector<SideFinals>> tasks(order.size(), T, 2 * static_cast<std::size_t>(T) + 2, task);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    // Rethrows the first failing particle in particle order, whatever the thread count.
+    std::vector<SideFinals> got = tasks.next();
+    for (std::size_t s = 0; s < got.size(); ++s) {
+      EnsembleResult& r = res[s];
+      SideFinals& g = got[s];
+      const std::size_t F = g.columns.size();
+      if (i == 0) {
+        r.runs = opt.runs;
+        r.times = std::move(g.times);
+        r.final_columns = std::move(g.columns);
+        r.finals.assign(static_cast<std::size_t>(opt.runs) * F, 0.0);
+      } else if (F != r.final_columns.size()) {
+        throw std::logic_error("run_paired_posterior: a side's columns differ between particles");
+      }
+      for (std::size_t k = 0; k < ids[i].size(); ++k) {
+        std::copy_n(g.finals.begin() + static_cast<std::ptrdiff_t>(k * F), F,
+                    r.finals.begin() + static_cast<std::ptrdiff_t>(ids[i][k] * F));
+      }
+    }
+    if (opt.progress) opt.progress(static_cast<int>(i + 1), static_cast<int>(order.size()));
+  }
+  return res;
+}
+
 PosteriorModels::PosteriorModels(const Posterior& p, const toml::table& doc, std::function<void(Scenario&)> modify)
     : p_(p), doc_(clone(doc)), modify_(std::move(modify)), models_(static_cast<std::size_t>(p.size())) {}
 
@@ -284,15 +444,7 @@ std::shared_ptr<const Model> PosteriorModels::operator()(int k) {
     return m;
   }
   auto d = clone(*doc_);
-  Scenario s;
-  try {
-    apply_particle(*d, p_, k);
-    s = build_scenario(*d);
-  } catch (const InputError& e) {
-    throw InputError(SourcePos{p_.file, k + 2, 1}, "posterior: particle " + std::to_string(k + 1) +
-                                                       " (this row, if the file has no blank lines) gives an invalid scenario: " +
-                                                       e.message());
-  }
+  Scenario s = particle_scenario(p_, *d, k);
   if (modify_) modify_(s);
   m = std::make_shared<const Model>(std::move(s));
   return m;

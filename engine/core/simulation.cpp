@@ -189,6 +189,19 @@ Model::Model(ValidScenario scenario)
       sim_[static_cast<std::size_t>(i) * n_ + j] = (ni > 0 && nj > 0) ? dot / std::sqrt(ni * nj) : 0.0;
     }
   }
+  schedule();
+}
+
+Model Model::with_disabled(std::span<const int> moves, std::span<const int> events) const {
+  Model m = *this;
+  for (int i : moves) m.sc_.moves.at(static_cast<std::size_t>(i)).enabled = false;
+  for (int i : events) m.sc_.events.at(static_cast<std::size_t>(i)).enabled = false;
+  m.schedule();
+  return m;
+}
+
+void Model::schedule() {
+  const auto& info = sc_.info;
   // Events at the step whose interval [t_n, t_n + dt) holds their time.
   std::vector<std::vector<int>> ev(t_ + 1), mv(t_ + 1);
   for (std::size_t e = 0; e < sc_.events.size(); ++e) {
@@ -206,6 +219,7 @@ Model::Model(ValidScenario scenario)
   }
   auto csr = [](const std::vector<std::vector<int>>& lists, std::vector<int>& start, std::vector<int>& idx) {
     start.assign(1, 0);
+    idx.clear();
     for (const auto& l : lists) {
       idx.insert(idx.end(), l.begin(), l.end());
       start.push_back(static_cast<int>(idx.size()));

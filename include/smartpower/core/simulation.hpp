@@ -78,6 +78,12 @@ class Model {
   // A scenario checked already (load_scenario's, or ValidScenario(scenario)): not again.
   explicit Model(ValidScenario scenario);
 
+  // This model with moves and events (indices into the scenario's) switched off, as a
+  // Model of the scenario with those `enabled = false` would be: the tables are copied,
+  // not recomputed (they do not depend on moves or events), and only the schedules of
+  // moves and events are rebuilt. compare's attribution subsets.
+  Model with_disabled(std::span<const int> moves, std::span<const int> events) const;
+
   const Scenario& scenario() const { return sc_; }
   const MetricLayout& layout() const { return layout_; }
   int n_actors() const { return n_; }
@@ -108,6 +114,7 @@ class Model {
   MetricLayout layout_;
   std::vector<double> caps_, budget_, sim_, gravity_;
   std::vector<int> event_start_, event_idx_, move_start_, move_idx_;
+  void schedule();  // event_* and move_* from the scenario's enabled events and moves
 };
 
 // Receives the metric vector at each recorded instant of a run.

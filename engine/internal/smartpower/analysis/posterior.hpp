@@ -57,6 +57,28 @@ EnsembleResult run_grouped_ensemble(const std::vector<int>& particle_of_run,
                                     const std::function<std::shared_ptr<const Model>(int)>& model_of,
                                     const EnsembleOptions& options);
 
+// Particle k's scenario: `doc` with particle k's values set (apply_particle), built and
+// checked. `doc` is patched in place: every particle sets the same paths, so one working
+// copy of a document serves all particles in turn. An invalid particle is an InputError
+// naming its row of the posterior file.
+ValidScenario particle_scenario(const Posterior& p, toml::table& doc, int k);
+
+// Several ensembles paired by particle (compare's base, what-if and attribution subsets):
+// side s's run r uses particle particle_of_run[r] and the seed of run r, as
+// run_grouped_ensemble would give each side alone, byte for byte (finals only: no series
+// statistics, no per-run series). Each particle's runs are one task: run(worker, particle,
+// side_run) builds that particle's model of each side and calls side_run(side, model) for
+// each side, which runs the particle's runs on it on this thread, so a particle's models
+// are built once, can derive from each other, and are gone before the next particle.
+// Tasks run on up to options.threads threads (worker in [0, threads): state a thread
+// keeps between particles) and are merged in particle order on the calling thread: the
+// same bytes for any thread count, and on every MPI rank (each computes them all).
+// progress(done, total) counts particles.
+using SideRun = std::function<void(int side, const Model& model)>;
+std::vector<EnsembleResult> run_paired_posterior(const std::vector<int>& particle_of_run, int sides,
+                                                 const std::function<void(int worker, int particle, const SideRun&)>& run,
+                                                 const EnsembleOptions& options);
+
 // A posterior bound to one scenario document: builds (and keeps) one Model per particle.
 class PosteriorModels {
  public:
