@@ -293,12 +293,9 @@ hi = 1.0
   CHECK(out.find("0.3 .. 1.2 posterior") != std::string::npos);
 }
 
-TEST_CASE("posterior: compare runs particle groups side by side, same bytes as one after the other", "[posterior][compare]") {
-  // --threads 2 runs whole particle groups on two threads (merged in group order);
-  // --threads 1 runs them one after the other: compare.json must not tell them apart.
-  Fixture f;
-  const std::string p = f.post("wide.csv", kWide);
-  const std::string whatif = sptest::write(f.dir / "whatif.toml", sptest::tiny_scenario(R"(
+namespace {
+// A what-if move of the tiny scenario: A pushes trade toward B from mid-2000.
+const std::string kPush = R"(
 [[moves]]
 label = "push"
 actor = "A"
@@ -306,7 +303,15 @@ target = "B"
 lever = "trade"
 from = 2000.5
 scale = 2.0
-)"));
+)";
+}  // namespace
+
+TEST_CASE("posterior: compare runs particle groups side by side, same bytes as one after the other", "[posterior][compare]") {
+  // --threads 2 runs whole particle groups on two threads (merged in group order);
+  // --threads 1 runs them one after the other: compare.json must not tell them apart.
+  Fixture f;
+  const std::string p = f.post("wide.csv", kWide);
+  const std::string whatif = sptest::write(f.dir / "whatif.toml", sptest::tiny_scenario(kPush));
   std::string res[2];
   for (int t : {1, 2}) {
     const std::string dir = (f.dir / ("cmp" + std::to_string(t))).string();
@@ -337,15 +342,7 @@ TEST_CASE("posterior: compare's paired runs are each side's grouped ensemble, by
   // subset's Model::with_disabled what the scenario with those moves disabled gives.
   Fixture f;
   const std::string p = f.post("wide.csv", kWide);
-  const std::string whatif = sptest::write(f.dir / "whatif2.toml", sptest::tiny_scenario(R"(
-[[moves]]
-label = "push"
-actor = "A"
-target = "B"
-lever = "trade"
-from = 2000.5
-scale = 2.0
-
+  const std::string whatif = sptest::write(f.dir / "whatif2.toml", sptest::tiny_scenario(kPush + R"(
 [[moves]]
 label = "pull"
 actor = "B"

@@ -360,16 +360,8 @@ std::vector<EnsembleResult> run_paired_posterior(const std::vector<int>& particl
       EnsembleOptions o = opt;
       o.runs = n;
       const EnsemblePlan plan = plan_ensemble(M, L.offset(Metric::stock), model.steps(), o);
-      {
-        // As run_ensemble checks each group (free below 64 MiB).
-        MemoryEstimate est;
-        est.what = "this ensemble";
-        est.shape = format_count(model.n_actors()) + " actors x " + format_count(model.n_levers()) + " levers";
-        est.hint = "use fewer runs, fewer threads or a smaller scenario";
-        est.add("process and model", process_base_bytes() + model_bytes(shape_of(model)));
-        add_ensemble(est, shape_of(model), o);
-        require_memory(est);
-      }
+      // As run_ensemble checks each group (free below 64 MiB).
+      require_memory(estimate_ensemble(shape_of(model), o));
       sf.times.clear();
       for (int step : recorded_steps(model.steps(), std::max(1, opt.record_every))) sf.times.push_back(model.time_at(step));
       const std::size_t F = sf.columns.size();

@@ -479,16 +479,8 @@ EnsembleResult run_ensemble(const Model& model, const EnsembleOptions& opt) {
   const bool dist = detail::distribute_ensembles();
   const Cluster cl = dist ? cluster() : Cluster{};
   const EnsemblePlan plan = plan_ensemble(M, L.offset(Metric::stock), model.steps(), opt, cl.size, cl.rank);
-  {
-    // Refused up front (exit 2) if it would not fit, before anything is allocated.
-    MemoryEstimate est;
-    est.what = "this ensemble";
-    est.shape = format_count(model.n_actors()) + " actors x " + format_count(model.n_levers()) + " levers";
-    est.hint = "use fewer runs, fewer threads or a smaller scenario";
-    est.add("process and model", process_base_bytes() + model_bytes(shape_of(model)));
-    add_ensemble(est, shape_of(model), opt);
-    require_memory(est);
-  }
+  // Refused up front (exit 2) if it would not fit, before anything is allocated.
+  require_memory(estimate_ensemble(shape_of(model), opt));
   try {
     return run_ensemble_planned(model, opt, plan, dist, cl);
   } catch (const std::bad_alloc&) {

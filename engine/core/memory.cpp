@@ -295,6 +295,16 @@ MemoryEstimate estimate_model(const ModelShape& s) {
   return e;
 }
 
+MemoryEstimate estimate_ensemble(const ModelShape& s, const EnsembleOptions& options) {
+  MemoryEstimate est;
+  est.what = "this ensemble";
+  est.shape = format_count(s.actors) + " actors x " + format_count(s.levers) + " levers";
+  est.hint = "use fewer runs, fewer threads or a smaller scenario";
+  est.add("process and model", process_base_bytes() + model_bytes(s));
+  add_ensemble(est, s, options);
+  return est;
+}
+
 void add_ensemble(MemoryEstimate& e, const ModelShape& s, const EnsembleOptions& opt, const std::string& label) {
   Parts kept, transient;
   ensemble_parts(s, opt, label, kept, transient);

@@ -86,6 +86,9 @@ MemoryEstimate estimate_model(const ModelShape& s);
 
 // ---- One estimator per command. Each includes the process, the model(s) and the
 // ensemble(s) it holds at once.
+// One ensemble of `options` on a model of this shape, as run_ensemble checks it before it
+// allocates (the process, the model and the ensemble).
+MemoryEstimate estimate_ensemble(const ModelShape& s, const EnsembleOptions& options);
 // `run` (and `lenses` per lens): series "all", "mean" or "none".
 MemoryEstimate estimate_run(const ModelShape& s, int runs, int threads, const std::string& series);
 // `bench` (series "mean" or "none", the chunk as given or 0 for the default).
