@@ -568,6 +568,10 @@ std::vector<std::vector<double>> ClaimPlan::Impl::run(const std::vector<std::sha
       column[idx] = eo.series_columns.size();
       eo.series_columns.push_back(idx);
     }
+    // Record only the instants the probes read (the rest are stepped unrecorded).
+    for (const auto& probe : p.probes) eo.series_steps.push_back(probe.instant);
+    std::sort(eo.series_steps.begin(), eo.series_steps.end());
+    eo.series_steps.erase(std::unique(eo.series_steps.begin(), eo.series_steps.end()), eo.series_steps.end());
     const std::size_t C = eo.series_columns.size();
     std::vector<double>& out_values = values[v];
     eo.on_series = [&](int first, int count, std::span<const double> s) {
@@ -640,6 +644,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
       double claim_margin = std::numeric_limits<double>::infinity();
       double claim_shortfall = 0, row_misfit = 0;
       bool claim_held = true;
+      std::ostringstream measured;  // what each check measured, written only for a recorded row
       for (const PlannedCheck& pc : planned[ci]) {
         const Check& c = *pc.check;
         auto va = [&](std::size_t i) {
@@ -662,7 +667,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
         const bool strict = (c.kind == CheckKind::trend || c.kind == CheckKind::monotone ||
                              c.kind == CheckKind::compare || c.kind == CheckKind::counterfactual) &&
                             c.min_change == 0;
-        std::ostringstream measured;
+        if (record) measured.str("");
         switch (c.kind) {
           case CheckKind::range: {
             // Per instant, or (window) per mean over a group of consecutive instants.
@@ -672,6 +677,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
               if (std::isfinite(c.lo)) m = std::min(m, rel(v, c.lo));
               if (std::isfinite(c.hi)) m = std::min(m, rel(c.hi, v));
             }
+            if (!record) break;  // what was measured: only where a row is recorded
             if (pc.pa.size() == 1) {
               measured << c.a.selector << "@" << format_significant(pc.times_a[0]) << " = "
                        << format_significant(va(0), 4);
@@ -689,6 +695,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
               const double step = c.greater ? rel(va(i + 1), va(i)) : rel(va(i), va(i + 1));
               m = std::min(m, step - c.min_change);
             }
+            if (!record) break;
             measured << c.a.selector << ":";
             for (std::size_t i = 0; i < pc.pa.size(); ++i)
               measured << " " << format_significant(pc.times_a[i]) << "=" << format_significant(va(i), 4);
@@ -702,6 +709,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
               lsum += va(i);
               rsum += vb(i);
             }
+            if (!record) break;
             const double n = static_cast<double>(pc.pa.size());
             const std::string when = pc.pa.size() == 1
                                          ? "@" + format_significant(pc.times_a[0])
@@ -719,7 +727,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
           }
           case CheckKind::data: {
             double worst = 0, sq = 0;
-            measured << c.a.selector << ":";
+            if (record) measured << c.a.selector << ":";
             std::size_t q = 0;
             for (std::size_t i = 0; i < c.observed.size(); ++i) {
               const std::size_t n = group_size(i);
@@ -733,12 +741,13 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
                                                   : 50.0;
               worst = std::max(worst, e);
               sq += e * e;
-              measured << " " << format_significant(c.times[i]) << (n > 1 ? "+" : "") << " " << format_significant(v, 4)
+              if (record)
+                measured << " " << format_significant(c.times[i]) << (n > 1 ? "+" : "") << " " << format_significant(v, 4)
                        << "/" << format_significant(c.observed[i], 4);
             }
             m = (c.tolerance - worst) / c.tolerance;
             row_misfit += sq / static_cast<double>(c.observed.size());
-            measured << " (model/observed, worst error " << format_significant(100 * worst, 4) << "%)";
+            if (record) measured << " (model/observed, worst error " << format_significant(100 * worst, 4) << "%)";
             break;
           }
           case CheckKind::interior_mix: {
@@ -747,6 +756,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
             for (int s = 1; s < 100; ++s) best = std::max(best, ces(s / 100.0, 1 - s / 100.0, base_params.alpha, base_params.rho));
             const double corner = std::max(ces(1, 0, base_params.alpha, base_params.rho), ces(0, 1, base_params.alpha, base_params.rho));
             m = rel(best, corner);
+            if (!record) break;
             measured << "best interior mix " << format_significant(best, 4) << " vs best corner "
                      << format_significant(corner, 4) << " (alpha " << format_significant(base_params.alpha, 4)
                      << ", rho " << format_significant(base_params.rho, 4) << ")";

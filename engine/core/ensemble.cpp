@@ -154,11 +154,13 @@ struct ChunkResult {
 // Records a batch: per-instant statistics, per-run series, and the finals.
 class ChunkObserver : public BatchObserver {
  public:
-  ChunkObserver(std::size_t metrics, std::size_t instants, int last_step, bool stats, bool series,
-                const std::vector<std::size_t>& series_columns, const std::vector<std::size_t>& final_columns,
-                double* finals)
+  ChunkObserver(std::size_t metrics, const std::vector<int>& steps, std::vector<char> wanted, int last_step, bool stats,
+                bool series, const std::vector<std::size_t>& series_columns,
+                const std::vector<std::size_t>& final_columns, double* finals)
       : M_(metrics),
-        I_(instants),
+        I_(steps.size()),
+        steps_(steps),
+        wanted_(std::move(wanted)),
         last_(last_step),
         stats_(stats),
         series_(series),
@@ -168,6 +170,7 @@ class ChunkObserver : public BatchObserver {
   // Statistics reduce every live entry of every run: they double as the finiteness check.
   bool checks_finite() const override { return stats_; }
   bool saw_finite() const override { return finite_; }
+  bool records(int step) const override { return wanted_.empty() || wanted_[static_cast<std::size_t>(step)]; }
   void begin(ChunkResult& cr) {
     cr_ = &cr;
     instant_ = 0;
@@ -175,6 +178,7 @@ class ChunkObserver : public BatchObserver {
   void record(int step, double, const BatchSimulator& b) override {
     const std::size_t P = b.stride(), W = static_cast<std::size_t>(cr_->count);
     const double* x = b.lanes(0);
+    while (instant_ < I_ && steps_[instant_] < step) ++instant_;  // past the declined instants
     if (stats_) {
       finite_ = lane_stats(x, P, W, b.live(), cr_->buf.mean.data() + instant_ * M_, cr_->buf.m2.data() + instant_ * M_);
     }
@@ -201,6 +205,8 @@ class ChunkObserver : public BatchObserver {
 
  private:
   std::size_t M_, I_;
+  const std::vector<int>& steps_;
+  std::vector<char> wanted_;  // per step: recorded (empty: every recorded instant)
   int last_;
   bool stats_, series_, finite_ = true;
   const std::vector<std::size_t>& scols_;
@@ -329,6 +335,15 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
   // Finals only: record just the last instant, so the steps before it skip the
   // record-only metrics.
   const int every = opt.series_stats || keep_series ? std::max(1, opt.record_every) : std::max(1, model.steps());
+  // Only the series steps asked for (series without statistics).
+  std::vector<char> wanted;
+  if (keep_series && !opt.series_stats && !opt.series_steps.empty()) {
+    wanted.assign(static_cast<std::size_t>(model.steps()) + 1, 0);
+    for (int n : opt.series_steps) {
+      if (n < 0 || n > model.steps()) throw InputError("series step " + std::to_string(n) + " is outside the horizon");
+      wanted[static_cast<std::size_t>(n)] = 1;
+    }
+  }
 
   // This rank's chunks, in order (all of them without mpirun).
   std::vector<int> mine;
@@ -344,8 +359,8 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
     try {
       if (opt.stop && opt.stop->load()) throw Interrupted("interrupted");
       if (!wk.rec) {
-        wk.rec = std::make_unique<ChunkObserver>(M, I, model.steps(), opt.series_stats, keep_series, opt.series_columns,
-                                                 res.final_columns, res.finals.data());
+        wk.rec = std::make_unique<ChunkObserver>(M, steps, wanted, model.steps(), opt.series_stats, keep_series,
+                                                 opt.series_columns, res.final_columns, res.finals.data());
       }
       // As many lanes as the chunk has runs: a short last chunk (72 runs of a 200-run
       // ensemble) gets a batch of its own size instead of stepping the full chunk's lanes
@@ -359,7 +374,10 @@ EnsembleResult run_ensemble_planned(const Model& model, const EnsembleOptions& o
         cr.buf.mean.resize(I * M);
         cr.buf.m2.resize(I * M);
       }
-      if (keep_series) cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
+      if (keep_series) {
+        cr.buf.series.resize(static_cast<std::size_t>(cr.count) * I * C);
+        if (!wanted.empty()) std::fill(cr.buf.series.begin(), cr.buf.series.end(), 0.0);  // declined rows: 0
+      }
       for (int r = 0; r < cr.count; ++r) {
         const auto id = opt.run_ids.empty() ? static_cast<std::uint64_t>(cr.first + r) : opt.run_ids[cr.first + r];
         wk.seeds[r] = run_seed(opt.seed, id);

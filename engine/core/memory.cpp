@@ -1,4 +1,5 @@
 #include "smartpower/core/memory.hpp"
+#include "smartpower/core/simulation.hpp"
 
 #include <sys/resource.h>
 
@@ -111,9 +112,7 @@ void ensemble_parts(const ModelShape& s, const EnsembleOptions& opt, const std::
   const std::string pre = label.empty() ? "" : label + ": ";
   const int capacity = std::min(p.chunk, p.runs);
   const double batch = batch_bytes(s, capacity);
-  const double lanes = capacity <= 2
-                           ? capacity
-                           : (capacity + (capacity >= 8 ? 7 : 3)) / (capacity >= 8 ? 8 : 4) * (capacity >= 8 ? 8 : 4);
+  const double lanes = static_cast<double>(batch_lanes(capacity));
   transient.add(pre + format_bytes(run_state_bytes(s)) + " per run state x " + format_count(lanes) +
                     (lanes == 1 ? " lane x " : " lanes x ") + std::to_string(p.threads) +
                     (p.threads == 1 ? " thread" : " threads") + " (with workspace)",
@@ -278,8 +277,7 @@ double run_state_bytes(const ModelShape& s) {
 
 double batch_bytes(const ModelShape& s, int capacity) {
   const double N = s.actors, NN = sq(N), K = s.levers;
-  const double c = std::max(1, capacity);
-  const double P = c <= 2 ? c : std::ceil(c / (c >= 8 ? 8 : 4)) * (c >= 8 ? 8 : 4);
+  const double P = static_cast<double>(batch_lanes(capacity));
   const double opts = K * std::max(N - 1, 1.0);
   const double M = 3 * N + 9 * NN + 6 * K * NN;
   return 8 * (M * P + 2 * NN * P + 5 * NN + opts * P + 3 * N * P + 11 * P + K) +  // doubles

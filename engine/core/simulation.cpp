@@ -137,26 +137,42 @@ Model::Model(ValidScenario scenario)
       const double q0 = info.price_reference > 0 ? info.price_reference : path_value(info.price, info.start);
       for (int n = 0; n <= t_; ++n) price.push_back(path_value(info.price, info.time_at(n)) / q0);
     }
+    // The distance terms do not change with time, and the mass terms are the same for
+    // (i, j) and (j, i) (a product and a max of the two capabilities): each power once.
+    const std::size_t NN = static_cast<std::size_t>(n_) * n_;
+    std::vector<double> resist(static_cast<std::size_t>(k_) * NN, 1.0), mass(NN, 1.0);
+    for (int k = 0; k < k_; ++k) {
+      const Lever& lv = sc_.levers[k];
+      if (!lv.gravity() || lv.distance_exponent == 0) continue;
+      for (std::size_t ij = 0; ij < NN; ++ij) {
+        const double d = sc_.distance.empty() ? 1.0 : sc_.distance[ij];
+        resist[k * NN + ij] = std::pow(d, -lv.distance_exponent);
+      }
+    }
     for (int n = 0; n <= t_; ++n) {
       for (int k = 0; k < k_; ++k) {
         const Lever& lv = sc_.levers[k];
         if (!lv.gravity()) continue;
         const int x = static_cast<int>(lv.capability);  // 0 economy, 1 military, 2 population, 3 none
         for (int i = 0; i < n_; ++i) {
-          for (int j = 0; j < n_; ++j) {
-            if (i == j) continue;
-            double mass = 1.0;
+          for (int j = i + 1; j < n_; ++j) {
+            double m = 1.0;
             if (x < 3 && lv.mass_exponent != 0) {
               const double base = capability(n, i, x) * capability(n, j, x) / (lv.mass_scale * lv.mass_scale);
-              mass = base > 0 ? std::pow(base, lv.mass_exponent) : 0.0;
+              m = base > 0 ? std::pow(base, lv.mass_exponent) : 0.0;
             }
             if (x < 3 && lv.mass_asymmetry != 0) {  // the larger mass's extra exponent
               const double large = std::max(capability(n, i, x), capability(n, j, x)) / lv.mass_scale;
-              mass *= large > 0 ? std::pow(large, lv.mass_asymmetry) : 0.0;
+              m *= large > 0 ? std::pow(large, lv.mass_asymmetry) : 0.0;
             }
-            const double d = sc_.distance.empty() ? 1.0 : sc_.distance[static_cast<std::size_t>(i) * n_ + j];
-            const double resist = lv.distance_exponent != 0 ? std::pow(d, -lv.distance_exponent) : 1.0;
-            double g = mass * resist;
+            mass[static_cast<std::size_t>(i) * n_ + j] = mass[static_cast<std::size_t>(j) * n_ + i] = m;
+          }
+        }
+        for (int i = 0; i < n_; ++i) {
+          for (int j = 0; j < n_; ++j) {
+            if (i == j) continue;
+            const std::size_t ij = static_cast<std::size_t>(i) * n_ + j;
+            double g = mass[ij] * resist[k * NN + ij];
             // The opening of a relation (a channel that builds up after `opened`): skipped
             // (exactly 1) without an opening time or an opening year.
             const double o = sc_.opened.empty() ? kNeverOpened : sc_.opened[static_cast<std::size_t>(i) * n_ + j];
@@ -227,6 +243,11 @@ void Model::schedule() {
   };
   csr(ev, event_start_, event_idx_);
   csr(mv, move_start_, move_idx_);
+}
+
+std::size_t batch_lanes(int capacity) {
+  const std::size_t c = static_cast<std::size_t>(std::max(1, capacity));
+  return c <= 2 ? c : (c + 7) / 8 * 8;
 }
 
 std::uint64_t run_seed(std::uint64_t seed, std::uint64_t run) {
@@ -608,13 +629,16 @@ struct BatchSimulator::Work {
   Lanes<std::int64_t> top;               // P
   Lanes<std::uint64_t> rng;              // 4 * P: xoshiro256++ state, word-major
   std::vector<std::pair<std::size_t, std::size_t>> live;  // entries that can be non-zero
+  // The live ranges joined across gaps of at most kJoin entries (which are 0): what the
+  // finiteness pass sums, in few long loops instead of one short loop per dyad row.
+  std::vector<std::pair<std::size_t, std::size_t>> scan;
+  static constexpr std::size_t kJoin = 8;
 
   Work(const Model& model, int capacity)
       : m(model), L(model.layout()), N(model.n_actors()), K(model.n_levers()), T(model.steps()) {
     NN = static_cast<std::size_t>(N) * N;
     M = L.size();
-    const std::size_t c = static_cast<std::size_t>(std::max(1, capacity));
-    P = c <= 2 ? c : (c + (c >= 8 ? 7 : 3)) / (c >= 8 ? 8 : 4) * (c >= 8 ? 8 : 4);
+    P = batch_lanes(capacity);
     x.assign(M * P, 0.0);
     rs.assign(NN * P, 0.0);
     press.assign(NN * P, 0.0);
@@ -660,6 +684,13 @@ struct BatchSimulator::Work {
         live.back().second = q + 1;
       } else {
         live.emplace_back(q, q + 1);
+      }
+    }
+    for (const auto& range : live) {
+      if (!scan.empty() && range.first - scan.back().second <= kJoin) {
+        scan.back().second = range.second;
+      } else {
+        scan.push_back(range);
       }
     }
   }
@@ -1333,17 +1364,40 @@ SP_KERNEL void update_batch(Work& w) {
 }
 
 // Per-lane sum of the entries in `ranges`: finite exactly when every entry is (or almost:
-// a sum can overflow, and then the search below finds nothing and the run goes on).
+// a sum can overflow, and then the search below finds nothing and the run goes on). With
+// lanes in blocks of 8, each block's sums stay in registers, two accumulators deep, over
+// every lane (spare lanes repeat real runs; only the first W are asked).
 SP_KERNEL bool batch_finite(Work& w, const std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
   const std::size_t P = w.P, W = static_cast<std::size_t>(w.W);
   const double* x = w.x.data();
   double* acc = w.t2.data();  // one sum per lane, entry after entry (contiguous rows)
-  std::fill(acc, acc + P, 0.0);
-  for (const auto& [begin, end] : ranges) {
-    for (std::size_t q = begin; q < end; ++q) {
-      const double* row = x + q * P;
-      for (std::size_t r = 0; r < W; ++r) acc[r] += row[r];
+  if (P % 8 != 0) {
+    std::fill(acc, acc + P, 0.0);
+    for (const auto& [begin, end] : ranges) {
+      for (std::size_t q = begin; q < end; ++q) {
+        const double* row = x + q * P;
+        for (std::size_t r = 0; r < W; ++r) acc[r] += row[r];
+      }
     }
+    return lanes_finite(acc, W);
+  }
+  for (std::size_t b = 0; b < P; b += 8) {
+    double a0[8] = {}, a1[8] = {};
+    for (const auto& [begin, end] : ranges) {
+      std::size_t q = begin;
+      for (; q + 1 < end; q += 2) {
+        const double* r0 = x + q * P + b;
+        const double* r1 = r0 + P;
+        for (std::size_t r = 0; r < 8; ++r) {
+          a0[r] += r0[r];
+          a1[r] += r1[r];
+        }
+      }
+      if (q < end) {
+        for (std::size_t r = 0; r < 8; ++r) a0[r] += x[q * P + b + r];
+      }
+    }
+    for (std::size_t r = 0; r < 8; ++r) acc[b + r] = a0[r] + a1[r];
   }
   return lanes_finite(acc, W);
 }
@@ -1419,7 +1473,7 @@ void BatchSimulator::run(BatchObserver* observer, int record_every) {
   const int T = w.T;
   if (record_every < 1) record_every = 1;
   for (int n = 0; n <= T; ++n) {
-    const bool recorded = observer && (n % record_every == 0 || n == T);
+    const bool recorded = observer && (n == T || (n % record_every == 0 && observer->records(n)));
     if (n < T) apply_events(w, n);
     // Unrecorded instants check finiteness on the way (derive and decide add what they
     // write to w.chk); recorded ones in the observer's statistics, or in a pass here.
@@ -1435,7 +1489,7 @@ void BatchSimulator::run(BatchObserver* observer, int record_every) {
       observer->record(n, w.m.time_at(n), *this);
       if (!observer->saw_finite()) report_non_finite(w, n);
     } else {
-      if (!batch_finite(w, w.live)) report_non_finite(w, n);
+      if (!batch_finite(w, w.scan)) report_non_finite(w, n);
       if (recorded) observer->record(n, w.m.time_at(n), *this);
     }
     if (n < T) update_batch(w);

@@ -37,6 +37,10 @@ struct EnsembleOptions {
   // MetricLayout order). A claims check reads a handful of entries: keeping only those
   // spares copying and holding the rest.
   std::vector<std::size_t> series_columns;
+  // With on_series and without series_stats: the steps whose series the caller reads
+  // (a claims check's probes). The other recorded instants are stepped unrecorded and
+  // their rows of the series are 0; the last step is always recorded. Empty: every one.
+  std::vector<int> series_steps;
   // Called on the calling thread as runs complete (done, total).
   std::function<void(int, int)> progress;
   const std::atomic<bool>* stop = nullptr;  // set to stop early (throws Interrupted)

@@ -129,6 +129,13 @@ std::uint64_t run_seed(std::uint64_t seed, std::uint64_t run);
 
 class BatchSimulator;
 
+// Lanes a BatchSimulator of `capacity` runs allocates per metric entry: 1 or 2 as asked,
+// otherwise rounded up to a multiple of 8, the width of the widest vector unit the kernels
+// are compiled for (8 doubles with AVX-512). A batch of 3 to 7 lanes would run every
+// loop in its scalar tail there: 4 runs cost twice as long as 8. Spare lanes repeat real
+// runs and are ignored, so no number depends on it.
+std::size_t batch_lanes(int capacity);
+
 // Receives a whole batch at each recorded instant; read lanes with BatchSimulator::lanes().
 class BatchObserver {
  public:
@@ -140,6 +147,10 @@ class BatchObserver {
   // when the answer is false. Other observers are called only with finite values.
   virtual bool checks_finite() const { return false; }
   virtual bool saw_finite() const { return true; }
+  // Whether the observer wants step `step`, one of run()'s recorded instants (the last is
+  // always recorded): the steps it declines are stepped as unrecorded ones, without the
+  // record-only metrics and with the cheaper finiteness check; the numbers do not change.
+  virtual bool records(int /*step*/) const { return true; }
 };
 
 // R runs of one Model stepped together (docs/performance.md). State is laid out
