@@ -7,6 +7,9 @@
 #include "smartpower/io/document.hpp"
 #include "smartpower/core/ensemble.hpp"
 #include "smartpower/core/error.hpp"
+#include "smartpower/core/memory.hpp"
+
+#include <algorithm>
 
 using namespace smartpower;
 
@@ -181,4 +184,77 @@ TEST_CASE("per-run series can keep only some columns, in the order asked", "[ens
   }
   o.series_columns = {M};
   CHECK_THROWS_AS(run_ensemble(m, o), InputError);
+}
+
+TEST_CASE("per-run series can keep only some steps; the others are 0 and nothing else changes", "[ensemble][determinism]") {
+  const Model m(load_scenario(sptest::scenario("baseline.toml")));
+  const std::size_t I = static_cast<std::size_t>(m.steps()) + 1;
+  const std::vector<std::size_t> cols = {m.layout().index(Metric::flow, 0, 1, 0), m.layout().index(Metric::stock, 2, 0, 1),
+                                         m.layout().index(Metric::lever_dependence, 0, 2, 3)};
+  EnsembleOptions o;
+  o.runs = 11;  // chunks of 4, 4 and 3 runs: 8-lane batches with spare lanes
+  o.chunk = 4;
+  o.threads = 2;
+  o.series_stats = false;
+  o.series_columns = cols;
+  std::vector<double> all, some;
+  o.on_series = [&](int, int, std::span<const double> s) { all.insert(all.end(), s.begin(), s.end()); };
+  const auto a = run_ensemble(m, o);
+  const std::vector<int> steps = {3, 17, 18, m.steps() - 1};
+  o.series_steps = steps;
+  o.on_series = [&](int, int, std::span<const double> s) { some.insert(some.end(), s.begin(), s.end()); };
+  const auto b = run_ensemble(m, o);
+  CHECK(same_bytes(a.finals, b.finals));
+  REQUIRE(all.size() == some.size());
+  REQUIRE(all.size() == 11 * I * cols.size());
+  std::size_t kept = 0;
+  for (std::size_t run = 0; run < 11; ++run) {
+    for (std::size_t t = 0; t < I; ++t) {
+      const bool wanted = std::find(steps.begin(), steps.end(), static_cast<int>(t)) != steps.end() || t + 1 == I;
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        const double x = some[(run * I + t) * cols.size() + c], y = all[(run * I + t) * cols.size() + c];
+        if (wanted) {
+          REQUIRE(x == y);
+          kept += y != 0 ? 1 : 0;
+        } else {
+          REQUIRE(x == 0.0);
+        }
+      }
+    }
+  }
+  CHECK(kept > 11 * 3);  // the steps kept hold real values (the record-only flow and lever dependence too)
+  o.series_steps = {m.steps() + 1};
+  CHECK_THROWS_AS(run_ensemble(m, o), InputError);
+}
+
+TEST_CASE("a batch of 3 to 7 runs gets 8 lanes, larger ones a multiple of 8, and the memory estimate agrees", "[ensemble]") {
+  CHECK(batch_lanes(0) == 1);
+  CHECK(batch_lanes(1) == 1);
+  CHECK(batch_lanes(2) == 2);
+  CHECK(batch_lanes(3) == 8);
+  CHECK(batch_lanes(4) == 8);
+  CHECK(batch_lanes(8) == 8);
+  CHECK(batch_lanes(9) == 16);
+  CHECK(batch_lanes(128) == 128);
+  const Model m(load_scenario(sptest::scenario("baseline.toml")));
+  for (const int c : {1, 2, 4, 8, 9}) {
+    BatchSimulator b(m, c);
+    CHECK(b.stride() == batch_lanes(c));
+  }
+  // The memory estimate counts the same lanes.
+  EnsembleOptions eo;
+  eo.runs = 4;
+  eo.chunk = 4;
+  const MemoryEstimate est = estimate_ensemble(shape_of(m), eo);
+  CHECK(std::any_of(est.parts.begin(), est.parts.end(),
+                    [](const auto& part) { return part.first.find(" x 8 lanes x ") != std::string::npos; }));
+  CHECK(batch_bytes(shape_of(m), 4) == batch_bytes(shape_of(m), 8));
+  // 4 runs in 8 lanes: each run's numbers are those of the run alone.
+  const auto a = run(m, 4, 11, 1, 4);
+  Simulator sim(m);
+  for (int r = 0; r < 4; ++r) {
+    sim.reset(run_seed(11, static_cast<std::uint64_t>(r)));
+    sim.run(nullptr);
+    for (std::size_t c = 0; c < a.final_columns.size(); ++c) REQUIRE(a.final_value(r, c) == sim.metrics()[a.final_columns[c]]);
+  }
 }
