@@ -9,7 +9,7 @@
 #
 # Usage: scripts/posterior.sh [BIN]          (BIN: default build/smartpower)
 # Environment (defaults are the recommended settings):
-#   PARTICLES=500 MOVES=5 RUNS=4 GENERATIONS=60 SIMULATIONS=2000000 SEED=1 THREADS=2
+#   PARTICLES=500 MOVES=5 RUNS=32 GENERATIONS=80 SIMULATIONS=40000000 SEED=1 THREADS=2
 #   DRAWS=200 (posterior-predictive runs)  PRIOR=200 (prior draws for the pass-rate table)
 #   OUT=scenarios/posterior.csv  DOC=docs/calibration.md  SVG=docs/posterior-correlation.svg
 #   SKIP_CALIBRATION=1: keep OUT and OUT.log as they are (made by the same command, run apart)
@@ -23,9 +23,9 @@ cd "$(dirname "$0")/.."
 bin=${1:-build/smartpower}
 particles=${PARTICLES:-500}
 moves=${MOVES:-5}
-runs=${RUNS:-4}
-generations=${GENERATIONS:-60}
-budget=${SIMULATIONS:-2000000}
+runs=${RUNS:-32}
+generations=${GENERATIONS:-80}
+budget=${SIMULATIONS:-40000000}
 seed=${SEED:-1}
 threads=${THREADS:-2}
 draws=${DRAWS:-200}
