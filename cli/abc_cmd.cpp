@@ -32,6 +32,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   o.alpha = a.alpha;
   o.min_acceptance = a.min_acceptance;
   o.moves = a.moves;
+  o.claims_weight = a.claims_weight;
   o.runs = a.runs;
   o.threads = a.threads;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -76,6 +77,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
                               std::to_string(a.generations) + " --runs " + std::to_string(a.runs) + " --alpha " +
                               format_number(a.alpha) + " --moves " + std::to_string(a.moves) + " --seed " +
                               std::to_string(a.seed) +
+                              (a.claims_weight != 1.0 ? " --claims-weight " + format_number(a.claims_weight) : "") +
                               (a.simulations ? " --simulations " + std::to_string(a.simulations) : "");
   // The best particle's claims run on every rank (its ensembles are spread over them).
   CalibrationResult best;

@@ -147,7 +147,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"point", "abc"}))
       ->capture_default_str();
   const std::vector<std::string> abc_only = {"--particles", "--generations", "--simulations", "--alpha",
-                                             "--min-acceptance", "--moves", "--best"};
+                                             "--min-acceptance", "--moves", "--best", "--claims-weight"};
   cal->add_option("--particles", c.abc.particles, "abc: particles per generation (the posterior's size)")
       ->check(CLI::Range(2, 10'000'000))
       ->capture_default_str();
@@ -167,6 +167,11 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
   cal->add_option("--min-acceptance", c.abc.min_acceptance,
                   "abc: stop when a generation's Metropolis-Hastings acceptance rate falls below")
       ->check(CLI::Range(1e-9, 1.0))
+      ->capture_default_str();
+  cal->add_option("--claims-weight", c.abc.claims_weight,
+                  "abc: the distance counts the claims' and checks' shortfalls this many times against the data "
+                  "misfit (1: the point fit's objective; scripts/posterior.sh uses 10, the claims as constraints)")
+      ->check(CLI::Range(0.0, 1e6))
       ->capture_default_str();
   cal->add_option("--best", c.abc.best, "abc: also write the best particle as a scenario (a start for --method point)");
   cal->callback([&ctx, cal, abc_only]() {

@@ -3,6 +3,7 @@
 // interruption resumed from the checkpoint.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -112,6 +113,83 @@ TEST_CASE("an unidentified parameter keeps its prior width and the sample does n
   for (std::size_t g = 1; g < r.generations.size(); ++g) CHECK(r.generations[g].acceptance() > 0);
 }
 
+TEST_CASE("every ABC proposal is simulated with noise of its own", "[abc]") {
+  // A noisy actor and a box so narrow that the prior's particles are one parameter set: with
+  // the noise every proposal shared (common random numbers) their distances would be equal;
+  // with each proposal's own noise they spread, as repeated simulations of one model do.
+  const auto dir = sptest::temp_dir("abc-noise");
+  auto text = sptest::tiny_scenario(R"(
+[[calibration.parameters]]
+path = "relations.A.C.border"
+lo = 0.999999
+hi = 1.0
+)");
+  const std::string at = "strategy = { diversify = 1.0 }\n";
+  text.replace(text.find(at), at.size(), at + "noise = 2.0\n");
+  const auto scenario = sptest::write(dir / "noisy.toml", text);
+  const auto claims = load_claims(sptest::write(dir / "data.toml", R"(
+[[claims]]
+id = "D1"
+text = "A's trade effort toward C"
+section = "test"
+[[claims.checks]]
+kind = "data"
+metric = "effort[A,C,trade]"
+points = [[2000.75, 0.3]]
+tolerance = 0.5
+)"));
+  AbcOptions o;
+  o.particles = 40;
+  o.generations = 1;  // the prior sample alone
+  o.runs = 2;
+  o.seed = 5;
+  const AbcResult r = calibrate_abc(scenario, claims, o);
+  REQUIRE(r.particles.size() == 40);
+  double lo = r.particles[0].distance, hi = lo;
+  for (const auto& p : r.particles) {
+    lo = std::min(lo, p.distance);
+    hi = std::max(hi, p.distance);
+  }
+  INFO("distances in [" << lo << ", " << hi << "]");
+  CHECK(hi - lo > 1e-3 * std::max(1.0, std::abs(hi)));
+}
+
+TEST_CASE("--claims-weight multiplies the claims' shortfalls in the distance, not the data misfit", "[abc]") {
+  // A range claim has a shortfall and no misfit: its distances scale by the weight. The
+  // prior's particles and their noise do not depend on the weight, so they match one to one.
+  const auto dir = sptest::temp_dir("abc-weight");
+  const auto scenario = sptest::write(dir / "toy.toml", sptest::calibration_toy());
+  const auto range = load_claims(sptest::write(dir / "range.toml", sptest::calibration_toy_range_claim()));
+  AbcOptions o;
+  o.particles = 30;
+  o.generations = 1;
+  o.runs = 1;
+  const AbcResult one = calibrate_abc(scenario, range, o);
+  o.claims_weight = 3.0;
+  const AbcResult three = calibrate_abc(scenario, range, o);
+  REQUIRE(one.particles.size() == three.particles.size());
+  int positive = 0;
+  for (std::size_t i = 0; i < one.particles.size(); ++i) {
+    CHECK(three.particles[i].values == one.particles[i].values);
+    CHECK(three.particles[i].distance == Approx(3.0 * one.particles[i].distance));
+    positive += one.particles[i].distance > 0 ? 1 : 0;
+  }
+  CHECK(positive > 10);  // most of the prior misses [3.0, 3.2]
+  // The data fit claim alone: its shortfall counts thrice, its misfit once, so the
+  // distance grows by less than three times.
+  const auto fit = load_claims(sptest::write(dir / "fit.toml", sptest::calibration_toy_fit_claim()));
+  o.claims_weight = 1.0;
+  const AbcResult fit1 = calibrate_abc(scenario, fit, o);
+  o.claims_weight = 3.0;
+  const AbcResult fit3 = calibrate_abc(scenario, fit, o);
+  for (std::size_t i = 0; i < fit1.particles.size(); ++i) {
+    CHECK(fit3.particles[i].distance >= fit1.particles[i].distance);
+    if (fit1.particles[i].distance > 0) CHECK(fit3.particles[i].distance < 3.0 * fit1.particles[i].distance);
+  }
+  o.claims_weight = -1.0;
+  CHECK_THROWS_WITH(calibrate_abc(scenario, range, o), Catch::Contains("--claims-weight"));
+}
+
 TEST_CASE("the ABC posterior is the same bytes on 1 and 2 threads", "[abc][determinism]") {
   const auto dir = sptest::temp_dir("abc-threads");
   const auto scenario = sptest::write(dir / "toy.toml", kScenario);
@@ -175,6 +253,10 @@ TEST_CASE("calibrate --method abc: bad options exit 2 with a message, a good run
   CHECK_THAT(text, Catch::Contains("applies to --method point only"));
   CHECK(sptest::run(base + " --method abc --alpha 1.5", &text) == 2);
   CHECK_THAT(text, Catch::Contains("--alpha"));
+  CHECK(sptest::run(base + " --method abc --claims-weight -1", &text) == 2);
+  CHECK_THAT(text, Catch::Contains("--claims-weight"));
+  CHECK(sptest::run(base + " --claims-weight 10", &text) == 2);  // point method
+  CHECK_THAT(text, Catch::Contains("applies to --method abc only"));
   CHECK(sptest::listing(dir) == std::vector<std::string>{"data.toml", "toy.toml"});  // nothing written
 
   REQUIRE(sptest::run(base + " --method abc --particles 100 --generations 3 --runs 1 --best " +

@@ -47,6 +47,16 @@ class Stream {
   SplitMix64 s_;
 };
 
+// The noise of one proposal's evaluation: a master seed of its own, from (seed, generation,
+// proposal index) like its stream, so every proposal is simulated with fresh decision
+// noise (the ABC posterior of a stochastic model, p(theta) P(d(x, y) <= eps | theta)) and
+// not with the noise every other proposal shares (common random numbers would select the
+// parameters that pass on those runs). The same whichever thread or rank evaluates it.
+std::uint64_t noise_seed(std::uint64_t seed, int generation, long long index) {
+  return run_seed(run_seed(seed ^ 0x5eedf0c0a15e0001ULL, static_cast<std::uint64_t>(generation)),
+                  static_cast<std::uint64_t>(index));
+}
+
 using Matrix = Eigen::MatrixXd;
 using Vector = Eigen::VectorXd;
 
@@ -130,6 +140,10 @@ void check_options(const AbcOptions& opt) {
     throw InputError("--generations " + std::to_string(opt.generations) + ": expected at least 1 (the prior)");
   }
   if (opt.simulations < 0) throw InputError("--simulations " + std::to_string(opt.simulations) + ": expected >= 0 (0 = no budget)");
+  if (!(std::isfinite(opt.claims_weight) && opt.claims_weight >= 0)) {
+    throw InputError("--claims-weight " + format_number(opt.claims_weight) +
+                     ": expected a finite weight >= 0 (1: the point fit's objective)");
+  }
   if (!(opt.alpha > 0 && opt.alpha < 1)) {
     throw InputError("--alpha " + format_number(opt.alpha) + ": expected a quantile strictly between 0 and 1");
   }
@@ -195,7 +209,8 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
                                        "parameters=" + std::to_string(D),
                                        "particles=" + std::to_string(N),
                                        "alpha=" + hex_bits(opt.alpha),
-                                       "moves=" + std::to_string(opt.moves)};
+                                       "moves=" + std::to_string(opt.moves),
+                                       "claims_weight=" + hex_bits(opt.claims_weight)};
     std::vector<CheckpointFile::Field> describe = {
         {"scenario", "another scenario (the file, its extends chain or its [calibration] box changed)"},
         {"claims", "another claims file"},
@@ -204,8 +219,9 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
         {"parameters", "other calibration parameters"},
         {"particles", "another --particles"},
         {"alpha", "another --alpha"},
-        {"moves", "another --moves"}};
-    ck = std::make_unique<CheckpointFile>(opt.checkpoint, "abc", "v2", std::move(fields), std::move(describe), inputs,
+        {"moves", "another --moves"},
+        {"claims_weight", "another --claims-weight"}};
+    ck = std::make_unique<CheckpointFile>(opt.checkpoint, "abc", "v3", std::move(fields), std::move(describe), inputs,
                                           opt.resume, cluster().rank == 0);
     res.checkpoint = ck->ref();
     Population pending;
@@ -269,7 +285,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
   // ---- Distance evaluation: a batch of points, spread over ranks and threads, each
   // evaluation on one thread (the runs of one evaluation are one vectorised batch).
   const Cluster cl = cluster();
-  auto evaluate_batch = [&](const std::vector<std::vector<double>>& xs) {
+  auto evaluate_batch = [&](const std::vector<std::vector<double>>& xs, const std::vector<std::uint64_t>& noise) {
     const std::size_t B = xs.size();
     auto block = [&](int rank, int ranks, std::span<double> out) {
       std::vector<std::size_t> mine;
@@ -282,12 +298,18 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
         try {
           ClaimOptions co;
           co.runs = opt.runs;
-          co.seed = opt.seed;
+          co.seed = noise[j];
           co.threads = 1;
           co.stop = opt.stop;
           double f;
           try {
-            f = plan.evaluate(v, co).objective;
+            const ClaimReport rep = plan.evaluate(v, co);
+            f = rep.objective;
+            if (opt.claims_weight != 1.0) {
+              double shortfall = 0;
+              for (const ClaimOutcome& c : rep.claims) shortfall += c.shortfall;
+              f += (opt.claims_weight - 1.0) * shortfall;
+            }
           } catch (const NumericalError&) {
             f = 1e6;  // a parameter set that blows up is simply far
           }
@@ -336,15 +358,19 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
     g.tolerance = std::numeric_limits<double>::infinity();
     // Evaluations in chunks (for progress and interruption; a chunk's bytes do not depend
     // on its size, every evaluation being independent of the others).
-    auto evaluate = [&](const std::vector<std::vector<double>>& xs, long long done_before, long long of) {
+    auto evaluate = [&](const std::vector<std::vector<double>>& xs, const std::vector<std::uint64_t>& noise,
+                        long long done_before, long long of) {
       std::vector<double> out;
       out.reserve(xs.size());
       constexpr std::size_t chunk = 50;
       for (std::size_t a = 0; a < xs.size(); a += chunk) {
         if (interrupted()) throw Interrupted("calibration interrupted");
         const std::size_t b = std::min(xs.size(), a + chunk);
-        const auto d = evaluate_batch(std::vector<std::vector<double>>(xs.begin() + static_cast<std::ptrdiff_t>(a),
-                                                                       xs.begin() + static_cast<std::ptrdiff_t>(b)));
+        const auto d = evaluate_batch(
+            std::vector<std::vector<double>>(xs.begin() + static_cast<std::ptrdiff_t>(a),
+                                             xs.begin() + static_cast<std::ptrdiff_t>(b)),
+            std::vector<std::uint64_t>(noise.begin() + static_cast<std::ptrdiff_t>(a),
+                                       noise.begin() + static_cast<std::ptrdiff_t>(b)));
         out.insert(out.end(), d.begin(), d.end());
         if (interrupted()) throw Interrupted("calibration interrupted");
         if (opt.progress) {
@@ -366,12 +392,14 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
                          ") is spent before the prior sample was complete; raise --simulations");
       }
       pop.u.resize(static_cast<std::size_t>(N), std::vector<double>(D));
+      std::vector<std::uint64_t> noise(static_cast<std::size_t>(N));
       for (int i = 0; i < N; ++i) {
         Stream s(opt.seed, 0, i);
         for (auto& v : pop.u[static_cast<std::size_t>(i)]) v = s.uniform();
+        noise[static_cast<std::size_t>(i)] = noise_seed(opt.seed, 0, i);
       }
       g.accepted = 0;
-      pop.distance = evaluate(pop.u, 0, N);
+      pop.distance = evaluate(pop.u, noise, 0, N);
       g.proposals = N;
       g.accepted = N;
     } else {
@@ -416,9 +444,11 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
       for (int m = 0; m < opt.moves && !abandoned; ++m) {
         // Every proposal's random numbers come from (seed, generation, move, particle).
         std::vector<std::vector<double>> xs;
+        std::vector<std::uint64_t> noise;
         std::vector<int> who;
         for (int i = 0; i < N; ++i) {
-          Stream s(opt.seed, t, static_cast<long long>(m) * N + i);
+          const long long index = static_cast<long long>(m) * N + i;
+          Stream s(opt.seed, t, index);
           Vector z(static_cast<Eigen::Index>(D));
           for (Eigen::Index e = 0; e < z.size(); ++e) z[e] = s.normal();
           const Vector step = L.triangularView<Eigen::Lower>() * z;
@@ -430,6 +460,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
           }
           if (inside) {  // outside the box the prior is zero: rejected without a run
             xs.push_back(std::move(x));
+            noise.push_back(noise_seed(opt.seed, t, index));
             who.push_back(i);
           }
         }
@@ -439,7 +470,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
                         std::to_string(t) + " (abandoned)";
           break;
         }
-        const auto dist = evaluate(xs, g.proposals, static_cast<long long>(N) * opt.moves);
+        const auto dist = evaluate(xs, noise, g.proposals, static_cast<long long>(N) * opt.moves);
         for (std::size_t j = 0; j < xs.size(); ++j) {
           if (dist[j] <= eps) {
             pop.u[static_cast<std::size_t>(who[j])] = xs[j];

@@ -10,8 +10,10 @@
 // Instead of one point that fits (calibration.hpp), it samples the set of parameter
 // values consistent with the claims and data: an equally weighted population of particles whose
 // distance (the point fit's objective: claims' margin shortfalls plus data misfit, over
-// noisy runs with common random numbers) is within a tolerance that shrinks from one
-// generation to the next.
+// noisy runs) is within a tolerance that shrinks from one generation to the next. Each
+// proposal is simulated with noise of its own (seed, generation, move, particle), so the
+// target is the ABC posterior of a stochastic model, not the parameters that pass on one
+// shared set of runs.
 //
 // The same on a scenario file and its [calibration] box (what `smartpower calibrate
 // --method abc` does): smartpower/analysis/abc_toml.hpp (internal).
@@ -53,7 +55,11 @@ struct AbcOptions {
   int moves = 5;             // Metropolis-Hastings moves of every particle per generation (docs/calibration.md: 5 spreads the resampled duplicates)
   // Stop after a generation whose MH acceptance rate falls below this.
   double min_acceptance = 0.01;
-  int runs = 4;              // noisy runs per distance evaluation (common random numbers)
+  int runs = 4;              // noisy runs per distance evaluation (each proposal its own noise)
+  // The distance is the point fit's objective with the claims' and checks' shortfalls
+  // multiplied by this: sum_c w * shortfall_c + data misfit (1: the objective itself;
+  // above 1 the claims count as constraints the data misfit cannot buy off).
+  double claims_weight = 1.0;
   int threads = 1;
   std::uint64_t seed = 1;
   // After each generation its particles are appended to `checkpoint` (if set). With
