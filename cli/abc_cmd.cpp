@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <set>
 #include <vector>
 
 #include "smartpower/core/format.hpp"
@@ -33,6 +32,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   o.min_acceptance = a.min_acceptance;
   o.moves = a.moves;
   o.claims_weight = a.claims_weight;
+  o.own_noise = a.own_noise;
   o.runs = a.runs;
   o.threads = a.threads;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -78,6 +78,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
                               format_number(a.alpha) + " --moves " + std::to_string(a.moves) + " --seed " +
                               std::to_string(a.seed) +
                               (a.claims_weight != 1.0 ? " --claims-weight " + format_number(a.claims_weight) : "") +
+                              (a.own_noise ? " --noise own" : "") +
                               (a.simulations ? " --simulations " + std::to_string(a.simulations) : "");
   // The best particle's claims run on every rank (its ensembles are spread over them).
   CalibrationResult best;
@@ -112,15 +113,19 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   }
   if (res.generations.size() < 2) std::cout << " (none: the prior sample only)";
   const double ess = res.ess();
-  std::set<std::vector<double>> distinct;
-  for (const auto& q : res.particles) distinct.insert(q.values);
+  const std::size_t distinct = res.distinct();
   std::cout << "\neffective sample size " << format_significant(ess, 4) << " of " << res.particles.size()
-            << " particles (" << distinct.size()
+            << " particles (" << distinct
             << " distinct: resampling duplicates survivors, MH moves spread them; more --moves "
             << "make more distinct)";
   if (ess < static_cast<double>(res.particles.size()) / 10) {
     std::cout << "\nwarning: the effective sample size is below a tenth of the particles: the weighted quantiles rest "
                  "on a few particles and the widths below understate the uncertainty";
+  }
+  if (4 * distinct < res.particles.size()) {
+    std::cout << "\nwarning: fewer than a quarter of the particles are distinct: the sample is poorly mixed (with "
+                 "--noise own, the tolerance has likely fallen below the distance's noise) and the widths above "
+                 "understate the uncertainty";
   }
   std::cout << "\nstopped: " << res.stopped << "\n";
   std::cout << format_count(res.evaluations) << " parameter sets evaluated, " << format_count(res.simulations)

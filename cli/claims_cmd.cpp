@@ -59,6 +59,7 @@ struct CalibrateArgs {
   bool resume = false;
   bool quiet = false;
   std::string method = "point";
+  std::string abc_noise = "shared";
   AbcArgs abc;
 };
 
@@ -147,7 +148,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"point", "abc"}))
       ->capture_default_str();
   const std::vector<std::string> abc_only = {"--particles", "--generations", "--simulations", "--alpha",
-                                             "--min-acceptance", "--moves", "--best", "--claims-weight"};
+                                             "--min-acceptance", "--moves", "--best", "--claims-weight", "--noise"};
   cal->add_option("--particles", c.abc.particles, "abc: particles per generation (the posterior's size)")
       ->check(CLI::Range(2, 10'000'000))
       ->capture_default_str();
@@ -170,8 +171,14 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cal->add_option("--claims-weight", c.abc.claims_weight,
                   "abc: the distance counts the claims' and checks' shortfalls this many times against the data "
-                  "misfit (1: the point fit's objective; scripts/posterior.sh uses 10, the claims as constraints)")
+                  "misfit (1: the point fit's objective; above 1 the claims weigh as constraints)")
       ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cal->add_option("--noise", c.abc_noise,
+                  "abc: shared: every proposal scored on the same noisy runs (common random numbers, as the point "
+                  "fit); own: each proposal on runs of its own (the posterior of a stochastic model; it degenerates "
+                  "once the tolerance nears the distance's noise)")
+      ->check(CLI::IsMember({"shared", "own"}))
       ->capture_default_str();
   cal->add_option("--best", c.abc.best, "abc: also write the best particle as a scenario (a start for --method point)");
   cal->callback([&ctx, cal, abc_only]() {
@@ -186,6 +193,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
     if (c.method == "abc") {
       ctx.action = [&ctx]() {
         AbcArgs a = c.abc;
+        a.own_noise = c.abc_noise == "own";
         a.file = c.file;
         a.claims = c.claims;
         a.out = c.out;

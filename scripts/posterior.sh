@@ -10,8 +10,6 @@
 # Usage: scripts/posterior.sh [BIN]          (BIN: default build/smartpower)
 # Environment (defaults are the recommended settings):
 #   PARTICLES=500 MOVES=5 RUNS=32 GENERATIONS=80 SIMULATIONS=40000000 SEED=1 THREADS=2
-#   CLAIMS_WEIGHT=10 (the claims' and checks' shortfalls count ten times against the data
-#   misfit in the distance: the claims as constraints; 1 = the point fit's objective)
 #   DRAWS=200 (posterior-predictive runs)  PRIOR=200 (prior draws for the pass-rate table)
 #   OUT=scenarios/posterior.csv  DOC=docs/calibration.md  SVG=docs/posterior-correlation.svg
 #   SKIP_CALIBRATION=1: keep OUT and OUT.log as they are (made by the same command, run apart)
@@ -29,7 +27,6 @@ runs=${RUNS:-32}
 generations=${GENERATIONS:-80}
 budget=${SIMULATIONS:-40000000}
 seed=${SEED:-1}
-claims_weight=${CLAIMS_WEIGHT:-10}
 threads=${THREADS:-2}
 draws=${DRAWS:-200}
 prior=${PRIOR:-200}
@@ -47,7 +44,7 @@ cat scenarios/claims.toml scenarios/checks/data.toml > "$tmp/all.toml"
 start=$(date +%s)
 cmd=(calibrate scenarios/baseline.toml --claims "$tmp/all.toml" --method abc --out "$out"
      --particles "$particles" --moves "$moves" --runs "$runs" --generations "$generations"
-     --simulations "$budget" --seed "$seed" --threads "$threads" --claims-weight "$claims_weight" --quiet)
+     --simulations "$budget" --seed "$seed" --threads "$threads" --quiet)
 echo "$bin ${cmd[*]}" | sed "s|$tmp/all.toml|claims+data.toml|"
 if [[ -n ${SKIP_CALIBRATION:-} ]]; then
   # The posterior at OUT (and its summary at OUT.log) was made by the command above, run

@@ -113,10 +113,10 @@ TEST_CASE("an unidentified parameter keeps its prior width and the sample does n
   for (std::size_t g = 1; g < r.generations.size(); ++g) CHECK(r.generations[g].acceptance() > 0);
 }
 
-TEST_CASE("every ABC proposal is simulated with noise of its own", "[abc]") {
+TEST_CASE("ABC with --noise own simulates every proposal with noise of its own; shared scores all on the same runs", "[abc]") {
   // A noisy actor and a box so narrow that the prior's particles are one parameter set: with
-  // the noise every proposal shared (common random numbers) their distances would be equal;
-  // with each proposal's own noise they spread, as repeated simulations of one model do.
+  // the noise every proposal shares (common random numbers, the default) their distances are
+  // equal; with each proposal's own noise they spread, as repeated simulations of one model do.
   const auto dir = sptest::temp_dir("abc-noise");
   auto text = sptest::tiny_scenario(R"(
 [[calibration.parameters]]
@@ -143,18 +143,24 @@ tolerance = 0.5
   o.generations = 1;  // the prior sample alone
   o.runs = 2;
   o.seed = 5;
-  const AbcResult r = calibrate_abc(scenario, claims, o);
-  REQUIRE(r.particles.size() == 40);
-  double lo = r.particles[0].distance, hi = lo;
-  for (const auto& p : r.particles) {
-    lo = std::min(lo, p.distance);
-    hi = std::max(hi, p.distance);
-  }
-  INFO("distances in [" << lo << ", " << hi << "]");
-  CHECK(hi - lo > 1e-3 * std::max(1.0, std::abs(hi)));
+  auto spread = [](const AbcResult& r) {
+    double lo = r.particles[0].distance, hi = lo;
+    for (const auto& p : r.particles) {
+      lo = std::min(lo, p.distance);
+      hi = std::max(hi, p.distance);
+    }
+    return (hi - lo) / std::max(1.0, std::abs(hi));
+  };
+  const AbcResult shared = calibrate_abc(scenario, claims, o);  // the default: the same runs
+  REQUIRE(shared.particles.size() == 40);
+  CHECK(spread(shared) < 1e-4);
+  o.own_noise = true;
+  const AbcResult own = calibrate_abc(scenario, claims, o);
+  CHECK(spread(own) > 1e-3);
+  for (std::size_t i = 0; i < own.particles.size(); ++i) CHECK(own.particles[i].values == shared.particles[i].values);
 }
 
-TEST_CASE("--claims-weight multiplies the claims' shortfalls in the distance, not the data misfit", "[abc]") {
+TEST_CASE("ABC with --claims-weight multiplies the claims' shortfalls in the distance, not the data misfit", "[abc]") {
   // A range claim has a shortfall and no misfit: its distances scale by the weight. The
   // prior's particles and their noise do not depend on the weight, so they match one to one.
   const auto dir = sptest::temp_dir("abc-weight");
@@ -257,6 +263,8 @@ TEST_CASE("calibrate --method abc: bad options exit 2 with a message, a good run
   CHECK_THAT(text, Catch::Contains("--claims-weight"));
   CHECK(sptest::run(base + " --claims-weight 10", &text) == 2);  // point method
   CHECK_THAT(text, Catch::Contains("applies to --method abc only"));
+  CHECK(sptest::run(base + " --method abc --noise fresh", &text) == 2);
+  CHECK_THAT(text, Catch::Contains("--noise") && Catch::Contains("fresh"));
   CHECK(sptest::listing(dir) == std::vector<std::string>{"data.toml", "toy.toml"});  // nothing written
 
   REQUIRE(sptest::run(base + " --method abc --particles 100 --generations 3 --runs 1 --best " +

@@ -47,11 +47,11 @@ class Stream {
   SplitMix64 s_;
 };
 
-// The noise of one proposal's evaluation: a master seed of its own, from (seed, generation,
-// proposal index) like its stream, so every proposal is simulated with fresh decision
-// noise (the ABC posterior of a stochastic model, p(theta) P(d(x, y) <= eps | theta)) and
-// not with the noise every other proposal shares (common random numbers would select the
-// parameters that pass on those runs). The same whichever thread or rank evaluates it.
+// The noise of one proposal's evaluation with AbcOptions::own_noise: a master seed of its
+// own, from (seed, generation, proposal index) like its stream, so every proposal is
+// simulated with fresh decision noise (the ABC posterior of a stochastic model,
+// p(theta) P(d(x, y) <= eps | theta)) instead of the runs every other proposal shares.
+// The same whichever thread or rank evaluates it.
 std::uint64_t noise_seed(std::uint64_t seed, int generation, long long index) {
   return run_seed(run_seed(seed ^ 0x5eedf0c0a15e0001ULL, static_cast<std::uint64_t>(generation)),
                   static_cast<std::uint64_t>(index));
@@ -115,6 +115,12 @@ std::size_t AbcResult::best() const {
     if (particles[i].distance < particles[b].distance) b = i;
   }
   return b;
+}
+
+std::size_t AbcResult::distinct() const {
+  std::set<std::vector<double>> seen;
+  for (const auto& p : particles) seen.insert(p.values);
+  return seen.size();
 }
 
 double weighted_quantile(std::vector<std::pair<double, double>> vw, double q) {
@@ -210,7 +216,8 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
                                        "particles=" + std::to_string(N),
                                        "alpha=" + hex_bits(opt.alpha),
                                        "moves=" + std::to_string(opt.moves),
-                                       "claims_weight=" + hex_bits(opt.claims_weight)};
+                                       "claims_weight=" + hex_bits(opt.claims_weight),
+                                       std::string("noise=") + (opt.own_noise ? "own" : "shared")};
     std::vector<CheckpointFile::Field> describe = {
         {"scenario", "another scenario (the file, its extends chain or its [calibration] box changed)"},
         {"claims", "another claims file"},
@@ -220,7 +227,8 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
         {"particles", "another --particles"},
         {"alpha", "another --alpha"},
         {"moves", "another --moves"},
-        {"claims_weight", "another --claims-weight"}};
+        {"claims_weight", "another --claims-weight"},
+        {"noise", "another --noise"}};
     ck = std::make_unique<CheckpointFile>(opt.checkpoint, "abc", "v3", std::move(fields), std::move(describe), inputs,
                                           opt.resume, cluster().rank == 0);
     res.checkpoint = ck->ref();
@@ -298,7 +306,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
         try {
           ClaimOptions co;
           co.runs = opt.runs;
-          co.seed = noise[j];
+          co.seed = opt.own_noise ? noise[j] : opt.seed;
           co.threads = 1;
           co.stop = opt.stop;
           double f;

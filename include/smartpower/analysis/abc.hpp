@@ -10,10 +10,12 @@
 // Instead of one point that fits (calibration.hpp), it samples the set of parameter
 // values consistent with the claims and data: an equally weighted population of particles whose
 // distance (the point fit's objective: claims' margin shortfalls plus data misfit, over
-// noisy runs) is within a tolerance that shrinks from one generation to the next. Each
-// proposal is simulated with noise of its own (seed, generation, move, particle), so the
-// target is the ABC posterior of a stochastic model, not the parameters that pass on one
-// shared set of runs.
+// noisy runs) is within a tolerance that shrinks from one generation to the next. By
+// default every proposal is scored on the same runs (common random numbers, as the point
+// fit: the distance is a deterministic function of the parameters); with `own_noise` each
+// proposal is simulated with noise of its own (seed, generation, move, particle), the ABC
+// posterior of a stochastic model, which degenerates once the tolerance falls below the
+// distance's noise (docs/calibration.md).
 //
 // The same on a scenario file and its [calibration] box (what `smartpower calibrate
 // --method abc` does): smartpower/analysis/abc_toml.hpp (internal).
@@ -55,7 +57,10 @@ struct AbcOptions {
   int moves = 5;             // Metropolis-Hastings moves of every particle per generation (docs/calibration.md: 5 spreads the resampled duplicates)
   // Stop after a generation whose MH acceptance rate falls below this.
   double min_acceptance = 0.01;
-  int runs = 4;              // noisy runs per distance evaluation (each proposal its own noise)
+  int runs = 4;              // noisy runs per distance evaluation
+  // false: every proposal on the same runs (master seed `seed`); true: each proposal's
+  // runs from a master seed of its own (seed, generation, move, particle).
+  bool own_noise = false;
   // The distance is the point fit's objective with the claims' and checks' shortfalls
   // multiplied by this: sum_c w * shortfall_c + data misfit (1: the objective itself;
   // above 1 the claims count as constraints the data misfit cannot buy off).
@@ -101,6 +106,9 @@ struct AbcResult {
   CheckpointRef checkpoint;
   // The particle with the smallest distance (first in index order among equals).
   std::size_t best() const;
+  // Distinct parameter sets in the final population (resampling duplicates survivors
+  // until a move separates them; far below N, the sample is poorly mixed).
+  std::size_t distinct() const;
   // Effective sample size of the final population, (sum w)^2 / sum w^2 (N when equal).
   double ess() const;
 };
