@@ -33,6 +33,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   o.moves = a.moves;
   o.claims_weight = a.claims_weight;
   o.own_noise = a.own_noise;
+  o.min_tolerance = a.min_tolerance;
   o.runs = a.runs;
   o.threads = a.threads;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -79,6 +80,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
                               std::to_string(a.seed) +
                               (a.claims_weight != 1.0 ? " --claims-weight " + format_number(a.claims_weight) : "") +
                               (a.own_noise ? " --noise own" : "") +
+                              (a.min_tolerance > 0 ? " --min-tolerance " + format_number(a.min_tolerance) : "") +
                               (a.simulations ? " --simulations " + std::to_string(a.simulations) : "");
   // The best particle's claims run on every rank (its ensembles are spread over them).
   CalibrationResult best;

@@ -11,7 +11,7 @@ struct AbcArgs {
   std::string file, claims, out, best, checkpoint;
   int particles = 500, generations = 8, runs = 4, threads = 1, moves = 5;  // defaults: AbcOptions
   long long simulations = 0, seed = 1;
-  double alpha = 0.5, min_acceptance = 0.01, claims_weight = 1.0;
+  double alpha = 0.5, min_acceptance = 0.01, claims_weight = 1.0, min_tolerance = 0;
   bool resume = false, quiet = false, own_noise = false;
 };
 

@@ -46,7 +46,7 @@ struct ClaimsArgs {
   std::string file, claims, lens, only;
   int runs = 1, threads = 1;
   long long seed = -1;
-  bool quiet = false;
+  bool quiet = false, objective = false;
   PosteriorArgs post;
 };
 
@@ -79,6 +79,9 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("--threads,-t", a.threads, "worker threads")->check(CLI::Range(1, 1024));
   cmd->add_option("--lens,-l", a.lens, "theory lens to apply first");
   cmd->add_flag("--quiet,-q", a.quiet, "no progress output");
+  cmd->add_flag("--objective", a.objective,
+                "also print the calibration objective over these runs (calibrate's distance for the scenario's values: "
+                "the same --runs and --seed give the same number)");
   add_posterior_options(cmd, a.post);
   cmd->callback([&ctx]() {
     ctx.action = [&ctx]() {
@@ -97,6 +100,10 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       if (ctx.progress && !a.quiet) std::cerr << "running the scenario and its claim variants...\n";
       const ClaimReport rep = evaluate_claims(*doc.table, set, o);
       print_report(std::cout, rep, a.runs);
+      if (a.objective) {
+        std::cout << "objective " << format_number(rep.objective)
+                  << " (every claim's shortfall plus the data misfit over these runs: calibrate's distance)\n";
+      }
       return rep.passed() == static_cast<int>(rep.claims.size()) ? 0 : 1;
     };
   });
@@ -148,7 +155,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"point", "abc"}))
       ->capture_default_str();
   const std::vector<std::string> abc_only = {"--particles", "--generations", "--simulations", "--alpha",
-                                             "--min-acceptance", "--moves", "--best", "--claims-weight", "--noise"};
+                                             "--min-acceptance", "--moves", "--best", "--claims-weight", "--noise", "--min-tolerance"};
   cal->add_option("--particles", c.abc.particles, "abc: particles per generation (the posterior's size)")
       ->check(CLI::Range(2, 10'000'000))
       ->capture_default_str();
@@ -173,6 +180,11 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
                   "abc: the distance counts the claims' and checks' shortfalls this many times against the data "
                   "misfit (1: the point fit's objective; above 1 the claims weigh as constraints)")
       ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  cal->add_option("--min-tolerance", c.abc.min_tolerance,
+                  "abc: the tolerance's floor (0 = none); the generation that reaches it is the last. Use the distance "
+                  "a correct model has from noisy data: below it the intervals are too narrow")
+      ->check(CLI::Range(0.0, 1e300))
       ->capture_default_str();
   cal->add_option("--noise", c.abc_noise,
                   "abc: shared: every proposal scored on the same noisy runs (common random numbers, as the point "

@@ -10,6 +10,9 @@
 # Usage: scripts/posterior.sh [BIN]          (BIN: default build/smartpower)
 # Environment (defaults are the recommended settings):
 #   PARTICLES=500 MOVES=5 RUNS=32 GENERATIONS=80 SIMULATIONS=40000000 SEED=1 THREADS=2
+#   MIN_TOLERANCE= (empty: measured first by scripts/noise_floor.py, the 90 % quantile of the
+#   baseline's distance from FLOOR_TRUTHS=100 worlds that are runs of itself; a number sets
+#   it by hand; 0 turns the floor off)
 #   DRAWS=200 (posterior-predictive runs)  PRIOR=200 (prior draws for the pass-rate table)
 #   OUT=scenarios/posterior.csv  DOC=docs/calibration.md  SVG=docs/posterior-correlation.svg
 #   SKIP_CALIBRATION=1: keep OUT and OUT.log as they are (made by the same command, run apart)
@@ -42,9 +45,20 @@ trap 'rm -rf "$tmp"' EXIT
 cat scenarios/claims.toml scenarios/checks/data.toml > "$tmp/all.toml"
 
 start=$(date +%s)
+# The tolerance's floor (docs/calibration.md, "Coverage over many truths"): below the
+# distance the true parameters have from noisy data, the posterior fits the noise.
+if [[ -z ${MIN_TOLERANCE:-} ]]; then
+  /usr/bin/python3 scripts/noise_floor.py --bin "$bin" --truths "${FLOOR_TRUTHS:-100}" --runs "$runs" --seed "$seed" \
+    --threads "$threads" 2>/dev/null | tee "$tmp/floor.txt"
+  min_tolerance=$(sed -n 's/^floor for .*: //p' "$tmp/floor.txt")
+  [[ -n $min_tolerance ]] || { echo "posterior.sh: scripts/noise_floor.py gave no floor" >&2; exit 2; }
+else
+  min_tolerance=$MIN_TOLERANCE
+  echo "floor set by hand: MIN_TOLERANCE=$min_tolerance" > "$tmp/floor.txt"
+fi
 cmd=(calibrate scenarios/baseline.toml --claims "$tmp/all.toml" --method abc --out "$out"
      --particles "$particles" --moves "$moves" --runs "$runs" --generations "$generations"
-     --simulations "$budget" --seed "$seed" --threads "$threads" --quiet)
+     --simulations "$budget" --seed "$seed" --threads "$threads" --min-tolerance "$min_tolerance" --quiet)
 echo "$bin ${cmd[*]}" | sed "s|$tmp/all.toml|claims+data.toml|"
 if [[ -n ${SKIP_CALIBRATION:-} ]]; then
   # The posterior at OUT (and its summary at OUT.log) was made by the command above, run
@@ -52,7 +66,14 @@ if [[ -n ${SKIP_CALIBRATION:-} ]]; then
   [[ -s $out && -s $out.log ]] || { echo "posterior.sh: SKIP_CALIBRATION needs $out and $out.log" >&2; exit 2; }
   echo "(not run: SKIP_CALIBRATION; tables from $out)"
 else
-  "$bin" "${cmd[@]}" | tee "$out.log"
+  # smartpower never replaces a file it did not write (a fresh clone's posterior, say), so
+  # it writes into the temporary folder and the finished posterior is moved into place
+  # (the CSV does not depend on its path; the old one stays in git).
+  run=()
+  for arg in "${cmd[@]}"; do [[ $arg == "$out" ]] && run+=("$tmp/posterior.csv") || run+=("$arg"); done
+  "$bin" "${run[@]}" | tee "$tmp/calibrate.log"
+  mv -f "$tmp/posterior.csv" "$out"
+  mv -f "$tmp/calibrate.log" "$out.log"
 fi
 mid=$(date +%s)
 cal_secs=$((mid - start))
@@ -67,7 +88,7 @@ end=$(date +%s)
 echo "identifiability and pass rates: $((end - mid)) s"
 
 # The calibration's own summary line, then the tables, between the markers.
-summary=$(grep -E 'parameter sets evaluated|simulations computed in|tolerances' "$out.log" | sed 's/^/    /' || true)
+summary=$( (sed 's/^/    /' "$tmp/floor.txt"; echo; grep -E 'parameter sets evaluated|simulations computed in|tolerances|^stopped' "$out.log" | sed 's/^/    /') || true)
 /usr/bin/python3 - "$doc" "$tmp/tables.md" "$(date -u +%Y-%m-%d)" "$bin ${cmd[*]}" "$summary" "$cal_secs" "$(nproc)" \
   "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import re, sys

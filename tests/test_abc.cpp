@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "helpers.hpp"
 #include "smartpower/analysis/abc_toml.hpp"
@@ -196,6 +197,28 @@ TEST_CASE("ABC with --claims-weight multiplies the claims' shortfalls in the dis
   CHECK_THROWS_WITH(calibrate_abc(scenario, range, o), Catch::Contains("--claims-weight"));
 }
 
+TEST_CASE("ABC with --min-tolerance stops at the floor, whose generation runs at it", "[abc]") {
+  const auto dir = sptest::temp_dir("abc-floor");
+  const auto scenario = sptest::write(dir / "toy.toml", kScenario);
+  const auto claims = load_claims(sptest::write(dir / "data.toml", pseudo_data()));
+  auto o = small_options();
+  o.generations = 40;
+  const AbcResult free = calibrate_abc(scenario, claims, o);
+  REQUIRE(free.generations.size() >= 6);
+  // A floor between the tolerances of generations 3 and 4 of the run without one.
+  const double floor = 0.5 * (free.generations[3].tolerance + free.generations[4].tolerance);
+  o.min_tolerance = floor;
+  const AbcResult r = calibrate_abc(scenario, claims, o);
+  INFO(r.stopped);
+  REQUIRE(r.generations.size() == 5);
+  CHECK(r.generations[3].tolerance == free.generations[3].tolerance);  // the same until the floor
+  CHECK(r.generations[4].tolerance == floor);
+  CHECK_THAT(r.stopped, Catch::Contains("--min-tolerance"));
+  for (const auto& p : r.particles) CHECK(p.distance <= floor);
+  o.min_tolerance = -1;
+  CHECK_THROWS_WITH(calibrate_abc(scenario, claims, o), Catch::Contains("--min-tolerance"));
+}
+
 TEST_CASE("the ABC posterior is the same bytes on 1 and 2 threads", "[abc][determinism]") {
   const auto dir = sptest::temp_dir("abc-threads");
   const auto scenario = sptest::write(dir / "toy.toml", kScenario);
@@ -276,4 +299,30 @@ TEST_CASE("calibrate --method abc: bad options exit 2 with a message, a good run
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 101);
   CHECK_THAT(sptest::read((dir / "best.toml").string()), Catch::Contains("extends = \"toy.toml\""));
   CHECK(!std::filesystem::exists(dir / "posterior.csv.checkpoint"));  // removed once written
+
+  // `claims --objective` on the least-distance particle (its CSV values, which keep every
+  // digit; --best rounds to 6 significant digits), with the calibration's runs and seed,
+  // prints the distance the posterior gives it.
+  double least = 1e300;
+  std::string stock, decay;
+  {
+    std::istringstream in(csv);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      const auto a = line.find(','), b = line.find(',', a + 1), c = line.find(',', b + 1);
+      const double d = std::stod(line.substr(a + 1, b - a - 1));
+      if (d < least) {
+        least = d;
+        stock = line.substr(b + 1, c - b - 1);
+        decay = line.substr(c + 1);
+      }
+    }
+  }
+  const auto exact = sptest::write(dir / "least.toml", "extends = \"toy.toml\"\n\n[overrides]\n\"relations.A.B.stocks.culture\" = " +
+                                                         stock + "\n\"levers.culture.decay\" = " + decay + "\n");
+  REQUIRE(sptest::run(sptest::bin() + " claims " + exact + " --claims " + claims + " --runs 1 --seed 1 --objective -q", &text) <= 1);
+  const auto at = text.find("objective ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(text.substr(at + 10)) == Approx(least).epsilon(1e-12).margin(1e-15));
 }

@@ -153,6 +153,9 @@ void check_options(const AbcOptions& opt) {
   if (!(opt.alpha > 0 && opt.alpha < 1)) {
     throw InputError("--alpha " + format_number(opt.alpha) + ": expected a quantile strictly between 0 and 1");
   }
+  if (!(std::isfinite(opt.min_tolerance) && opt.min_tolerance >= 0)) {
+    throw InputError("--min-tolerance " + format_number(opt.min_tolerance) + ": expected a finite distance >= 0 (0 = no floor)");
+  }
   if (!(opt.min_acceptance > 0 && opt.min_acceptance <= 1)) {
     throw InputError("--min-acceptance " + format_number(opt.min_acceptance) + ": expected a rate in (0, 1]");
   }
@@ -217,7 +220,8 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
                                        "alpha=" + hex_bits(opt.alpha),
                                        "moves=" + std::to_string(opt.moves),
                                        "claims_weight=" + hex_bits(opt.claims_weight),
-                                       std::string("noise=") + (opt.own_noise ? "own" : "shared")};
+                                       std::string("noise=") + (opt.own_noise ? "own" : "shared"),
+                                       "min_tolerance=" + hex_bits(opt.min_tolerance)};
     std::vector<CheckpointFile::Field> describe = {
         {"scenario", "another scenario (the file, its extends chain or its [calibration] box changed)"},
         {"claims", "another claims file"},
@@ -228,7 +232,8 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
         {"alpha", "another --alpha"},
         {"moves", "another --moves"},
         {"claims_weight", "another --claims-weight"},
-        {"noise", "another --noise"}};
+        {"noise", "another --noise"},
+        {"min_tolerance", "another --min-tolerance"}};
     ck = std::make_unique<CheckpointFile>(opt.checkpoint, "abc", "v3", std::move(fields), std::move(describe), inputs,
                                           opt.resume, cluster().rank == 0);
     res.checkpoint = ck->ref();
@@ -352,6 +357,9 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
   res.stopped.clear();
   auto finish_reason = [&](int gen_count, const AbcGeneration& last) -> std::string {
     if (gen_count >= opt.generations) return std::to_string(opt.generations) + " generations done";
+    if (opt.min_tolerance > 0 && last.tolerance <= opt.min_tolerance) {
+      return "the tolerance reached --min-tolerance " + format_number(opt.min_tolerance);
+    }
     if (last.acceptance() < opt.min_acceptance) {
       return "the MH acceptance rate fell below " + format_number(opt.min_acceptance);
     }
@@ -417,7 +425,8 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
       // Metropolis-Hastings steps of a Gaussian random walk that keep the ABC posterior at
       // this tolerance invariant (uniform prior: accept iff inside the box and within it).
       std::vector<double> d = prev.distance;
-      const double eps = quantile(d, opt.alpha);
+      double eps = quantile(d, opt.alpha);
+      if (opt.min_tolerance > 0 && eps < opt.min_tolerance) eps = opt.min_tolerance;
       if (t > 1 && eps >= info.back().tolerance) {
         res.stopped = "the tolerance no longer shrinks (it stays at " + format_number(info.back().tolerance) + ")";
         break;

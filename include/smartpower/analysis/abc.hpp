@@ -57,6 +57,11 @@ struct AbcOptions {
   int moves = 5;             // Metropolis-Hastings moves of every particle per generation (docs/calibration.md: 5 spreads the resampled duplicates)
   // Stop after a generation whose MH acceptance rate falls below this.
   double min_acceptance = 0.01;
+  // The tolerance never falls below this (0 = no floor): the generation that reaches it
+  // runs at it and is the last. Set it to the distance a correct model has from noisy data
+  // (docs/calibration.md, "Coverage over many truths"): below it the posterior fits the
+  // data's own noise and its intervals are too narrow.
+  double min_tolerance = 0;
   int runs = 4;              // noisy runs per distance evaluation
   // false: every proposal on the same runs (master seed `seed`); true: each proposal's
   // runs from a master seed of its own (seed, generation, move, particle).
