@@ -32,6 +32,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import identifiability  # noqa: E402  (load_posterior, wquantile: the docs tables' own reading)
+
 SCENARIO = """[scenario]
 name = "decay only (coverage study)"
 start = 2000.0
@@ -105,17 +108,6 @@ def truth_distance_quantile(noise, tolerance, q, draws=100_000, seed=12345, marg
     return ds[min(len(ds) - 1, int(q * len(ds)))]
 
 
-def weighted_quantile(pairs, q):
-    pairs = sorted(pairs)
-    total = sum(w for _, w in pairs)
-    cum = 0.0
-    for v, w in pairs:
-        cum += w
-        if cum >= q * total:
-            return v
-    return pairs[-1][0]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default="build/smartpower")
@@ -177,11 +169,10 @@ def main():
                     for line in r.stdout.splitlines():
                         if line.startswith("posterior of "):
                             reached.append(int(line.split(" after ")[1].split()[0]))
-                with open(post, newline="") as f:
-                    rows = list(csv.DictReader(f))
+                paths, weights, _, values = identifiability.load_posterior(post)
                 for i, (path, lo, hi, log) in enumerate(PARAMS):
-                    pairs = [(float(r[path]), float(r["weight"])) for r in rows]
-                    q05, q95 = weighted_quantile(pairs, 0.05), weighted_quantile(pairs, 0.95)
+                    xs = [v[paths.index(path)] for v in values]
+                    q05, q95 = identifiability.wquantile(xs, weights, 0.05), identifiability.wquantile(xs, weights, 0.95)
                     covered[(g, fl)][i] += q05 <= truth[i] <= q95
                     span = (math.log(q95) - math.log(q05)) / (math.log(hi) - math.log(lo)) if log else (q95 - q05) / (hi - lo)
                     width[(g, fl)][i] += span

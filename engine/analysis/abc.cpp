@@ -11,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "smartpower/analysis/claims_toml.hpp"
@@ -47,13 +48,14 @@ class Stream {
   SplitMix64 s_;
 };
 
-// The noise of one proposal's evaluation with AbcOptions::own_noise: a master seed of its
-// own, from (seed, generation, proposal index) like its stream, so every proposal is
-// simulated with fresh decision noise (the ABC posterior of a stochastic model,
-// p(theta) P(d(x, y) <= eps | theta)) instead of the runs every other proposal shares.
-// The same whichever thread or rank evaluates it.
-std::uint64_t noise_seed(std::uint64_t seed, int generation, long long index) {
-  return run_seed(run_seed(seed ^ 0x5eedf0c0a15e0001ULL, static_cast<std::uint64_t>(generation)),
+// The master seed of one proposal's runs: the shared `seed` (common random numbers), or
+// with AbcOptions::own_noise one of its own from (seed, generation, proposal index) like
+// its stream, so every proposal is simulated with fresh decision noise (the ABC posterior
+// of a stochastic model, p(theta) P(d(x, y) <= eps | theta)). The same whichever thread or
+// rank evaluates it.
+std::uint64_t proposal_seed(const AbcOptions& opt, int generation, long long index) {
+  if (!opt.own_noise) return opt.seed;
+  return run_seed(run_seed(opt.seed ^ 0x5eedf0c0a15e0001ULL, static_cast<std::uint64_t>(generation)),
                   static_cast<std::uint64_t>(index));
 }
 
@@ -298,7 +300,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
   // ---- Distance evaluation: a batch of points, spread over ranks and threads, each
   // evaluation on one thread (the runs of one evaluation are one vectorised batch).
   const Cluster cl = cluster();
-  auto evaluate_batch = [&](const std::vector<std::vector<double>>& xs, const std::vector<std::uint64_t>& noise) {
+  auto evaluate_batch = [&](const std::vector<std::vector<double>>& xs, std::span<const std::uint64_t> seeds) {
     const std::size_t B = xs.size();
     auto block = [&](int rank, int ranks, std::span<double> out) {
       std::vector<std::size_t> mine;
@@ -311,18 +313,13 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
         try {
           ClaimOptions co;
           co.runs = opt.runs;
-          co.seed = opt.own_noise ? noise[j] : opt.seed;
+          co.seed = seeds[j];
           co.threads = 1;
+          co.shortfall_weight = opt.claims_weight;
           co.stop = opt.stop;
           double f;
           try {
-            const ClaimReport rep = plan.evaluate(v, co);
-            f = rep.objective;
-            if (opt.claims_weight != 1.0) {
-              double shortfall = 0;
-              for (const ClaimOutcome& c : rep.claims) shortfall += c.shortfall;
-              f += (opt.claims_weight - 1.0) * shortfall;
-            }
+            f = plan.evaluate(v, co).objective;
           } catch (const NumericalError&) {
             f = 1e6;  // a parameter set that blows up is simply far
           }
@@ -374,7 +371,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
     g.tolerance = std::numeric_limits<double>::infinity();
     // Evaluations in chunks (for progress and interruption; a chunk's bytes do not depend
     // on its size, every evaluation being independent of the others).
-    auto evaluate = [&](const std::vector<std::vector<double>>& xs, const std::vector<std::uint64_t>& noise,
+    auto evaluate = [&](const std::vector<std::vector<double>>& xs, std::span<const std::uint64_t> seeds,
                         long long done_before, long long of) {
       std::vector<double> out;
       out.reserve(xs.size());
@@ -385,8 +382,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
         const auto d = evaluate_batch(
             std::vector<std::vector<double>>(xs.begin() + static_cast<std::ptrdiff_t>(a),
                                              xs.begin() + static_cast<std::ptrdiff_t>(b)),
-            std::vector<std::uint64_t>(noise.begin() + static_cast<std::ptrdiff_t>(a),
-                                       noise.begin() + static_cast<std::ptrdiff_t>(b)));
+            seeds.subspan(a, b - a));
         out.insert(out.end(), d.begin(), d.end());
         if (interrupted()) throw Interrupted("calibration interrupted");
         if (opt.progress) {
@@ -408,14 +404,14 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
                          ") is spent before the prior sample was complete; raise --simulations");
       }
       pop.u.resize(static_cast<std::size_t>(N), std::vector<double>(D));
-      std::vector<std::uint64_t> noise(static_cast<std::size_t>(N));
+      std::vector<std::uint64_t> seeds(static_cast<std::size_t>(N));
       for (int i = 0; i < N; ++i) {
         Stream s(opt.seed, 0, i);
         for (auto& v : pop.u[static_cast<std::size_t>(i)]) v = s.uniform();
-        noise[static_cast<std::size_t>(i)] = noise_seed(opt.seed, 0, i);
+        seeds[static_cast<std::size_t>(i)] = proposal_seed(opt, 0, i);
       }
       g.accepted = 0;
-      pop.distance = evaluate(pop.u, noise, 0, N);
+      pop.distance = evaluate(pop.u, seeds, 0, N);
       g.proposals = N;
       g.accepted = N;
     } else {
@@ -461,7 +457,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
       for (int m = 0; m < opt.moves && !abandoned; ++m) {
         // Every proposal's random numbers come from (seed, generation, move, particle).
         std::vector<std::vector<double>> xs;
-        std::vector<std::uint64_t> noise;
+        std::vector<std::uint64_t> seeds;
         std::vector<int> who;
         for (int i = 0; i < N; ++i) {
           const long long index = static_cast<long long>(m) * N + i;
@@ -477,7 +473,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
           }
           if (inside) {  // outside the box the prior is zero: rejected without a run
             xs.push_back(std::move(x));
-            noise.push_back(noise_seed(opt.seed, t, index));
+            seeds.push_back(proposal_seed(opt, t, index));
             who.push_back(i);
           }
         }
@@ -487,7 +483,7 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
                         std::to_string(t) + " (abandoned)";
           break;
         }
-        const auto dist = evaluate(xs, noise, g.proposals, static_cast<long long>(N) * opt.moves);
+        const auto dist = evaluate(xs, seeds, g.proposals, static_cast<long long>(N) * opt.moves);
         for (std::size_t j = 0; j < xs.size(); ++j) {
           if (dist[j] <= eps) {
             pop.u[static_cast<std::size_t>(who[j])] = xs[j];

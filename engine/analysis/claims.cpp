@@ -791,7 +791,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
       out.pass = r.held;
       out.margin = r.margin;
       out.shortfall = r.shortfall;
-      report.objective += out.shortfall + r.misfit;
+      report.objective += opt.shortfall_weight * out.shortfall + r.misfit;
       report.claims.push_back(std::move(out));
       continue;
     }
@@ -801,7 +801,7 @@ ClaimReport ClaimPlan::Impl::score(const std::vector<std::vector<double>>& value
     // required share of runs. Half the mean shortfall, half its required-share quantile
     // (the shortfall of the run at the edge of that share), so rare failures count.
     out.shortfall = 0.5 * shortfall + 0.5 * quantile(shortfalls, out.required_share);
-    report.objective += out.shortfall + misfit / opt.runs;
+    report.objective += opt.shortfall_weight * out.shortfall + misfit / opt.runs;
     report.claims.push_back(std::move(out));
   }
   return report;

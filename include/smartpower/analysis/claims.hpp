@@ -97,6 +97,9 @@ struct ClaimOptions {
   std::uint64_t seed = 0;  // 0: the scenario's seed
   int threads = 1;
   bool noise = true;       // false: model.noise = 0 (smooth calibration objective)
+  // The objective counts each claim's shortfall this many times against the data misfit
+  // (1: the plain objective; calibrate --method abc --claims-weight).
+  double shortfall_weight = 1.0;
   const std::atomic<bool>* stop = nullptr;
   // Parameter uncertainty (posterior.hpp): run r of the scenario and of every variant
   // uses the particle drawn for run r (the particle first, then the variant's patch).
