@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Where a trade-series data check fails, year by year, and what each side's customs say.
+
+The series checks D01-D03 (scenarios/checks/data.toml) ask that a run's Kazakhstan-partner
+trade lie within a factor of 2 of the observed value in every year; a run fails on its
+worst year. This script runs a scenario (each run with a posterior draw when --posterior is
+given, as `claims --posterior` does) and prints, for every observed year of each check:
+
+- the observed value (each flow as its importer reports it, the series the check uses) and
+  the two one-sided totals it is built from the other way round: the trade as Kazakhstan
+  reports it and as the partner reports it (IMF DOTS, scenarios/data/kazakhstan_series.csv,
+  sides `imf_dots_kaz_reporter` and `imf_dots_<partner>_reporter`);
+- the model's annual flow (the mean of the year's four quarters, as the check reads it)
+  across the runs: its median and 5-95 % range;
+- the median log error ln(model / observed), the share of runs within the check's
+  tolerance that year, and whether the model's median lies between the two sides' totals.
+
+A year whose median error is near the tolerance is misfit, not noise; a year where the two
+customs services disagree by more than the tolerance is one the data cannot pin down.
+
+    /usr/bin/python3 scripts/misfit_by_year.py --posterior scenarios/posterior.csv --checks D03
+
+--verify also runs `smartpower claims` on the same runs (scenario, posterior, seed) and
+exits 1 unless every check's share of passing runs is the one this script counts (CTest
+runs it so: the table reads the runs the checks read).
+
+Figures: docs/calibration.md ("Which years fail").
+"""
+import argparse
+import collections
+import csv
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def series_checks(path, ids):
+    """{id: (partner, [(year, observed)], tolerance)} for the flow checks named in `ids`."""
+    with open(path, "rb") as f:
+        doc = tomllib.load(f)
+    out = {}
+    for claim in doc.get("claims", []):
+        if ids and claim["id"] not in ids:
+            continue
+        for check in claim.get("checks", []):
+            m = re.fullmatch(r"flow\[KAZ,(\w+),trade\]", check.get("metric", ""))
+            if check.get("kind") == "data" and m and check.get("error") == "log":
+                out[claim["id"]] = (m.group(1), [(int(y), v) for y, v in check["points"]], check["tolerance"])
+    missing = sorted(set(ids) - set(out)) if ids else []
+    if missing:
+        sys.exit(f"misfit_by_year: {path}: no log-error trade-flow data check with id {', '.join(missing)}")
+    return out
+
+
+def customs_sides(path):
+    """{(partner, side, year): value} for the IMF DOTS one-sided trade totals."""
+    sides = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            m = re.fullmatch(r"imf_dots_(\w+)_reporter", row["side"])
+            if row["series"] == "trade" and row["actor"] == "KAZ" and m:
+                who = "KAZ" if m.group(1) == "kaz" else "partner"
+                sides[(row["partner"], who, int(row["year"]))] = float(row["value"])
+    return sides
+
+
+def annual_flows(binary, scenario, posterior, runs, seed, threads):
+    """{(partner, run, year): mean of the year's quarterly flow[KAZ,partner,trade]}."""
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [binary, "run", scenario, "--runs", str(runs), "--seed", str(seed), "--threads", str(threads),
+               "--series", "all", "--quiet", "--out", os.path.join(out, "o")]
+        if posterior:
+            cmd += ["--posterior", posterior]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
+        sums = collections.defaultdict(float)
+        counts = collections.Counter()
+        with open(os.path.join(out, "o", "timeseries.csv"), newline="") as f:
+            for row in csv.reader(f):
+                if row[2] == "flow" and row[3] == "KAZ" and row[5] == "trade":
+                    key = (row[4], int(row[0]), math.floor(float(row[1]) + 1e-9))
+                    sums[key] += float(row[6])
+                    counts[key] += 1
+    return {k: sums[k] / counts[k] for k in sums}
+
+
+def quantile(sorted_values, q):
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def fmt(v):
+    return "–" if v is None else f"{v:.3g}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "smartpower"))
+    ap.add_argument("--scenario", default=os.path.join(ROOT, "scenarios", "baseline.toml"))
+    ap.add_argument("--posterior", default=None, help="posterior CSV: each run takes a draw from it")
+    ap.add_argument("--checks-file", default=os.path.join(ROOT, "scenarios", "checks", "data.toml"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "scenarios", "data", "kazakhstan_series.csv"))
+    ap.add_argument("--checks", default="D01,D02,D03", help="comma-separated check ids")
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--flag", type=float, default=0.97, help="mark years within the tolerance in fewer runs than this")
+    ap.add_argument("--verify", action="store_true", help="check the pass counts against `smartpower claims` on the same runs")
+    a = ap.parse_args()
+    if not (os.path.isfile(a.bin) and os.access(a.bin, os.X_OK)):
+        sys.exit(f"misfit_by_year: no smartpower binary at {a.bin} (build first, or pass --bin)")
+    if a.runs < 1:
+        sys.exit("misfit_by_year: --runs must be at least 1")
+    checks = series_checks(a.checks_file, [c for c in a.checks.split(",") if c])
+    sides = customs_sides(a.data)
+    flows = annual_flows(a.bin, a.scenario, a.posterior, a.runs, a.seed, a.threads)
+    source = f"{a.runs} runs of {os.path.relpath(a.scenario, ROOT)}" + (
+        f", each with a draw from {os.path.relpath(a.posterior, ROOT)}" if a.posterior else "") + f", seed {a.seed}"
+    held = {}
+    print(f"Per-year misfit of the trade-series checks over {source}.\n")
+    for cid, (partner, points, tol) in checks.items():
+        print(f"{cid}: trade with {partner} within |ln(model / observed)| <= {tol:g} every year\n")
+        print("| year | observed (importer-reported) | KZ reports | partner reports | model median (5–95 %) "
+              "| median ln error | within tolerance | model median between the sides |")
+        print("|---:|---:|---:|---:|---:|---:|---:|:--:|")
+        worst = collections.Counter()
+        for year, obs in points:
+            vals = []
+            for r in range(a.runs):
+                v = flows.get((partner, r, year))
+                if v is None:
+                    sys.exit(f"misfit_by_year: the run has no flow[KAZ,{partner},trade] in {year}")
+                vals.append(v)
+            errs = [math.log(v / obs) if v > 0 else -math.inf for v in vals]
+            inside = sum(abs(e) <= tol for e in errs) / len(errs)
+            vals.sort()
+            errs.sort()
+            med = quantile(vals, 0.5)
+            kz, pt = sides.get((partner, "KAZ", year)), sides.get((partner, "partner", year))
+            between = "–" if kz is None or pt is None else ("yes" if min(kz, pt) <= med <= max(kz, pt) else "no")
+            mark = " **<**" if inside < a.flag else ""
+            print(f"| {year} | {obs:.3g} | {fmt(kz)} | {fmt(pt)} | {med:.3g} ({quantile(vals, 0.05):.3g}–"
+                  f"{quantile(vals, 0.95):.3g}) | {quantile(errs, 0.5):+.2f} | {inside:.0%}{mark} | {between} |")
+        # The year each failing run fails on first (its worst year), to say which years decide.
+        for r in range(a.runs):
+            e = [(abs(math.log(flows[(partner, r, y)] / o)) if flows[(partner, r, y)] > 0 else math.inf, y)
+                 for y, o in points]
+            err, y = max(e)
+            if err > tol:
+                worst[y] += 1
+        failed = sum(worst.values())
+        held[cid] = a.runs - failed
+        print(f"\n{cid} holds in {a.runs - failed} of {a.runs} runs ({(a.runs - failed) / a.runs:.0%}); "
+              + ("the failing runs' worst years: " + ", ".join(f"{y} ({n})" for y, n in worst.most_common())
+                 if failed else "no run fails") + ".")
+        # What one year costs: the runs that would hold if that year alone were not checked.
+        if failed:
+            def holds_without(skip, r):
+                return all(abs(math.log(flows[(partner, r, y)] / o)) <= tol if flows[(partner, r, y)] > 0 else False
+                           for y, o in points if y != skip)
+            costs = [(sum(holds_without(y, r) for r in range(a.runs)), y) for y, _ in worst.most_common(3)]
+            print("Without one year: " + "; ".join(f"without {y}, {n} of {a.runs} ({n / a.runs:.0%})" for n, y in costs) + ".")
+        print()
+    if a.verify:
+        verify(a, held)
+
+
+def verify(a, held):
+    """Exit 1 unless `smartpower claims` on the same runs gives each check the share this
+    script counted (claims prints the share as a whole per cent)."""
+    cmd = [a.bin, "claims", a.scenario, "--claims", a.checks_file, "--runs", str(a.runs), "--seed", str(a.seed),
+           "--threads", str(a.threads), "--quiet"] + (["--posterior", a.posterior] if a.posterior else [])
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
+    bad = []
+    for cid, n in held.items():
+        m = re.search(rf"^{cid} .*?\b(PASS|FAIL)\s+(\d+)%", p.stdout, re.M)
+        want = f"{100 * n / a.runs:.0f}"
+        if not m or m.group(2) != want:
+            bad.append(f"{cid}: claims says {m.group(2) + '%' if m else 'nothing'}, this script {want}% ({n} of {a.runs})")
+    if bad:
+        print("verify: the per-year table disagrees with `smartpower claims`:\n  " + "\n  ".join(bad), file=sys.stderr)
+        sys.exit(1)
+    print(f"verify: {', '.join(held)} hold in the same share of runs as `smartpower claims` says")
+
+
+if __name__ == "__main__":
+    main()
