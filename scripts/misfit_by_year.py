@@ -117,6 +117,9 @@ def main():
         sys.exit(f"misfit_by_year: no smartpower binary at {a.bin} (build first, or pass --bin)")
     if a.runs < 1:
         sys.exit("misfit_by_year: --runs must be at least 1")
+    for f in [a.scenario, a.checks_file, a.data] + ([a.posterior] if a.posterior else []):
+        if not os.path.isfile(f):
+            sys.exit(f"misfit_by_year: no file {f}")
     checks = series_checks(a.checks_file, [c for c in a.checks.split(",") if c])
     sides = customs_sides(a.data)
     flows = annual_flows(a.bin, a.scenario, a.posterior, a.runs, a.seed, a.threads)

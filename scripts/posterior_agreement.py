@@ -92,6 +92,9 @@ def main():
     names = [s for s in a.names.split(",") if s] or [f"run {k + 1}" for k in range(len(a.posteriors))]
     if len(names) != len(a.posteriors):
         sys.exit(f"posterior_agreement: --names has {len(names)} names for {len(a.posteriors)} posteriors")
+    for p in a.posteriors + [a.scenario]:
+        if not os.path.isfile(p):
+            sys.exit(f"posterior_agreement: no file {p}")
     loaded = [identifiability.load_posterior(p) for p in a.posteriors]
     paths = loaded[0][0]
     for p, (other, *_rest) in zip(a.posteriors[1:], loaded[1:]):
