@@ -37,7 +37,10 @@ import sys
 import tempfile
 import tomllib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import targets  # noqa: E402  (claims(): `smartpower claims` read as {id: pass share})
+
+ROOT = targets.ROOT
 
 
 def series_checks(path, ids):
@@ -132,31 +135,34 @@ def main():
         print("| year | observed (importer-reported) | KZ reports | partner reports | model median (5–95 %) "
               "| median ln error | within tolerance | model median between the sides |")
         print("|---:|---:|---:|---:|---:|---:|---:|:--:|")
-        worst = collections.Counter()
-        for year, obs in points:
-            vals = []
-            for r in range(a.runs):
+        # errs[r][k]: run r's log error at the check's k-th year, computed once for the
+        # table, the failing runs' worst years and the years' costs.
+        values, errs = [], []
+        for r in range(a.runs):
+            row = []
+            for year, obs in points:
                 v = flows.get((partner, r, year))
                 if v is None:
                     sys.exit(f"misfit_by_year: the run has no flow[KAZ,{partner},trade] in {year}")
-                vals.append(v)
-            errs = [math.log(v / obs) if v > 0 else -math.inf for v in vals]
-            inside = sum(abs(e) <= tol for e in errs) / len(errs)
-            vals.sort()
-            errs.sort()
+                row.append(v)
+            values.append(row)
+            errs.append([math.log(v / obs) if v > 0 else -math.inf for v, (_, obs) in zip(row, points)])
+        for k, (year, obs) in enumerate(points):
+            vals = sorted(v[k] for v in values)
+            col = sorted(e[k] for e in errs)
+            inside = sum(abs(e) <= tol for e in col) / len(col)
             med = quantile(vals, 0.5)
             kz, pt = sides.get((partner, "KAZ", year)), sides.get((partner, "partner", year))
             between = "–" if kz is None or pt is None else ("yes" if min(kz, pt) <= med <= max(kz, pt) else "no")
             mark = " **<**" if inside < a.flag else ""
             print(f"| {year} | {obs:.3g} | {fmt(kz)} | {fmt(pt)} | {med:.3g} ({quantile(vals, 0.05):.3g}–"
-                  f"{quantile(vals, 0.95):.3g}) | {quantile(errs, 0.5):+.2f} | {inside:.0%}{mark} | {between} |")
+                  f"{quantile(vals, 0.95):.3g}) | {quantile(col, 0.5):+.2f} | {inside:.0%}{mark} | {between} |")
         # The year each failing run fails on first (its worst year), to say which years decide.
-        for r in range(a.runs):
-            e = [(abs(math.log(flows[(partner, r, y)] / o)) if flows[(partner, r, y)] > 0 else math.inf, y)
-                 for y, o in points]
-            err, y = max(e)
+        worst = collections.Counter()
+        for e in errs:
+            err, k = max((abs(x), k) for k, x in enumerate(e))
             if err > tol:
-                worst[y] += 1
+                worst[points[k][0]] += 1
         failed = sum(worst.values())
         held[cid] = a.runs - failed
         print(f"\n{cid} holds in {a.runs - failed} of {a.runs} runs ({(a.runs - failed) / a.runs:.0%}); "
@@ -164,10 +170,9 @@ def main():
                  if failed else "no run fails") + ".")
         # What one year costs: the runs that would hold if that year alone were not checked.
         if failed:
-            def holds_without(skip, r):
-                return all(abs(math.log(flows[(partner, r, y)] / o)) <= tol if flows[(partner, r, y)] > 0 else False
-                           for y, o in points if y != skip)
-            costs = [(sum(holds_without(y, r) for r in range(a.runs)), y) for y, _ in worst.most_common(3)]
+            years = [y for y, _ in points]
+            costs = [(sum(all(abs(x) <= tol for k, x in enumerate(e) if years[k] != y) for e in errs), y)
+                     for y, _ in worst.most_common(3)]
             print("Without one year: " + "; ".join(f"without {y}, {n} of {a.runs} ({n / a.runs:.0%})" for n, y in costs) + ".")
         print()
     if a.verify:
@@ -176,18 +181,15 @@ def main():
 
 def verify(a, held):
     """Exit 1 unless `smartpower claims` on the same runs gives each check the share this
-    script counted (claims prints the share as a whole per cent)."""
-    cmd = [a.bin, "claims", a.scenario, "--claims", a.checks_file, "--runs", str(a.runs), "--seed", str(a.seed),
-           "--threads", str(a.threads), "--quiet"] + (["--posterior", a.posterior] if a.posterior else [])
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        sys.exit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
+    script counted (claims prints the share as a whole per cent; scripts/targets.py reads it)."""
+    rates = targets.claims(a.bin, a.scenario, a.checks_file, a.runs, a.threads, a.seed,
+                           extra=["--posterior", a.posterior] if a.posterior else [])
     bad = []
     for cid, n in held.items():
-        m = re.search(rf"^{cid} .*?\b(PASS|FAIL)\s+(\d+)%", p.stdout, re.M)
-        want = f"{100 * n / a.runs:.0f}"
-        if not m or m.group(2) != want:
-            bad.append(f"{cid}: claims says {m.group(2) + '%' if m else 'nothing'}, this script {want}% ({n} of {a.runs})")
+        want = int(f"{100 * n / a.runs:.0f}")
+        got = round(100 * rates[cid]) if cid in rates else None
+        if got != want:
+            bad.append(f"{cid}: claims says {'nothing' if got is None else f'{got}%'}, this script {want}% ({n} of {a.runs})")
     if bad:
         print("verify: the per-year table disagrees with `smartpower claims`:\n  " + "\n  ".join(bad), file=sys.stderr)
         sys.exit(1)
