@@ -34,6 +34,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
   o.claims_weight = a.claims_weight;
   o.own_noise = a.own_noise;
   o.min_tolerance = a.min_tolerance;
+  o.settle = a.settle;
   o.runs = a.runs;
   o.threads = a.threads;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -81,6 +82,7 @@ int run_abc_calibration(const Context& ctx, const AbcArgs& a) {
                               (a.claims_weight != 1.0 ? " --claims-weight " + format_number(a.claims_weight) : "") +
                               (a.own_noise ? " --noise own" : "") +
                               (a.min_tolerance > 0 ? " --min-tolerance " + format_number(a.min_tolerance) : "") +
+                              (a.settle > 0 ? " --settle " + std::to_string(a.settle) : "") +
                               (a.simulations ? " --simulations " + std::to_string(a.simulations) : "");
   // The best particle's claims run on every rank (its ensembles are spread over them).
   CalibrationResult best;

@@ -12,6 +12,7 @@ struct AbcArgs {
   int particles = 500, generations = 8, runs = 4, threads = 1, moves = 5;  // defaults: AbcOptions
   long long simulations = 0, seed = 1;
   double alpha = 0.5, min_acceptance = 0.01, claims_weight = 1.0, min_tolerance = 0;
+  int settle = 0;
   bool resume = false, quiet = false, own_noise = false;
 };
 

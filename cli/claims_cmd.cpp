@@ -155,7 +155,8 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"point", "abc"}))
       ->capture_default_str();
   const std::vector<std::string> abc_only = {"--particles", "--generations", "--simulations", "--alpha",
-                                             "--min-acceptance", "--moves", "--best", "--claims-weight", "--noise", "--min-tolerance"};
+                                             "--min-acceptance", "--moves", "--best", "--claims-weight", "--noise", "--min-tolerance",
+                                             "--settle"};
   cal->add_option("--particles", c.abc.particles, "abc: particles per generation (the posterior's size)")
       ->check(CLI::Range(2, 10'000'000))
       ->capture_default_str();
@@ -185,6 +186,11 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
                   "abc: the tolerance's floor (0 = none); the generation that reaches it is the last. Use the distance "
                   "a correct model has from noisy data: below it the intervals are too narrow")
       ->check(CLI::Range(0.0, 1e300))
+      ->capture_default_str();
+  cal->add_option("--settle", c.abc.settle,
+                  "abc: generations that stay at --min-tolerance after the first that reaches it, each --moves MH "
+                  "moves, so the population spreads over the region within the floor")
+      ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   cal->add_option("--noise", c.abc_noise,
                   "abc: shared: every proposal scored on the same noisy runs (common random numbers, as the point "

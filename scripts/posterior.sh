@@ -10,6 +10,7 @@
 # Usage: scripts/posterior.sh [BIN]          (BIN: default build/smartpower)
 # Environment (defaults are the recommended settings):
 #   PARTICLES=500 MOVES=4 RUNS=32 GENERATIONS=80 SIMULATIONS=40000000 SEED=1 THREADS=2
+#   SETTLE=0 (generations each chain stays at its floor: calibrate --settle; needs the floor)
 #   CHAINS=2 (independent calibrations with seeds SEED, SEED+1, ..., pooled; each its own floor)
 #   MIN_TOLERANCE= (empty: measured first by scripts/noise_floor.py, the 90 % quantile of the
 #   baseline's distance from FLOOR_TRUTHS=100 worlds that are runs of itself; a number sets
@@ -28,6 +29,7 @@ cd "$(dirname "$0")/.."
 bin=${1:-build/smartpower}
 particles=${PARTICLES:-500}
 moves=${MOVES:-4}
+settle=${SETTLE:-0}
 chains=${CHAINS:-2}
 runs=${RUNS:-32}
 generations=${GENERATIONS:-80}
@@ -67,9 +69,13 @@ floor() {  # floor SEED: the tolerance's floor for the chain with that seed, int
   fi
 }
 command_for() {  # command_for SEED TOLERANCE OUT: the calibrate command of one chain
+  local st=$settle
+  [[ $2 == 0 ]] && st=0  # no floor, nothing to settle at
   cmd=(calibrate scenarios/baseline.toml --claims "$tmp/all.toml" --method abc --out "$3"
        --particles "$particles" --moves "$moves" --runs "$runs" --generations "$generations"
-       --simulations "$budget" --seed "$1" --threads "$threads" --min-tolerance "$2" --quiet)
+       --simulations "$budget" --seed "$1" --threads "$threads" --min-tolerance "$2")
+  (( st == 0 )) || cmd+=(--settle "$st")
+  cmd+=(--quiet)
 }
 (( chains >= 1 )) || { echo "posterior.sh: CHAINS must be at least 1" >&2; exit 2; }
 : > "$tmp/commands.txt"

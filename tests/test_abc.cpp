@@ -217,6 +217,42 @@ TEST_CASE("ABC with --min-tolerance stops at the floor, whose generation runs at
   for (const auto& p : r.particles) CHECK(p.distance <= floor);
   o.min_tolerance = -1;
   CHECK_THROWS_WITH(calibrate_abc(scenario, claims, o), Catch::Contains("--min-tolerance"));
+
+  // --settle: three more generations at the floor, the same run until it; every particle
+  // stays within the floor and the moves spread the resampled duplicates further.
+  o.min_tolerance = floor;
+  o.settle = 3;
+  const AbcResult s = calibrate_abc(scenario, claims, o);
+  INFO(s.stopped);
+  REQUIRE(s.generations.size() == 8);
+  for (int g = 0; g < 5; ++g) CHECK(s.generations[static_cast<std::size_t>(g)].tolerance == r.generations[static_cast<std::size_t>(g)].tolerance);
+  for (int g = 4; g < 8; ++g) CHECK(s.generations[static_cast<std::size_t>(g)].tolerance == floor);
+  for (int g = 5; g < 8; ++g) CHECK(s.generations[static_cast<std::size_t>(g)].accepted > 0);
+  CHECK_THAT(s.stopped, Catch::Contains("3 generation(s) settled"));
+  for (const auto& p : s.particles) CHECK(p.distance <= floor);
+  CHECK(s.distinct() > r.distinct());
+  // Settling is checkpointed: one generation, then a resume asking for three, ends as s.
+  o.checkpoint = (dir / "settle.checkpoint").string();
+  o.settle = 1;
+  REQUIRE(calibrate_abc(scenario, claims, o).generations.size() == 6);
+  o.settle = 3;
+  o.resume = true;
+  const AbcResult resumed = calibrate_abc(scenario, claims, o);
+  CHECK(resumed.replayed_generations == 6);
+  write_posterior((dir / "settled.csv").string(), s);
+  write_posterior((dir / "resumed.csv").string(), resumed);
+  CHECK(sptest::read((dir / "settled.csv").string()) == sptest::read((dir / "resumed.csv").string()));
+  o.checkpoint.clear();
+  o.resume = false;
+  // The generation cap still stops it.
+  o.generations = 6;
+  CHECK(calibrate_abc(scenario, claims, o).generations.size() == 6);
+  o.generations = 40;
+  o.settle = -1;
+  CHECK_THROWS_WITH(calibrate_abc(scenario, claims, o), Catch::Contains("--settle"));
+  o.settle = 2;
+  o.min_tolerance = 0;
+  CHECK_THROWS_WITH(calibrate_abc(scenario, claims, o), Catch::Contains("needs --min-tolerance"));
 }
 
 TEST_CASE("the ABC posterior is the same bytes on 1 and 2 threads", "[abc][determinism]") {
@@ -288,6 +324,10 @@ TEST_CASE("calibrate --method abc: bad options exit 2 with a message, a good run
   CHECK_THAT(text, Catch::Contains("applies to --method abc only"));
   CHECK(sptest::run(base + " --method abc --noise fresh", &text) == 2);
   CHECK_THAT(text, Catch::Contains("--noise") && Catch::Contains("fresh"));
+  CHECK(sptest::run(base + " --method abc --settle 2", &text) == 2);  // nothing to settle at
+  CHECK_THAT(text, Catch::Contains("--settle 2: needs --min-tolerance"));
+  CHECK(sptest::run(base + " --settle 2", &text) == 2);  // point method
+  CHECK_THAT(text, Catch::Contains("applies to --method abc only"));
   CHECK(sptest::listing(dir) == std::vector<std::string>{"data.toml", "toy.toml"});  // nothing written
 
   REQUIRE(sptest::run(base + " --method abc --particles 100 --generations 3 --runs 1 --best " +

@@ -161,6 +161,10 @@ void check_options(const AbcOptions& opt) {
   if (!(opt.min_acceptance > 0 && opt.min_acceptance <= 1)) {
     throw InputError("--min-acceptance " + format_number(opt.min_acceptance) + ": expected a rate in (0, 1]");
   }
+  if (opt.settle < 0) throw InputError("--settle " + std::to_string(opt.settle) + ": expected >= 0 generations");
+  if (opt.settle > 0 && !(opt.min_tolerance > 0)) {
+    throw InputError("--settle " + std::to_string(opt.settle) + ": needs --min-tolerance (the tolerance to settle at)");
+  }
   if (opt.moves < 1) throw InputError("--moves " + std::to_string(opt.moves) + ": expected at least 1 MH move per generation");
   if (opt.runs < 1) throw InputError("--runs " + std::to_string(opt.runs) + ": expected at least 1 noisy run");
   if (opt.threads < 1) throw InputError("--threads " + std::to_string(opt.threads) + ": expected at least 1");
@@ -355,7 +359,12 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
   auto finish_reason = [&](int gen_count, const AbcGeneration& last) -> std::string {
     if (gen_count >= opt.generations) return std::to_string(opt.generations) + " generations done";
     if (opt.min_tolerance > 0 && last.tolerance <= opt.min_tolerance) {
-      return "the tolerance reached --min-tolerance " + format_number(opt.min_tolerance);
+      const auto at_floor = std::count_if(info.begin(), info.end(),
+                                          [&](const AbcGeneration& x) { return x.tolerance <= opt.min_tolerance; });
+      if (at_floor > opt.settle) {
+        return "the tolerance reached --min-tolerance " + format_number(opt.min_tolerance) +
+               (opt.settle > 0 ? " and " + std::to_string(opt.settle) + " generation(s) settled at it" : std::string());
+      }
     }
     if (last.acceptance() < opt.min_acceptance) {
       return "the MH acceptance rate fell below " + format_number(opt.min_acceptance);
@@ -423,7 +432,8 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
       std::vector<double> d = prev.distance;
       double eps = quantile(d, opt.alpha);
       if (opt.min_tolerance > 0 && eps < opt.min_tolerance) eps = opt.min_tolerance;
-      if (t > 1 && eps >= info.back().tolerance) {
+      const bool settling = opt.min_tolerance > 0 && info.back().tolerance <= opt.min_tolerance;
+      if (t > 1 && eps >= info.back().tolerance && !settling) {
         res.stopped = "the tolerance no longer shrinks (it stays at " + format_number(info.back().tolerance) + ")";
         break;
       }
@@ -437,7 +447,11 @@ AbcResult calibrate_abc_document(const Document& doc, std::vector<CalibrationPar
                                                  prev.distance.begin()));
       }
       // Systematic resampling of the survivors by weight, from the generation's own stream.
-      {
+      // Settling at the floor every particle survives with its equal weight: kept as it is.
+      if (settling && alive.size() == prev.u.size()) {
+        pop.u = prev.u;
+        pop.distance = prev.distance;
+      } else {
         std::vector<double> cum(alive.size());
         double c = 0;
         for (std::size_t k = 0; k < alive.size(); ++k) cum[k] = c += prev.weight[alive[k]];
