@@ -11,7 +11,7 @@
 # Environment (defaults are the recommended settings):
 #   PARTICLES=500 MOVES=4 RUNS=32 GENERATIONS=80 SIMULATIONS=40000000 SEED=1 THREADS=2
 #   SETTLE=0 (generations each chain stays at its floor: calibrate --settle; needs the floor)
-#   CHAINS=2 (independent calibrations with seeds SEED, SEED+1, ..., pooled; each its own floor)
+#   CHAINS=4 (independent calibrations with seeds SEED, SEED+1, ..., pooled; each its own floor)
 #   MIN_TOLERANCE= (empty: measured first by scripts/noise_floor.py, the 90 % quantile of the
 #   baseline's distance from FLOOR_TRUTHS=100 worlds that are runs of itself; a number sets
 #   it by hand; 0 turns the floor off)
@@ -30,7 +30,7 @@ bin=${1:-build/smartpower}
 particles=${PARTICLES:-500}
 moves=${MOVES:-4}
 settle=${SETTLE:-0}
-chains=${CHAINS:-2}
+chains=${CHAINS:-4}
 runs=${RUNS:-32}
 generations=${GENERATIONS:-80}
 budget=${SIMULATIONS:-40000000}
