@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where a trade-series data check fails, year by year, and what each side's customs say.
+"""Where a trade-series data check or a ranking check fails, year by year.
 
 The series checks D01-D03 (scenarios/checks/data.toml) ask that a run's Kazakhstan-partner
 trade lie within a factor of 2 of the observed value in every year; a run fails on its
@@ -18,7 +18,14 @@ given, as `claims --posterior` does) and prints, for every observed year of each
 A year whose median error is near the tolerance is misfit, not noise; a year where the two
 customs services disagree by more than the tolerance is one the data cannot pin down.
 
+A ranking check (kind "compare" over a span of years, such as D09-D11: Russia and China
+each above Turkiye on one lever at every instant) is read per instant of the same runs:
+for each year in which some run fails, the share of runs in which every comparison holds at
+every instant of that year, and which left-hand side falls below; then the year each
+failing run fails first and what dropping one year would give.
+
     /usr/bin/python3 scripts/misfit_by_year.py --posterior scenarios/posterior.csv --checks D03
+    /usr/bin/python3 scripts/misfit_by_year.py --posterior scenarios/posterior.csv --checks D09,D11
 
 --verify also runs `smartpower claims` on the same runs (scenario, posterior, seed) and
 exits 1 unless every check's share of passing runs is the one this script counts (CTest
@@ -43,22 +50,34 @@ import targets  # noqa: E402  (claims(): `smartpower claims` read as {id: pass s
 ROOT = targets.ROOT
 
 
-def series_checks(path, ids):
-    """{id: (partner, [(year, observed)], tolerance)} for the flow checks named in `ids`."""
+SELECTOR = re.compile(r"(\w+)\[(\w*),(\w*),(\w*)\]")  # metric[actor,partner,lever]
+
+
+def checks_of(path, ids):
+    """The checks named in `ids`: ({id: (partner, [(year, observed)], tolerance)} for the
+    log-error trade-flow data checks, {id: [(left, right, greater, t0, t1)]} for the claims
+    made only of compare checks over a span, each side a (metric, actor, partner, lever))."""
     with open(path, "rb") as f:
         doc = tomllib.load(f)
-    out = {}
+    series, rankings = {}, {}
     for claim in doc.get("claims", []):
         if ids and claim["id"] not in ids:
             continue
-        for check in claim.get("checks", []):
+        checks = claim.get("checks", [])
+        for check in checks:
             m = re.fullmatch(r"flow\[KAZ,(\w+),trade\]", check.get("metric", ""))
             if check.get("kind") == "data" and m and check.get("error") == "log":
-                out[claim["id"]] = (m.group(1), [(int(y), v) for y, v in check["points"]], check["tolerance"])
-    missing = sorted(set(ids) - set(out)) if ids else []
+                series[claim["id"]] = (m.group(1), [(int(y), v) for y, v in check["points"]], check["tolerance"])
+        sides = [(SELECTOR.fullmatch(c.get("left", "")), SELECTOR.fullmatch(c.get("right", ""))) for c in checks]
+        if checks and all(c.get("kind") == "compare" and "over" in c and "variant" not in c and l and r
+                          for c, (l, r) in zip(checks, sides)):
+            rankings[claim["id"]] = [(l.groups(), r.groups(), c["op"] == ">", *map(float, c["over"]))
+                                     for c, (l, r) in zip(checks, sides)]
+    missing = sorted(set(ids) - set(series) - set(rankings)) if ids else []
     if missing:
-        sys.exit(f"misfit_by_year: {path}: no log-error trade-flow data check with id {', '.join(missing)}")
-    return out
+        sys.exit(f"misfit_by_year: {path}: no log-error trade-flow data check and no ranking (compare over a span) "
+                 f"check with id {', '.join(missing)}")
+    return series, rankings
 
 
 def customs_sides(path):
@@ -73,8 +92,9 @@ def customs_sides(path):
     return sides
 
 
-def annual_flows(binary, scenario, posterior, runs, seed, threads):
-    """{(partner, run, year): mean of the year's quarterly flow[KAZ,partner,trade]}."""
+def run_series(binary, scenario, posterior, runs, seed, threads, wanted):
+    """({(partner, run, year): mean of the year's quarterly flow[KAZ,partner,trade]},
+    {(metric, actor, partner, lever): {(run, time): value}} for the series in `wanted`)."""
     with tempfile.TemporaryDirectory() as out:
         cmd = [binary, "run", scenario, "--runs", str(runs), "--seed", str(seed), "--threads", str(threads),
                "--series", "all", "--quiet", "--out", os.path.join(out, "o")]
@@ -85,13 +105,17 @@ def annual_flows(binary, scenario, posterior, runs, seed, threads):
             sys.exit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
         sums = collections.defaultdict(float)
         counts = collections.Counter()
+        other = {w: {} for w in wanted}
         with open(os.path.join(out, "o", "timeseries.csv"), newline="") as f:
             for row in csv.reader(f):
                 if row[2] == "flow" and row[3] == "KAZ" and row[5] == "trade":
                     key = (row[4], int(row[0]), math.floor(float(row[1]) + 1e-9))
                     sums[key] += float(row[6])
                     counts[key] += 1
-    return {k: sums[k] / counts[k] for k in sums}
+                series = other.get((row[2], row[3], row[4], row[5]))
+                if series is not None:
+                    series[(int(row[0]), float(row[1]))] = float(row[6])
+    return {k: sums[k] / counts[k] for k in sums}, other
 
 
 def quantile(sorted_values, q):
@@ -123,13 +147,15 @@ def main():
     for f in [a.scenario, a.checks_file, a.data] + ([a.posterior] if a.posterior else []):
         if not os.path.isfile(f):
             sys.exit(f"misfit_by_year: no file {f}")
-    checks = series_checks(a.checks_file, [c for c in a.checks.split(",") if c])
+    checks, rankings = checks_of(a.checks_file, [c for c in a.checks.split(",") if c])
     sides = customs_sides(a.data)
-    flows = annual_flows(a.bin, a.scenario, a.posterior, a.runs, a.seed, a.threads)
+    wanted = {side for parts in rankings.values() for left, right, *_ in parts for side in (left, right)}
+    flows, other = run_series(a.bin, a.scenario, a.posterior, a.runs, a.seed, a.threads, wanted)
     source = f"{a.runs} runs of {os.path.relpath(a.scenario, ROOT)}" + (
         f", each with a draw from {os.path.relpath(a.posterior, ROOT)}" if a.posterior else "") + f", seed {a.seed}"
     held = {}
-    print(f"Per-year misfit of the trade-series checks over {source}.\n")
+    print(f"Per-year misfit of the {'trade-series checks' if checks else 'ranking checks'}"
+          f"{' and ranking checks' if checks and rankings else ''} over {source}.\n")
     for cid, (partner, points, tol) in checks.items():
         print(f"{cid}: trade with {partner} within |ln(model / observed)| <= {tol:g} every year\n")
         print("| year | observed (importer-reported) | KZ reports | partner reports | model median (5–95 %) "
@@ -175,8 +201,47 @@ def main():
                      for y, _ in worst.most_common(3)]
             print("Without one year: " + "; ".join(f"without {y}, {n} of {a.runs} ({n / a.runs:.0%})" for n, y in costs) + ".")
         print()
+    for cid, parts in rankings.items():
+        held[cid] = rankings_by_year(cid, parts, other, a.runs)
     if a.verify:
         verify(a, held)
+
+
+def rankings_by_year(cid, parts, other, runs):
+    """Prints where the ranking claim `cid` fails, year by year; returns the runs it holds in."""
+    name = lambda side: f"{side[0]}[{','.join(side[1:])}]"
+    print(f"{cid}: " + " and ".join(f"{name(l)} {'>' if g else '<'} {name(r)} at every instant {t0:g}-{t1:g}"
+                                    for l, r, g, t0, t1 in parts) + "\n")
+    # fails[r][year]: the left-hand sides that do not hold at some instant of that year.
+    fails = [collections.defaultdict(set) for _ in range(runs)]
+    for left, right, greater, t0, t1 in parts:
+        lv, rv = other[left], other[right]
+        times = sorted({t for (_, t) in lv if t0 - 1e-9 <= t <= t1 + 1e-9})
+        if not times:
+            sys.exit(f"misfit_by_year: the run has no {name(left)} between {t0:g} and {t1:g}")
+        for r in range(runs):
+            for t in times:
+                x, y = lv[(r, t)], rv[(r, t)]
+                if not (x > y if greater else x < y):
+                    fails[r][math.floor(t + 1e-9)].add(left[2] or name(left))
+    years = sorted({y for f in fails for y in f})
+    if years:
+        print("| year | runs in which it holds all year | falls short that year (runs) |")
+        print("|---:|---:|:--|")
+        for y in years:
+            short = collections.Counter(who for f in fails for who in f.get(y, ()))
+            ok = sum(y not in f for f in fails)
+            print(f"| {y} | {ok / runs:.0%} | " + ", ".join(f"{w} ({n})" for w, n in short.most_common()) + " |")
+    first = collections.Counter(min(f) for f in fails if f)
+    failed = sum(first.values())
+    print(f"\n{cid} holds in {runs - failed} of {runs} runs ({(runs - failed) / runs:.0%}); "
+          + ("the failing runs' first failing years: " + ", ".join(f"{y} ({n})" for y, n in first.most_common())
+             if failed else "no run fails") + ".")
+    if failed:
+        costs = sorted(((sum(not (set(f) - {y}) for f in fails), y) for y in years), reverse=True)[:3]
+        print("Without one year: " + "; ".join(f"without {y}, {n} of {runs} ({n / runs:.0%})" for n, y in costs) + ".")
+    print()
+    return runs - failed
 
 
 def verify(a, held):
