@@ -189,7 +189,7 @@ void register_claims_commands(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cal->add_option("--settle", c.abc.settle,
                   "abc: generations that stay at --min-tolerance after the first that reaches it, each --moves MH "
-                  "moves, so the population spreads over the region within the floor")
+                  "moves: more distinct particles (it does not widen what one run covers: docs/calibration.md)")
       ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   cal->add_option("--noise", c.abc_noise,

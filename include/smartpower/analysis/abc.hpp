@@ -65,8 +65,8 @@ struct AbcOptions {
   // Generations that stay at --min-tolerance after the first that reaches it (0: that one
   // is the last). Each makes `moves` MH moves from a covariance re-estimated on the
   // population; nothing drops out, since every particle is within the tolerance. They
-  // let the population spread over the region within the floor, which the descent's
-  // resampling narrows (docs/calibration.md, "Do two runs agree?").
+  // spread the duplicates resampling left (more distinct particles); on the flagship 12 of
+  // them did not move the marginals (docs/calibration.md, "Do two runs agree?").
   int settle = 0;
   int runs = 4;              // noisy runs per distance evaluation
   // false: every proposal on the same runs (master seed `seed`); true: each proposal's
