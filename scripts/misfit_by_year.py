@@ -189,18 +189,11 @@ def main():
             err, k = max((abs(x), k) for k, x in enumerate(e))
             if err > tol:
                 worst[points[k][0]] += 1
-        failed = sum(worst.values())
-        held[cid] = a.runs - failed
-        print(f"\n{cid} holds in {a.runs - failed} of {a.runs} runs ({(a.runs - failed) / a.runs:.0%}); "
-              + ("the failing runs' worst years: " + ", ".join(f"{y} ({n})" for y, n in worst.most_common())
-                 if failed else "no run fails") + ".")
         # What one year costs: the runs that would hold if that year alone were not checked.
-        if failed:
-            years = [y for y, _ in points]
-            costs = [(sum(all(abs(x) <= tol for k, x in enumerate(e) if years[k] != y) for e in errs), y)
-                     for y, _ in worst.most_common(3)]
-            print("Without one year: " + "; ".join(f"without {y}, {n} of {a.runs} ({n / a.runs:.0%})" for n, y in costs) + ".")
-        print()
+        years = [y for y, _ in points]
+        costs = [(sum(all(abs(x) <= tol for k, x in enumerate(e) if years[k] != y) for e in errs), y)
+                 for y, _ in worst.most_common(3)]
+        held[cid] = outcome(cid, a.runs, worst, "worst", costs)
     for cid, parts in rankings.items():
         held[cid] = rankings_by_year(cid, parts, other, a.runs)
     if a.verify:
@@ -233,12 +226,19 @@ def rankings_by_year(cid, parts, other, runs):
             ok = sum(y not in f for f in fails)
             print(f"| {y} | {ok / runs:.0%} | " + ", ".join(f"{w} ({n})" for w, n in short.most_common()) + " |")
     first = collections.Counter(min(f) for f in fails if f)
-    failed = sum(first.values())
+    costs = sorted(((sum(not (set(f) - {y}) for f in fails), y) for y in years), reverse=True)[:3]
+    return outcome(cid, runs, first, "first failing", costs)
+
+
+def outcome(cid, runs, deciding, kind, costs):
+    """Prints how many runs a check holds in, the year each failing run fails on (`deciding`:
+    year -> runs) and what dropping one year would give (`costs`: [(runs, year)]); returns
+    the runs it holds in."""
+    failed = sum(deciding.values())
     print(f"\n{cid} holds in {runs - failed} of {runs} runs ({(runs - failed) / runs:.0%}); "
-          + ("the failing runs' first failing years: " + ", ".join(f"{y} ({n})" for y, n in first.most_common())
+          + (f"the failing runs' {kind} years: " + ", ".join(f"{y} ({n})" for y, n in deciding.most_common())
              if failed else "no run fails") + ".")
     if failed:
-        costs = sorted(((sum(not (set(f) - {y}) for f in fails), y) for y in years), reverse=True)[:3]
         print("Without one year: " + "; ".join(f"without {y}, {n} of {runs} ({n / runs:.0%})" for n, y in costs) + ".")
     print()
     return runs - failed

@@ -24,8 +24,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import identifiability  # noqa: E402  (load_posterior, wquantile: the docs tables' reading)
-import targets  # noqa: E402  (claims(): `smartpower claims` read as {id: pass share})
+import identifiability  # noqa: E402  (load_posterior, wquantile, posterior_predictive: the docs tables' reading)
+import targets  # noqa: E402  (ROOT)
 
 ROOT = targets.ROOT
 
@@ -79,11 +79,6 @@ def main():
     ids = [c for c in a.checks.split(",") if c]
     wanted = [p for p in a.parameters.split(",") if p]
     with tempfile.TemporaryDirectory() as tmp:
-        claims_file = os.path.join(tmp, "claims.toml")
-        with open(claims_file, "w") as out:
-            for f in a.claims:
-                with open(f) as src:
-                    out.write(src.read().rstrip("\n") + "\n\n")
         split = halves(a.posterior, tmp)
         known = [s[0] for s in split]
         unknown = sorted(set(wanted) - set(known))
@@ -97,7 +92,7 @@ def main():
                          "(one half is empty): no halves to compare")
 
         def rates(f):
-            return targets.claims(a.bin, a.scenario, claims_file, a.runs, 1, a.seed, extra=["--posterior", f])
+            return identifiability.posterior_predictive(a.bin, a.scenario, f, a.claims, a.runs, a.seed, 1)
 
         with ThreadPoolExecutor(a.jobs) as ex:
             got = list(ex.map(rates, [f for s in split for f in s[1:3]]))
